@@ -1,0 +1,366 @@
+// Turnpike plugin SDK: header-only C++ layer over plugin_abi.h.
+//
+// An author writes one class and one export macro:
+//
+//   class EchoProvider : public turnpike::sdk::Provider {
+//    public:
+//     EchoProvider(turnpike::sdk::Host host, std::string_view configJson);
+//     turnpike::sdk::Dispatch buildRequest(const turnpike::sdk::Call& call,
+//                                          turnpike::sdk::UpstreamRequest& request) override;
+//     ...
+//   };
+//   TURNPIKE_PROVIDER_PLUGIN(EchoProvider, "echo", "1.0.0", R"({"base_url": {"type": "string"}})")
+//
+// Everything here compiles into the plugin; only the C types of plugin_abi.h cross the
+// boundary. Exceptions thrown by the class are caught in the thunks below and reported as
+// error strings; they never unwind into the host.
+#pragma once
+
+#include <turnpike/plugin_abi.h>
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace turnpike::sdk {
+
+inline std::string_view view(tp_str s) { return {s.data, s.size}; }
+inline tp_str str(std::string_view s) { return {s.data(), s.size()}; }
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  uint32_t timeoutMs = 0;
+  uint32_t flags = 0;
+  std::string caCertPem;
+};
+
+struct HttpResponse {
+  int status = -1;  // -1: transport failure, see `error`
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string error;
+
+  bool ok() const { return status >= 200 && status < 300; }
+  std::string_view header(std::string_view name) const;
+};
+
+// The host as seen from one plugin instance.
+class Host {
+ public:
+  Host(const tp_host_api* api, tp_host_plugin* plugin) : api_(api), plugin_(plugin) {}
+
+  const tp_host_api* api() const { return api_; }
+  tp_host_plugin* handle() const { return plugin_; }
+
+  void log(tp_log_level level, std::string_view message) const {
+    api_->callback_log(plugin_, level, str(message));
+  }
+  void debug(std::string_view m) const { log(TP_LOG_DEBUG, m); }
+  void info(std::string_view m) const { log(TP_LOG_INFO, m); }
+  void warn(std::string_view m) const { log(TP_LOG_WARN, m); }
+  void error(std::string_view m) const { log(TP_LOG_ERROR, m); }
+
+  void count(std::string_view name, double value = 1) const {
+    api_->callback_counter_add(plugin_, str(name), value);
+  }
+
+  // Blocking exchange that collects the whole response. Call it from on_create, discovery or
+  // background work, never from a provider's stream hooks.
+  HttpResponse http(const HttpRequest& request) const {
+    HttpResponse response;
+    http(request, [&](std::string_view chunk) {
+      response.body.append(chunk);
+      return true;
+    }, &response);
+    return response;
+  }
+
+  // Blocking exchange that hands the body over as it arrives; `onBody` returns false to stop.
+  // Status, headers and transport error land in `meta` when given.
+  int http(const HttpRequest& request, const std::function<bool(std::string_view)>& onBody,
+           HttpResponse* meta = nullptr) const;
+
+ private:
+  const tp_host_api* api_;
+  tp_host_plugin* plugin_;
+};
+
+// Written by Provider::buildRequest.
+class UpstreamRequest {
+ public:
+  UpstreamRequest(const tp_host_api* api, tp_upstream_request* handle) : api_(api), handle_(handle) {}
+  void setMethod(std::string_view m) { api_->callback_request_set_method(handle_, str(m)); }
+  void setUrl(std::string_view u) { api_->callback_request_set_url(handle_, str(u)); }
+  void addHeader(std::string_view n, std::string_view v) {
+    api_->callback_request_add_header(handle_, str(n), str(v));
+  }
+  void setBody(std::string_view b) { api_->callback_request_set_body(handle_, str(b)); }
+
+ private:
+  const tp_host_api* api_;
+  tp_upstream_request* handle_;
+};
+
+struct Usage {
+  uint64_t promptTokens = 0;
+  uint64_t completionTokens = 0;
+  uint64_t cachedTokens = 0;
+  uint64_t reasoningTokens = 0;
+};
+
+// Receives the normalized (OpenAI-shaped) response.
+class Emitter {
+ public:
+  Emitter(const tp_host_api* api, tp_emitter* handle) : api_(api), handle_(handle) {}
+  void chunk(std::string_view json, uint32_t flags = 0) {
+    api_->callback_emit_chunk(handle_, str(json), flags);
+  }
+  void usage(const Usage& u) {
+    tp_usage raw{sizeof(tp_usage), u.promptTokens, u.completionTokens, u.cachedTokens,
+                 u.reasoningTokens};
+    api_->callback_emit_usage(handle_, &raw);
+  }
+  void error(int status, std::string_view type, std::string_view message) {
+    api_->callback_emit_error(handle_, status, str(type), str(message));
+  }
+
+ private:
+  const tp_host_api* api_;
+  tp_emitter* handle_;
+};
+
+struct ModelInfo {
+  std::string id;
+  std::string ownedBy;
+  uint64_t contextLength = 0;
+};
+
+class ModelSink {
+ public:
+  ModelSink(const tp_host_api* api, tp_model_sink* handle) : api_(api), handle_(handle) {}
+  void add(const ModelInfo& m) {
+    tp_model_info raw{sizeof(tp_model_info), str(m.id), str(m.ownedBy), m.contextLength};
+    api_->callback_model_add(handle_, &raw);
+  }
+
+ private:
+  const tp_host_api* api_;
+  tp_model_sink* handle_;
+};
+
+struct Call {
+  tp_operation operation;
+  std::string_view model;
+  std::string_view upstreamModel;
+  std::string_view body;
+  bool stream;
+
+  static Call from(const tp_provider_call* c) {
+    return Call{c->operation, view(c->model), view(c->upstream_model), view(c->body), c->stream != 0};
+  }
+};
+
+enum class Dispatch { Http = TP_DISPATCH_HTTP, Local = TP_DISPATCH_LOCAL };
+
+// Per-call response translator. One is opened for every upstream exchange.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  // See tp_provider_vtable::on_response.
+  virtual void onData(int httpStatus, std::string_view bytes, bool end, Emitter& emitter) = 0;
+};
+
+// Base class of provider plugins. Constructors take (Host, std::string_view configJson) and
+// throw std::exception with a clear message when the config is unusable.
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  virtual void listModels(ModelSink&) {}
+  virtual Dispatch buildRequest(const Call& call, UpstreamRequest& request) = 0;
+  virtual std::unique_ptr<ResponseStream> openStream(const Call& call) = 0;
+  virtual void respondLocal(const Call&, Emitter&) {
+    throw std::runtime_error("this provider has no local responses");
+  }
+};
+
+namespace detail {
+
+inline void setError(const tp_host_api*, tp_error* error, const char* what) {
+  if (error == nullptr) return;
+  size_t i = 0;
+  for (; what[i] != '\0' && i + 1 < TP_ERROR_MESSAGE_MAX; ++i) error->message[i] = what[i];
+  error->message[i] = '\0';
+}
+
+// The host API pointer of the running process; set in on_create.
+inline const tp_host_api*& hostApi() {
+  static const tp_host_api* api = nullptr;
+  return api;
+}
+
+template <class T>
+struct ProviderThunks {
+  static void* create(const tp_host_api* host, tp_host_plugin* plugin, tp_str config, tp_error* error) {
+    hostApi() = host;
+    try {
+      return static_cast<Provider*>(new T(Host(host, plugin), view(config)));
+    } catch (const std::exception& e) {
+      setError(host, error, e.what());
+    } catch (...) {
+      setError(host, error, "unknown error in plugin constructor");
+    }
+    return nullptr;
+  }
+  static void destroy(void* instance) { delete static_cast<Provider*>(instance); }
+
+  static int listModels(void* instance, tp_model_sink* sink, tp_error* error) {
+    try {
+      ModelSink s(hostApi(), sink);
+      static_cast<Provider*>(instance)->listModels(s);
+      return 0;
+    } catch (const std::exception& e) {
+      setError(hostApi(), error, e.what());
+    } catch (...) {
+      setError(hostApi(), error, "unknown error listing models");
+    }
+    return 1;
+  }
+  static int buildRequest(void* instance, const tp_provider_call* call, tp_upstream_request* req,
+                          tp_error* error) {
+    try {
+      UpstreamRequest r(hostApi(), req);
+      return static_cast<int>(static_cast<Provider*>(instance)->buildRequest(Call::from(call), r));
+    } catch (const std::exception& e) {
+      setError(hostApi(), error, e.what());
+    } catch (...) {
+      setError(hostApi(), error, "unknown error building the upstream request");
+    }
+    return -1;
+  }
+  static void* streamOpen(void* instance, const tp_provider_call* call) {
+    try {
+      return static_cast<Provider*>(instance)->openStream(Call::from(call)).release();
+    } catch (...) {
+      return nullptr;
+    }
+  }
+  static void streamClose(void*, void* stream) { delete static_cast<ResponseStream*>(stream); }
+  static int response(void*, void* stream, int status, tp_str bytes, int end, tp_emitter* em) {
+    Emitter e(hostApi(), em);
+    try {
+      if (stream == nullptr) throw std::runtime_error("provider could not open a response stream");
+      static_cast<ResponseStream*>(stream)->onData(status, view(bytes), end != 0, e);
+      return 0;
+    } catch (const std::exception& ex) {
+      e.error(502, "upstream_error", ex.what());
+    } catch (...) {
+      e.error(502, "upstream_error", "unknown error translating the upstream response");
+    }
+    return 1;
+  }
+  static int respondLocal(void* instance, const tp_provider_call* call, tp_emitter* em, tp_error* error) {
+    try {
+      Emitter e(hostApi(), em);
+      static_cast<Provider*>(instance)->respondLocal(Call::from(call), e);
+      return 0;
+    } catch (const std::exception& ex) {
+      setError(hostApi(), error, ex.what());
+    } catch (...) {
+      setError(hostApi(), error, "unknown error in local response");
+    }
+    return 1;
+  }
+};
+
+template <class T>
+const tp_plugin_descriptor* providerDescriptor(const char* name, const char* version, const char* schema) {
+  static const tp_provider_vtable vtable{
+      sizeof(tp_provider_vtable),     &ProviderThunks<T>::listModels,  &ProviderThunks<T>::buildRequest,
+      &ProviderThunks<T>::streamOpen, &ProviderThunks<T>::streamClose, &ProviderThunks<T>::response,
+      &ProviderThunks<T>::respondLocal};
+  static const tp_plugin_descriptor descriptor{sizeof(tp_plugin_descriptor),
+                                               TP_ABI_VERSION,
+                                               TP_KIND_PROVIDER,
+                                               name,
+                                               version,
+                                               schema,
+                                               &ProviderThunks<T>::create,
+                                               &ProviderThunks<T>::destroy,
+                                               &vtable};
+  return &descriptor;
+}
+
+struct HttpCollector {
+  const std::function<bool(std::string_view)>* onBody;
+  HttpResponse* meta;
+  static int status(void* u, int s) {
+    auto* self = static_cast<HttpCollector*>(u);
+    if (self->meta) self->meta->status = s;
+    return 0;
+  }
+  static int header(void* u, tp_str n, tp_str v) {
+    auto* self = static_cast<HttpCollector*>(u);
+    if (self->meta) self->meta->headers.emplace_back(std::string(view(n)), std::string(view(v)));
+    return 0;
+  }
+  static int body(void* u, tp_str chunk) {
+    auto* self = static_cast<HttpCollector*>(u);
+    try {
+      return (*self->onBody)(view(chunk)) ? 0 : 1;
+    } catch (...) {
+      return 1;
+    }
+  }
+};
+
+}  // namespace detail
+
+inline std::string_view HttpResponse::header(std::string_view name) const {
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+  for (const auto& [n, v] : headers) {
+    if (n.size() != name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < n.size() && same; ++i) same = lower(n[i]) == lower(name[i]);
+    if (same) return v;
+  }
+  return {};
+}
+
+inline int Host::http(const HttpRequest& request, const std::function<bool(std::string_view)>& onBody,
+                      HttpResponse* meta) const {
+  std::vector<tp_http_header> headers;
+  headers.reserve(request.headers.size());
+  for (const auto& [n, v] : request.headers) headers.push_back({str(n), str(v)});
+  tp_http_request raw{sizeof(tp_http_request), str(request.method), str(request.url),
+                      headers.data(), headers.size(), str(request.body), request.timeoutMs,
+                      request.flags, str(request.caCertPem)};
+  detail::HttpCollector collector{&onBody, meta};
+  tp_http_response_handler handler{sizeof(tp_http_response_handler), &collector,
+                                   &detail::HttpCollector::status, &detail::HttpCollector::header,
+                                   &detail::HttpCollector::body};
+  tp_error error{};
+  int status = api_->callback_http_request(plugin_, &raw, &handler, &error);
+  if (meta != nullptr) {
+    meta->status = status;
+    meta->error = error.message;
+  }
+  return status;
+}
+
+}  // namespace turnpike::sdk
+
+// Exports `turnpike_plugin_entry` for provider class `Class`.
+#define TURNPIKE_PROVIDER_PLUGIN(Class, Name, Version, SchemaJson)                                 \
+  extern "C" TP_EXPORT const tp_plugin_descriptor* turnpike_plugin_entry(uint32_t host_abi_version) { \
+    (void)host_abi_version;                                                                       \
+    return ::turnpike::sdk::detail::providerDescriptor<Class>(Name, Version, SchemaJson);         \
+  }

@@ -1,0 +1,249 @@
+/*
+ * Turnpike plugin ABI, version 1.
+ *
+ * The C boundary between the gateway (the host) and a plugin shared object. Rules, as in
+ * SQLite extensions, Redis modules and Envoy dynamic modules:
+ *   - every table starts with `struct_size`; fields are only ever appended, so a plugin built
+ *     against an older header keeps loading (the host reads only what `struct_size` covers);
+ *   - `on_*` members are hooks the host calls in the plugin; `callback_*` members of the host
+ *     API are calls the plugin makes into the host;
+ *   - `tp_str` is borrowed: valid only for the duration of the call that passes it;
+ *   - no C++ exception, STL object or ownership crosses the boundary. What the host hands out
+ *     (requests, emitters, model sinks) is an opaque handle written through host callbacks;
+ *     errors travel in the fixed-size `tp_error` either side may own.
+ *
+ * A plugin exports exactly one symbol, `turnpike_plugin_entry`, returning a pointer to a static
+ * descriptor. Most authors use the C++ layer in plugin.hpp instead of this file directly.
+ */
+#ifndef TURNPIKE_PLUGIN_ABI_H
+#define TURNPIKE_PLUGIN_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TP_ABI_VERSION 1u
+#define TP_ENTRY_SYMBOL "turnpike_plugin_entry"
+
+#if defined(__GNUC__)
+#define TP_EXPORT __attribute__((visibility("default")))
+#else
+#define TP_EXPORT
+#endif
+
+/* A borrowed byte string (not NUL-terminated). */
+typedef struct tp_str {
+  const char* data;
+  size_t size;
+} tp_str;
+
+typedef enum tp_plugin_kind {
+  TP_KIND_PROVIDER = 1,   /* LLM upstream: request/response translator */
+  TP_KIND_PAYMENT = 2,    /* payment method: challenges, top-ups, webhooks */
+  TP_KIND_ENRICHMENT = 3, /* data-enrichment source */
+  TP_KIND_TOOL = 4        /* server-side tool (web search, fetch) */
+} tp_plugin_kind;
+
+typedef enum tp_log_level {
+  TP_LOG_DEBUG = 0,
+  TP_LOG_INFO = 1,
+  TP_LOG_WARN = 2,
+  TP_LOG_ERROR = 3
+} tp_log_level;
+
+/* Opaque host handles. */
+typedef struct tp_host_plugin tp_host_plugin;         /* one per plugin instance (logging, metrics) */
+typedef struct tp_upstream_request tp_upstream_request; /* filled by a provider's on_build_request */
+typedef struct tp_emitter tp_emitter;                 /* receives normalized response events */
+typedef struct tp_model_sink tp_model_sink;           /* receives discovered models */
+
+/* An error message written by whichever side fails: NUL-terminated, truncated to fit. */
+#define TP_ERROR_MESSAGE_MAX 512
+typedef struct tp_error {
+  char message[TP_ERROR_MESSAGE_MAX];
+} tp_error;
+
+/* ---------------------------------------------------------------- host HTTP client ---- */
+
+typedef struct tp_http_header {
+  tp_str name;
+  tp_str value;
+} tp_http_header;
+
+/* Flags for tp_http_request.flags. */
+#define TP_HTTP_PUBLIC_ONLY 0x1u /* refuse loopback/private/link-local targets (user-supplied URLs) */
+
+typedef struct tp_http_request {
+  uint32_t struct_size;
+  tp_str method; /* "GET", "POST", ... */
+  tp_str url;
+  const tp_http_header* headers;
+  size_t header_count;
+  tp_str body;
+  uint32_t timeout_ms; /* whole exchange; 0 = host default */
+  uint32_t flags;
+  tp_str ca_cert_pem; /* when set, trust only this certificate chain (pinned TLS, e.g. LND) */
+} tp_http_request;
+
+/* Receives a blocking HTTP exchange's response. Each hook returns 0 to go on, non-zero to abort. */
+typedef struct tp_http_response_handler {
+  uint32_t struct_size;
+  void* user;
+  int (*on_status)(void* user, int status);
+  int (*on_header)(void* user, tp_str name, tp_str value);
+  int (*on_body)(void* user, tp_str chunk);
+} tp_http_response_handler;
+
+/* ---------------------------------------------------------------- provider types ---- */
+
+typedef enum tp_operation {
+  TP_OP_CHAT = 1,       /* POST /chat/completions */
+  TP_OP_COMPLETION = 2, /* POST /completions */
+  TP_OP_EMBEDDING = 3   /* POST /embeddings */
+} tp_operation;
+
+/* One client request, normalized by the host to the OpenAI request shape: `body` is the
+ * OpenAI-format JSON with "model" already set to the upstream model id and, for streams,
+ * "stream_options.include_usage" set to true. */
+typedef struct tp_provider_call {
+  uint32_t struct_size;
+  tp_operation operation;
+  tp_str model;          /* id the client asked for */
+  tp_str upstream_model; /* id to send upstream */
+  tp_str body;
+  int stream; /* 1 when the client asked for server-sent events */
+} tp_provider_call;
+
+/* Token counts as reported by the upstream. */
+typedef struct tp_usage {
+  uint32_t struct_size;
+  uint64_t prompt_tokens;
+  uint64_t completion_tokens;
+  uint64_t cached_tokens;
+  uint64_t reasoning_tokens;
+} tp_usage;
+
+/* Flags for callback_emit_chunk. */
+#define TP_CHUNK_USAGE_ONLY 0x1u /* a stream chunk that carries only usage (empty choices) */
+
+/* What on_build_request decided. */
+typedef enum tp_dispatch {
+  TP_DISPATCH_HTTP = 0, /* the host sends the request filled in `tp_upstream_request` */
+  TP_DISPATCH_LOCAL = 1 /* the plugin answers itself through on_respond_local (mock) */
+} tp_dispatch;
+
+/* Model metadata announced by on_list_models (discovery). */
+typedef struct tp_model_info {
+  uint32_t struct_size;
+  tp_str id;
+  tp_str owned_by;
+  uint64_t context_length; /* 0 = unknown */
+} tp_model_info;
+
+/* ---------------------------------------------------------------- host API ---- */
+
+typedef struct tp_host_api {
+  uint32_t struct_size;
+  uint32_t abi_version;
+
+  /* Logging, attributed to the plugin instance. Never pass secrets. */
+  void (*callback_log)(tp_host_plugin* plugin, tp_log_level level, tp_str message);
+
+  /* Adds `value` (a whole number) to `turnpike_plugin_events_total{plugin="<instance>",event="<name>"}`. */
+  void (*callback_counter_add)(tp_host_plugin* plugin, tp_str name, double value);
+
+  /* Memory the host may free (and vice versa). */
+  void* (*callback_alloc)(size_t size);
+  void (*callback_free)(void* ptr);
+
+  /* Blocking HTTP exchange through the host's pooled client (timeouts, TLS, SSRF guard live
+   * there). Returns the HTTP status, or -1 with `error` set on a transport failure. Must not be
+   * called from provider stream hooks (they run on the event loop). */
+  int (*callback_http_request)(tp_host_plugin* plugin, const tp_http_request* request,
+                               const tp_http_response_handler* handler, tp_error* error);
+
+  /* Provider on_build_request: describe the upstream HTTP request. `url` is absolute. */
+  void (*callback_request_set_method)(tp_upstream_request* request, tp_str method);
+  void (*callback_request_set_url)(tp_upstream_request* request, tp_str url);
+  void (*callback_request_add_header)(tp_upstream_request* request, tp_str name, tp_str value);
+  void (*callback_request_set_body)(tp_upstream_request* request, tp_str body);
+
+  /* Provider response hooks: normalized output in the OpenAI response shape.
+   * Non-stream: one chunk holding the whole response object. Stream: one chunk per event
+   * (the JSON after "data: "), without the final [DONE]. */
+  void (*callback_emit_chunk)(tp_emitter* emitter, tp_str json, uint32_t flags);
+  void (*callback_emit_usage)(tp_emitter* emitter, const tp_usage* usage);
+  /* An upstream error: its HTTP status, error type and human message (no secrets). */
+  void (*callback_emit_error)(tp_emitter* emitter, int status, tp_str type, tp_str message);
+
+  /* Provider on_list_models: announce one model. */
+  void (*callback_model_add)(tp_model_sink* sink, const tp_model_info* model);
+} tp_host_api;
+
+/* ---------------------------------------------------------------- provider vtable ---- */
+
+typedef struct tp_provider_vtable {
+  uint32_t struct_size;
+
+  /* Models offered beyond those in the config (discover_models). May use the HTTP client.
+   * Optional (NULL). Returns 0, or non-zero with `error` set. */
+  int (*on_list_models)(void* instance, tp_model_sink* sink, tp_error* error);
+
+  /* Turn a call into an upstream request (or TP_DISPATCH_LOCAL). Returns a tp_dispatch value,
+   * or -1 with `error` set (the host answers 400 with the message). Runs on the event loop. */
+  int (*on_build_request)(void* instance, const tp_provider_call* call,
+                          tp_upstream_request* request, tp_error* error);
+
+  /* Per-call response state. on_stream_open returns an opaque pointer (may be NULL). */
+  void* (*on_stream_open)(void* instance, const tp_provider_call* call);
+  void (*on_stream_close)(void* instance, void* stream);
+
+  /* Upstream response bytes. For non-stream calls and for error statuses the host delivers the
+   * whole body once with `end` = 1; for streams it delivers bytes as they arrive and a final
+   * call with `end` = 1 and no bytes. Emits through `emitter`. Returns 0, non-zero to abort. */
+  int (*on_response)(void* instance, void* stream, int http_status, tp_str bytes, int end,
+                     tp_emitter* emitter);
+
+  /* Answer a TP_DISPATCH_LOCAL call: emit the whole response (chunks and usage). Optional. */
+  int (*on_respond_local)(void* instance, const tp_provider_call* call, tp_emitter* emitter,
+                          tp_error* error);
+} tp_provider_vtable;
+
+/* ---------------------------------------------------------------- descriptor ---- */
+
+typedef struct tp_plugin_descriptor {
+  uint32_t struct_size;
+  uint32_t abi_version; /* TP_ABI_VERSION the plugin was built against */
+  tp_plugin_kind kind;
+  const char* name;    /* canonical plugin name, e.g. "openai_compat" */
+  const char* version; /* plugin's own version, e.g. "1.0.0" */
+
+  /* Keys the plugin accepts in its config section, as a JSON object:
+   *   {"base_url": {"type": "string", "required": true, "doc": "..."},
+   *    "api_key": {"type": "string", "secret": true}, ...}
+   * types: string, integer, number, boolean, object, array. The host checks the YAML against it
+   * before create, so errors name the file, line and key. */
+  const char* config_schema;
+
+  /* Builds an instance from the plugin's YAML section as JSON. Returns the instance, or NULL
+   * with `error` set to a clear message. `plugin` identifies the instance in host callbacks. */
+  void* (*on_create)(const tp_host_api* host, tp_host_plugin* plugin, tp_str config_json,
+                     tp_error* error);
+  void (*on_destroy)(void* instance);
+
+  /* The kind's vtable: a tp_provider_vtable* for TP_KIND_PROVIDER. */
+  const void* vtable;
+} tp_plugin_descriptor;
+
+/* The single exported entry point. `host_abi_version` lets a plugin refuse (return NULL) or
+ * adapt to an older host. */
+typedef const tp_plugin_descriptor* (*tp_plugin_entry_fn)(uint32_t host_abi_version);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* TURNPIKE_PLUGIN_ABI_H */

@@ -1,0 +1,124 @@
+#include "app/gateway.hpp"
+
+#include <Poco/Logger.h>
+
+#include <ctime>
+
+#include "plugins/host_api.hpp"
+
+namespace turnpike::app {
+
+namespace {
+Poco::Logger& log() { return Poco::Logger::get("gateway"); }
+}  // namespace
+
+Gateway::Gateway(config::Config config, const std::string& pluginDir)
+    : config_(std::move(config)), metrics_(registry_) {
+  plugins::setHostMetrics(&registry_);
+  plugins_ = std::make_unique<PluginSet>(config_, pluginDir);
+  buildCatalog();
+
+  services_ = std::make_unique<pipeline::PipelineServices>(pipeline::PipelineServices{
+      metrics_, [this](unsigned loop) -> net::UpstreamClient& { return *upstreams_.at(loop); }});
+  models_ = std::make_unique<api::ModelsHandler>(catalog_, static_cast<int64_t>(std::time(nullptr)));
+  inference_ = std::make_unique<api::InferenceHandler>(catalog_, *services_);
+  health_ = std::make_unique<api::HealthHandler>(registry_, [this] {
+    return api::HealthHandler::Status{plugins_->providers().size(), catalog_.ids().size()};
+  });
+  registry_.gaugeCallback("turnpike_open_connections", "Client connections currently open",
+                          [this] { return server_ ? static_cast<double>(server_->connectionCount()) : 0.0; });
+  models_->registerRoutes(router_);
+  inference_->registerRoutes(router_);
+  health_->registerRoutes(router_);
+}
+
+Gateway::~Gateway() { stop(); }
+
+void Gateway::buildCatalog() {
+  const auto& providers = plugins_->providers();
+  for (size_t i = 0; i < providers.size(); ++i) {
+    const auto& pc = config_.providers[i];
+    auto* provider = providers[i].get();
+    auto add = [&](const config::ModelConfig& model, bool discovered) {
+      pipeline::ModelRoute route;
+      route.model = model;
+      route.provider = provider;
+      route.providerConfig = &pc;
+      route.discovered = discovered;
+      route.duration = &metrics_.requestDuration.with({pc.name, model.id});
+      route.upstreamLatency = &metrics_.upstreamLatency.with({pc.name, model.id});
+      route.promptTokens = &metrics_.tokens.with({pc.name, model.id, "prompt"});
+      route.completionTokens = &metrics_.tokens.with({pc.name, model.id, "completion"});
+      catalog_.add(std::move(route));
+    };
+    for (const auto& m : pc.models) add(m, false);
+    if (!pc.discoverModels) continue;
+    try {
+      size_t added = 0;
+      for (const auto& d : provider->listModels()) {
+        bool configured = false;
+        for (const auto& m : pc.models) configured = configured || m.id == d.id;
+        if (configured) continue;
+        config::ModelConfig m = pc.modelDefaults;
+        m.id = d.id;
+        m.upstreamId = d.id;
+        if (m.contextLength == 0) m.contextLength = d.contextLength;
+        m.where = pc.where;
+        add(m, true);
+        ++added;
+      }
+      log().information("provider " + pc.name + ": discovered " + std::to_string(added) + " models");
+    } catch (const std::exception& e) {
+      // The upstream may be down at start; its configured models are still served.
+      log().warning("provider " + pc.name + ": model discovery failed: " + e.what());
+    }
+  }
+}
+
+void Gateway::observe(const http::Exchange& exchange) {
+  int status = exchange.outcomeStatus();
+  const auto& route = exchange.route().empty() ? std::string("unmatched") : exchange.route();
+  metrics_.httpRequests.with({route, exchange.request().method, std::to_string(status)}).add();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - exchange.startTime()).count();
+  metrics_.httpDuration.with({route}).observe(seconds);
+  if (status >= 400) {
+    const std::string& code = status == 499 && exchange.errorCode().empty() ? std::string("client_closed_request")
+                                                                              : exchange.errorCode();
+    metrics_.errors.with({exchange.provider(), exchange.model(), code}).add();
+  }
+  if (config_.log.access) {
+    log().information(exchange.request().peerAddress + " \"" + exchange.request().method + " " +
+                      exchange.request().path + "\" " + std::to_string(status) + " " +
+                      std::to_string(static_cast<int64_t>(seconds * 1e6)) + "us");
+  }
+}
+
+void Gateway::start() {
+  http::ServerOptions options;
+  options.host = config_.server.host;
+  options.port = config_.server.port;
+  options.loops = config_.server.workers;
+  options.workerThreads = config_.server.blockingThreads;
+  options.limits.maxBodyBytes = config_.server.maxBodyBytes;
+  options.limits.idleTimeout = std::chrono::milliseconds(config_.server.keepaliveTimeoutMs);
+  options.limits.headerTimeout = std::chrono::milliseconds(config_.server.headerTimeoutMs);
+  options.maxConnections = config_.server.maxConnections;
+  options.drainTimeout = std::chrono::milliseconds(config_.server.drainTimeoutMs);
+  if (options.loops == 0) options.loops = std::max(1u, std::thread::hardware_concurrency());
+  upstreams_.resize(options.loops);
+
+  server_ = std::make_unique<http::Server>(options, router_, [this](const http::Exchange& e) { observe(e); });
+  server_->setLoopHooks(
+      [this](http::EventLoop& loop, unsigned i) {
+        upstreams_[i] = std::make_unique<net::UpstreamClient>(loop, net::UpstreamClient::Options{});
+      },
+      [this](http::EventLoop&, unsigned i) { upstreams_[i].reset(); });
+  server_->start();
+}
+
+void Gateway::stop() {
+  if (server_) server_->stop();
+  server_.reset();
+}
+
+}  // namespace turnpike::app

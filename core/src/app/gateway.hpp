@@ -1,0 +1,57 @@
+// Turnpike assembled from a configuration: plugins, model catalog, metrics, handlers and the
+// HTTP server. One object, so `serve` and the integration tests run the very same thing.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/health/health_handler.hpp"
+#include "api/openai/inference_handler.hpp"
+#include "api/openai/models_handler.hpp"
+#include "app/plugin_set.hpp"
+#include "config/config.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "metrics/gateway_metrics.hpp"
+#include "metrics/registry.hpp"
+#include "net/upstream_client.hpp"
+#include "pipeline/model_catalog.hpp"
+#include "pipeline/proxy_call.hpp"
+
+namespace turnpike::app {
+
+class Gateway {
+ public:
+  // Loads plugins and builds everything; throws config::ConfigError on a bad configuration.
+  explicit Gateway(config::Config config, const std::string& pluginDir = defaultPluginDir());
+  ~Gateway();
+
+  // Starts serving on config.server (port 0 picks one); returns once listening.
+  void start();
+  void stop();
+
+  uint16_t port() const { return server_ ? server_->port() : 0; }
+  const config::Config& config() const { return config_; }
+  const pipeline::ModelCatalog& catalog() const { return catalog_; }
+  metrics::Registry& metricsRegistry() { return registry_; }
+
+ private:
+  void buildCatalog();
+  void observe(const http::Exchange& exchange);
+
+  config::Config config_;
+  metrics::Registry registry_;
+  metrics::GatewayMetrics metrics_;
+  std::unique_ptr<PluginSet> plugins_;
+  pipeline::ModelCatalog catalog_;
+  http::Router router_;
+  std::vector<std::unique_ptr<net::UpstreamClient>> upstreams_;  // one per event loop
+  std::unique_ptr<pipeline::PipelineServices> services_;
+  std::unique_ptr<api::ModelsHandler> models_;
+  std::unique_ptr<api::InferenceHandler> inference_;
+  std::unique_ptr<api::HealthHandler> health_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace turnpike::app

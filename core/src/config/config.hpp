@@ -1,0 +1,91 @@
+// Typed, validated configuration (see docs/config.md for every key).
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace turnpike::config {
+
+struct SourceLocation {
+  std::string file;
+  int line = 0;  // 1-based; 0 when unknown
+  std::string describe() const { return line > 0 ? file + ":" + std::to_string(line) : file; }
+};
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  std::string adminToken;  // empty: admin API off
+  uint64_t maxBodyBytes = 8 * 1024 * 1024;
+  unsigned workers = 0;  // event-loop threads; 0 = one per CPU
+  unsigned blockingThreads = 16;
+  uint32_t keepaliveTimeoutMs = 60'000;
+  uint32_t headerTimeoutMs = 15'000;
+  uint64_t maxConnections = 20'000;
+  uint32_t drainTimeoutMs = 10'000;
+};
+
+struct StorageConfig {
+  std::string url = "sqlite://data/turnpike.db";
+};
+
+struct LogConfig {
+  std::string level = "information";  // Poco level names: trace, debug, information, notice, warning, error
+  bool access = false;                // one line per request
+};
+
+struct PluginsConfig {
+  std::string dir;  // empty: <directory of the turnpike binary>/plugins
+};
+
+// Prices in the billing unit: per 1M tokens for input/output/cached input, flat per request,
+// per image and per second of audio/compute where a model needs them.
+struct Price {
+  int64_t input = 0;
+  int64_t output = 0;
+  int64_t cachedInput = -1;  // -1: same as input
+  int64_t request = 0;
+  int64_t image = 0;
+  int64_t second = 0;
+
+  bool isFree() const { return input == 0 && output == 0 && cachedInput <= 0 && request == 0 && image == 0 && second == 0; }
+};
+
+struct ModelConfig {
+  std::string id;
+  std::string upstreamId;  // defaults to id
+  Price price;
+  uint64_t contextLength = 0;    // 0 = unknown
+  uint64_t maxOutputTokens = 0;  // 0 = unknown
+  std::vector<std::string> capabilities;  // chat, completions, embeddings, tools, vision, json ...
+  SourceLocation where;
+};
+
+struct ProviderConfig {
+  std::string name;
+  std::string plugin;
+  uint32_t timeoutMs = 60'000;         // longest upstream silence: before the first byte and between bytes
+  uint32_t connectTimeoutMs = 10'000;  // TCP + TLS connect
+  bool discoverModels = false;
+  ModelConfig modelDefaults;  // applied to discovered models
+  std::vector<ModelConfig> models;
+  YAML::Node section;          // the whole YAML mapping (plugin keys are validated against the plugin's schema)
+  nlohmann::json pluginConfig; // plugin keys as JSON, filled after schema validation
+  std::vector<std::string> secrets;  // values of keys the plugin marks secret (redacted from errors and logs)
+  SourceLocation where;
+};
+
+struct Config {
+  std::string file;
+  ServerConfig server;
+  StorageConfig storage;
+  LogConfig log;
+  PluginsConfig plugins;
+  std::vector<ProviderConfig> providers;
+};
+
+}  // namespace turnpike::config

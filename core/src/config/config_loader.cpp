@@ -1,0 +1,233 @@
+#include "config/config_loader.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/map_reader.hpp"
+
+namespace turnpike::config {
+
+namespace {
+
+bool validName(const std::string& s, bool allowUpper) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
+              (allowUpper && c >= 'A' && c <= 'Z');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// "host:port", "[v6]:port" or ":port".
+bool parseListen(const std::string& s, std::string& host, uint16_t& port) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string h = s.substr(0, colon);
+  std::string p = s.substr(colon + 1);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+  unsigned long v = std::stoul(p);
+  if (v > 65535) return false;
+  host = h.empty() ? "0.0.0.0" : h;
+  port = static_cast<uint16_t>(v);
+  return true;
+}
+
+void readServer(const YAML::Node& node, ServerConfig& out, Diagnostics& d) {
+  MapReader r(node, "server", d);
+  std::string listen;
+  if (r.get("listen", listen) && !parseListen(listen, out.host, out.port))
+    d.error(r.child("listen"), "server.listen", "expected host:port, got '" + listen + "'");
+  r.get("admin_token", out.adminToken);
+  if (r.get("max_body_bytes", out.maxBodyBytes) && out.maxBodyBytes == 0)
+    d.error(r.child("max_body_bytes"), "server.max_body_bytes", "must be greater than 0");
+  uint32_t workers = out.workers;
+  if (r.get("workers", workers)) out.workers = workers;
+  uint32_t blocking = out.blockingThreads;
+  if (r.get("blocking_threads", blocking)) {
+    if (blocking == 0) d.error(r.child("blocking_threads"), "server.blocking_threads", "must be at least 1");
+    out.blockingThreads = blocking;
+  }
+  r.get("keepalive_timeout_ms", out.keepaliveTimeoutMs);
+  r.get("header_timeout_ms", out.headerTimeoutMs);
+  r.get("max_connections", out.maxConnections);
+  r.get("drain_timeout_ms", out.drainTimeoutMs);
+  r.finish();
+}
+
+void readLog(const YAML::Node& node, LogConfig& out, Diagnostics& d) {
+  MapReader r(node, "log", d);
+  if (r.get("level", out.level)) {
+    static const std::set<std::string> kLevels{"trace", "debug", "information", "info", "notice", "warning", "warn",
+                                               "error", "critical", "fatal", "none"};
+    if (kLevels.count(out.level) == 0)
+      d.error(r.child("level"), "log.level", "unknown level '" + out.level + "' (trace, debug, info, warning, error)");
+    if (out.level == "info") out.level = "information";
+    if (out.level == "warn") out.level = "warning";
+  }
+  r.get("access", out.access);
+  r.finish();
+}
+
+void readPrice(const YAML::Node& node, const std::string& path, Price& out, Diagnostics& d) {
+  MapReader r(node, path, d);
+  auto field = [&](const char* key, int64_t& v) {
+    if (r.get(key, v) && v < 0) d.error(r.child(key), r.keyPath(key), "a price cannot be negative");
+  };
+  field("input", out.input);
+  field("output", out.output);
+  field("cached_input", out.cachedInput);
+  field("request", out.request);
+  field("image", out.image);
+  field("second", out.second);
+  r.finish();
+}
+
+// Fields shared by model entries and model_defaults.
+void readModelFields(MapReader& r, ModelConfig& m, Diagnostics& d) {
+  if (r.child("price").IsDefined()) readPrice(r.child("price"), r.keyPath("price"), m.price, d);
+  r.get("context_length", m.contextLength);
+  r.get("max_output_tokens", m.maxOutputTokens);
+  r.get("capabilities", m.capabilities);
+}
+
+void readModel(const YAML::Node& node, const std::string& path, ModelConfig& m, const ModelConfig& defaults,
+               Diagnostics& d) {
+  m = defaults;
+  m.where = SourceLocation{d.file(), lineOf(node)};
+  if (node.IsScalar()) {  // shorthand: "- gpt-4o-mini"
+    m.id = node.Scalar();
+    m.upstreamId = m.id;
+    return;
+  }
+  MapReader r(node, path, d);
+  r.require("id", m.id);
+  m.upstreamId = m.id;
+  r.get("upstream_id", m.upstreamId);
+  readModelFields(r, m, d);
+  r.finish();
+  if (m.id.empty() && r.child("id").IsDefined()) d.error(r.child("id"), r.keyPath("id"), "must not be empty");
+}
+
+void readProvider(const YAML::Node& node, const std::string& path, ProviderConfig& p, Diagnostics& d) {
+  p.where = SourceLocation{d.file(), lineOf(node)};
+  p.section = node;
+  MapReader r(node, path, d);
+  if (!r.isMap()) return;
+  if (r.require("name", p.name) && !validName(p.name, true))
+    d.error(r.child("name"), r.keyPath("name"), "use letters, digits, '_', '-' and '.' only (at most 64)");
+  if (r.require("plugin", p.plugin) && !validName(p.plugin, false))
+    d.error(r.child("plugin"), r.keyPath("plugin"), "a plugin name uses lower-case letters, digits, '_', '-' and '.' only");
+  r.get("timeout_ms", p.timeoutMs);
+  r.get("connect_timeout_ms", p.connectTimeoutMs);
+  if (p.timeoutMs == 0) d.error(r.child("timeout_ms"), r.keyPath("timeout_ms"), "must be greater than 0");
+  r.get("discover_models", p.discoverModels);
+  YAML::Node defaults = r.child("model_defaults");
+  if (defaults.IsDefined()) {
+    MapReader dr(defaults, r.keyPath("model_defaults"), d);
+    readModelFields(dr, p.modelDefaults, d);
+    dr.finish();
+  }
+  YAML::Node models = r.child("models");
+  if (models.IsDefined() && !models.IsNull()) {
+    if (!models.IsSequence()) {
+      d.error(models, r.keyPath("models"), "expected a list of models");
+    } else {
+      std::set<std::string> ids;
+      for (size_t i = 0; i < models.size(); ++i) {
+        ModelConfig m;
+        std::string mpath = r.keyPath("models") + "[" + std::to_string(i) + "]";
+        readModel(models[i], mpath, m, p.modelDefaults, d);
+        if (!m.id.empty() && !ids.insert(m.id).second)
+          d.error(models[i], mpath + ".id", "duplicate model id '" + m.id + "' in provider '" + p.name + "'");
+        p.models.push_back(std::move(m));
+      }
+    }
+  }
+  if (p.models.empty() && !p.discoverModels)
+    d.error(node, r.keyPath("models"), "a provider needs at least one model (or discover_models: true)");
+  // The remaining keys belong to the plugin: checked against its schema once it is loaded.
+}
+
+Config build(YAML::Node root, const std::string& file, const EnvLookup& env) {
+  Diagnostics d(file);
+  Config config;
+  config.file = file;
+  if (!root.IsDefined() || root.IsNull()) {
+    d.error(0, "", "the configuration file is empty");
+    throw ConfigError(d);
+  }
+  substituteTree(root, env, d);
+  MapReader top(root, "", d);
+  if (!top.isMap()) throw ConfigError(d);
+  readServer(top.child("server"), config.server, d);
+  {
+    MapReader r(top.child("storage"), "storage", d);
+    r.get("url", config.storage.url);
+    if (config.storage.url.rfind("sqlite://", 0) != 0 && config.storage.url.rfind("postgresql://", 0) != 0 &&
+        config.storage.url.rfind("postgres://", 0) != 0)
+      d.error(r.child("url"), "storage.url", "expected sqlite://PATH or postgresql://user:pass@host:port/db");
+    r.finish();
+  }
+  readLog(top.child("log"), config.log, d);
+  {
+    MapReader r(top.child("plugins"), "plugins", d);
+    r.get("dir", config.plugins.dir);
+    r.finish();
+  }
+  YAML::Node providers = top.child("providers");
+  if (!providers.IsDefined() || providers.IsNull()) {
+    d.error(root, "providers", "required key is missing: configure at least one provider");
+  } else if (!providers.IsSequence()) {
+    d.error(providers, "providers", "expected a list of providers");
+  } else {
+    std::set<std::string> names;
+    for (size_t i = 0; i < providers.size(); ++i) {
+      ProviderConfig p;
+      std::string path = "providers[" + std::to_string(i) + "]";
+      readProvider(providers[i], path, p, d);
+      if (!p.name.empty() && !names.insert(p.name).second)
+        d.error(providers[i], path + ".name", "duplicate provider name '" + p.name + "'");
+      config.providers.push_back(std::move(p));
+    }
+  }
+  top.finish();
+  if (!d.ok()) throw ConfigError(d);
+  return config;
+}
+
+}  // namespace
+
+const std::set<std::string>& providerCoreKeys() {
+  static const std::set<std::string> kKeys{"name", "plugin", "timeout_ms", "connect_timeout_ms",
+                                           "discover_models", "model_defaults", "models"};
+  return kKeys;
+}
+
+Config parseConfigText(const std::string& text, const std::string& fileName, const EnvLookup& env) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    Diagnostics d(fileName);
+    d.error(e.mark.is_null() ? 0 : e.mark.line + 1, "", "invalid YAML: " + e.msg);
+    throw ConfigError(d);
+  }
+  return build(root, fileName, env);
+}
+
+Config loadConfigFile(const std::string& path, const EnvLookup& env) {
+  std::ifstream in(path);
+  if (!in) {
+    Diagnostics d(path);
+    d.error(0, "", "cannot read the configuration file");
+    throw ConfigError(d);
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parseConfigText(buffer.str(), path, env);
+}
+
+}  // namespace turnpike::config

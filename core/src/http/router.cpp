@@ -1,0 +1,115 @@
+#include "http/router.hpp"
+
+#include <Poco/Logger.h>
+
+#include "http/api_error.hpp"
+#include "util/strings.hpp"
+
+namespace turnpike::http {
+
+namespace {
+
+std::vector<std::string> splitPath(const std::string& path) {
+  std::vector<std::string> out;
+  for (auto part : util::split(path, '/'))
+    if (!part.empty()) out.emplace_back(part);
+  return out;
+}
+
+Poco::Logger& log() { return Poco::Logger::get("http"); }
+
+}  // namespace
+
+Response guarded(const std::function<Response()>& fn) {
+  try {
+    return fn();
+  } catch (const ApiError& e) {
+    return errorResponse(e);
+  } catch (const std::exception& e) {
+    log().error(std::string("unhandled error: ") + e.what());
+  } catch (...) {
+    log().error("unhandled non-standard exception");
+  }
+  return errorResponse(500, "internal_error", "internal server error");
+}
+
+void Router::add(std::string method, std::string pattern, AsyncHandler handler) {
+  auto segments = splitPath(pattern);
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler), {}});
+}
+
+void Router::addBlocking(std::string method, std::string pattern, BlockingHandler handler) {
+  auto segments = splitPath(pattern);
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments), {}, std::move(handler)});
+}
+
+bool Router::match(const Route& route, const std::string& path, PathParams& params) {
+  size_t pos = 0;
+  for (size_t i = 0; i < route.segments.size(); ++i) {
+    const std::string& seg = route.segments[i];
+    while (pos < path.size() && path[pos] == '/') ++pos;
+    if (pos >= path.size()) return false;
+    bool param = seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
+    if (param && seg[seg.size() - 2] == '*') {
+      if (i + 1 != route.segments.size()) return false;
+      params.set(std::string_view(seg).substr(1, seg.size() - 3), path.substr(pos));
+      return true;
+    }
+    size_t end = path.find('/', pos);
+    if (end == std::string::npos) end = path.size();
+    std::string_view piece(path.data() + pos, end - pos);
+    if (param) {
+      params.set(std::string_view(seg).substr(1, seg.size() - 2), std::string(piece));
+    } else if (piece != seg) {
+      return false;
+    }
+    pos = end;
+  }
+  while (pos < path.size() && path[pos] == '/') ++pos;
+  return pos == path.size();
+}
+
+void Router::dispatch(const std::shared_ptr<Exchange>& exchange) const {
+  const Request& request = exchange->request();
+  bool pathMatched = false;
+  for (const auto& route : routes_) {
+    PathParams params;
+    if (!match(route, request.path, params)) continue;
+    pathMatched = true;
+    bool methodOk = route.method == request.method || (request.method == "HEAD" && route.method == "GET");
+    if (!methodOk) continue;
+    exchange->setRoute(route.pattern);
+    if (route.blocking) {
+      runBlocking(route, exchange, std::move(params));
+      return;
+    }
+    try {
+      route.async(exchange, params);
+    } catch (...) {
+      exchange->respond(guarded([] () -> Response { throw; }));
+    }
+    return;
+  }
+  exchange->setRoute("unmatched");
+  if (pathMatched) {
+    exchange->respond(errorResponse(405, "method_not_allowed", "method " + request.method + " is not allowed on " + request.path));
+  } else {
+    exchange->respond(errorResponse(404, "not_found", "no route for " + request.method + " " + request.path));
+  }
+}
+
+void Router::runBlocking(const Route& route, const std::shared_ptr<Exchange>& exchange, PathParams params) const {
+  auto work = [handler = route.blocking, exchange, params = std::move(params)]() {
+    Response response = guarded([&] { return handler(exchange->request(), params); });
+    exchange->loop().post([exchange, response = std::move(response)]() mutable {
+      exchange->respond(std::move(response));
+    });
+  };
+  if (executor_) {
+    executor_(std::move(work));
+  } else {
+    work();
+  }
+}
+
+}  // namespace turnpike::http

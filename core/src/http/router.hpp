@@ -1,0 +1,51 @@
+// Maps method + path to handlers. Patterns are literal segments, `{name}` (one segment) and a
+// final `{name*}` (the rest of the path, slashes included: model ids like "org/model").
+//
+// Async handlers run on the loop thread and answer through the Exchange whenever they are
+// done. Blocking handlers (store writes, payment backends, anything that may wait) run on the
+// worker pool; their Response is handed back to the loop. Exceptions thrown by either kind are
+// caught here, once: ApiError becomes its OpenAI-style response, anything else a 500 whose
+// detail goes to the log only.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/connection.hpp"
+
+namespace turnpike::http {
+
+class Router {
+ public:
+  using AsyncHandler = std::function<void(const std::shared_ptr<Exchange>&, const PathParams&)>;
+  using BlockingHandler = std::function<Response(const Request&, const PathParams&)>;
+  using Executor = std::function<void(std::function<void()>)>;
+
+  void add(std::string method, std::string pattern, AsyncHandler handler);
+  void addBlocking(std::string method, std::string pattern, BlockingHandler handler);
+  // Where blocking handlers run (the server's worker pool).
+  void setExecutor(Executor executor) { executor_ = std::move(executor); }
+
+  void dispatch(const std::shared_ptr<Exchange>& exchange) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    AsyncHandler async;
+    BlockingHandler blocking;
+  };
+  static bool match(const Route& route, const std::string& path, PathParams& params);
+  void runBlocking(const Route& route, const std::shared_ptr<Exchange>& exchange, PathParams params) const;
+
+  std::vector<Route> routes_;
+  Executor executor_;
+};
+
+// Runs `fn` and converts what it throws into a response (the "handler top").
+Response guarded(const std::function<Response()>& fn);
+
+}  // namespace turnpike::http

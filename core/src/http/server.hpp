@@ -1,0 +1,70 @@
+// The HTTP server: N event-loop threads, each with its own SO_REUSEPORT listening socket
+// (the kernel spreads connections), plus a worker pool for blocking handlers.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/connection.hpp"
+#include "http/event_loop.hpp"
+#include "http/router.hpp"
+#include "util/thread_pool.hpp"
+
+namespace turnpike::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks a free port
+  unsigned loops = 0;    // 0 = one per CPU
+  unsigned workerThreads = 16;
+  ConnectionLimits limits;
+  size_t maxConnections = 20'000;
+  std::chrono::milliseconds drainTimeout{10'000};  // grace period for in-flight responses on stop
+};
+
+class Server {
+ public:
+  // `onLoopStart(loop, index)` runs on each loop thread before it serves (per-loop services);
+  // `onLoopStop` after it stopped serving, still on that thread.
+  using LoopHook = std::function<void(EventLoop&, unsigned)>;
+
+  Server(ServerOptions options, Router& router, ExchangeObserver observer = {});
+  ~Server();
+
+  void setLoopHooks(LoopHook onStart, LoopHook onStop) {
+    onLoopStart_ = std::move(onStart);
+    onLoopStop_ = std::move(onStop);
+  }
+
+  // Binds and starts serving; returns once every loop accepts connections.
+  void start();
+  // Stops accepting, closes connections, joins threads. Idempotent.
+  void stop();
+
+  uint16_t port() const { return port_; }
+  // Open client connections over all loops (any thread).
+  size_t connectionCount() const;
+  unsigned loopCount() const { return static_cast<unsigned>(loops_.size()); }
+  util::ThreadPool& workers() { return *workers_; }
+
+ private:
+  class Listener;
+  struct Loop;
+
+  ServerOptions options_;
+  Router& router_;
+  ExchangeObserver observer_;
+  LoopHook onLoopStart_;
+  LoopHook onLoopStop_;
+  uint16_t port_ = 0;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::unique_ptr<util::ThreadPool> workers_;
+  bool started_ = false;
+};
+
+}  // namespace turnpike::http

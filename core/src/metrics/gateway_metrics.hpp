@@ -1,0 +1,25 @@
+// The gateway's own metric families, registered once.
+#pragma once
+
+#include <string_view>
+
+#include "metrics/registry.hpp"
+
+namespace turnpike::metrics {
+
+struct GatewayMetrics {
+  explicit GatewayMetrics(Registry& registry);
+
+  Registry& registry;
+  Family<Counter>& httpRequests;        // route, method, status
+  Family<Histogram>& httpDuration;      // route
+  Family<Counter>& requests;            // provider, model, status
+  Family<Histogram>& requestDuration;   // provider, model
+  Family<Histogram>& upstreamLatency;   // provider, model: time to the upstream's response head
+  Family<Counter>& upstreamAttempts;    // provider, outcome
+  Family<Counter>& tokens;              // provider, model, type
+  Family<Counter>& errors;              // provider, model, code
+  Family<Gauge>& inflight;              // (none)
+};
+
+}  // namespace turnpike::metrics

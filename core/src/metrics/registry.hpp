@@ -1,0 +1,108 @@
+// Prometheus metrics: counters, gauges and histograms with labels, rendered in the text
+// exposition format. A labelled cell is looked up once (under a lock) and then updated with
+// relaxed atomics, so hot paths keep references to their cells.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace turnpike::metrics {
+
+class Counter {
+ public:
+  void add(uint64_t n = 1) { value_.fetch_add(n, std::memory_order_relaxed); }
+  uint64_t value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> value_{0};
+};
+
+class Gauge {
+ public:
+  void set(int64_t v) { value_.store(v, std::memory_order_relaxed); }
+  void add(int64_t d) { value_.fetch_add(d, std::memory_order_relaxed); }
+  int64_t value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<int64_t> value_{0};
+};
+
+class Histogram {
+ public:
+  explicit Histogram(const std::vector<double>* bounds);
+  void observe(double value);
+  // Rendering support.
+  const std::vector<double>& bounds() const { return *bounds_; }
+  uint64_t bucketCount(size_t i) const { return buckets_[i].load(std::memory_order_relaxed); }
+  uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+  double sum() const;
+
+ private:
+  const std::vector<double>* bounds_;
+  std::unique_ptr<std::atomic<uint64_t>[]> buckets_;  // non-cumulative, one per bound
+  std::atomic<uint64_t> count_{0};
+  std::atomic<uint64_t> sumNanos_{0};  // values are seconds; summed in nanoseconds
+};
+
+enum class Type { Counter, Gauge, Histogram };
+
+template <class Cell>
+class Family {
+ public:
+  Family(std::string name, std::string help, std::vector<std::string> labels, Type type,
+         const std::vector<double>* bounds = nullptr)
+      : name_(std::move(name)), help_(std::move(help)), labels_(std::move(labels)), type_(type), bounds_(bounds) {}
+
+  // The cell for these label values (in the family's label order). References stay valid.
+  Cell& with(std::initializer_list<std::string_view> values);
+
+  const std::string& name() const { return name_; }
+  void render(std::string& out) const;
+
+ private:
+  std::string name_;
+  std::string help_;
+  std::vector<std::string> labels_;
+  Type type_;
+  const std::vector<double>* bounds_;
+  mutable std::mutex mutex_;
+  std::map<std::vector<std::string>, std::unique_ptr<Cell>> cells_;
+};
+
+class Registry {
+ public:
+  Family<Counter>& counter(std::string name, std::string help, std::vector<std::string> labels = {});
+  Family<Gauge>& gauge(std::string name, std::string help, std::vector<std::string> labels = {});
+  Family<Histogram>& histogram(std::string name, std::string help, std::vector<std::string> labels,
+                               std::vector<double> bounds);
+  // A gauge computed when scraped.
+  void gaugeCallback(std::string name, std::string help, std::function<double()> read);
+
+  std::string render() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<Family<Counter>>> counters_;
+  std::vector<std::unique_ptr<Family<Gauge>>> gauges_;
+  std::vector<std::unique_ptr<Family<Histogram>>> histograms_;
+  std::vector<std::unique_ptr<std::vector<double>>> bounds_;
+  struct Callback {
+    std::string name;
+    std::string help;
+    std::function<double()> read;
+  };
+  std::vector<Callback> callbacks_;
+};
+
+// Latency buckets in seconds, from 100 µs to 60 s.
+std::vector<double> latencyBuckets();
+
+}  // namespace turnpike::metrics

@@ -1,0 +1,47 @@
+// Blocking HTTP client for work off the event loops: plugin calls through the host API
+// (payment backends, model discovery). Handles are per thread; connections, DNS and TLS
+// sessions are shared process-wide so repeated calls reuse connections.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace turnpike::net {
+
+struct HttpCall {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds timeout{30'000};
+  bool publicOnly = false;  // refuse non-public destinations (user-supplied URLs)
+  std::string caCertPem;    // trust only this certificate (pinned self-signed TLS)
+};
+
+struct HttpCallSink {
+  std::function<bool(int status)> onStatus;
+  std::function<bool(std::string_view name, std::string_view value)> onHeader;
+  std::function<bool(std::string_view chunk)> onBody;  // false aborts
+};
+
+struct HttpCallResult {
+  int status = -1;    // -1 when the exchange failed
+  std::string error;  // why, without secrets
+};
+
+HttpCallResult performHttp(const HttpCall& call, const HttpCallSink& sink);
+
+// Convenience: the whole body in memory.
+struct HttpReply {
+  int status = -1;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string error;
+};
+HttpReply fetch(const HttpCall& call);
+
+}  // namespace turnpike::net

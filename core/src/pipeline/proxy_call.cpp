@@ -1,0 +1,387 @@
+#include "pipeline/proxy_call.hpp"
+
+#include <Poco/Logger.h>
+
+#include "http/api_error.hpp"
+
+namespace turnpike::pipeline {
+
+namespace {
+
+Poco::Logger& log() { return Poco::Logger::get("proxy"); }
+
+double secondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// Statuses where another provider may well succeed.
+bool worthAnotherProvider(int upstreamStatus) {
+  return upstreamStatus == 401 || upstreamStatus == 403 || upstreamStatus == 404 || upstreamStatus == 408 ||
+         upstreamStatus == 429 || upstreamStatus >= 500;
+}
+
+// What the client sees for an upstream HTTP error: its own mistakes pass through, the
+// provider's problems (credentials, outages) are a bad gateway.
+int clientStatusFor(int upstreamStatus) {
+  switch (upstreamStatus) {
+    case 400:
+    case 404:
+    case 409:
+    case 413:
+    case 415:
+    case 422:
+    case 429:
+      return upstreamStatus;
+    case 408:
+    case 504:
+      return 504;
+    default:
+      return 502;
+  }
+}
+
+std::string streamErrorEvent(int status, std::string_view code, std::string_view message) {
+  std::string out = "data: ";
+  out += http::errorBody(status, code, message);
+  out += "\n\n";
+  return out;
+}
+
+}  // namespace
+
+ProxyCall::ProxyCall(std::shared_ptr<http::Exchange> exchange, InferenceRequest request,
+                     std::vector<const ModelRoute*> candidates, PipelineServices& services)
+    : exchange_(std::move(exchange)),
+      request_(std::move(request)),
+      candidates_(std::move(candidates)),
+      services_(services),
+      upstream_(services.upstreamFor(exchange_->loopIndex())) {}
+
+ProxyCall::~ProxyCall() = default;
+
+void ProxyCall::start() {
+  services_.metrics.inflight.with({}).add(1);
+  self_ = shared_from_this();
+  std::weak_ptr<ProxyCall> weak = self_;
+  exchange_->onClientGone([weak] {
+    if (auto self = weak.lock()) self->clientGone();
+  });
+  exchange_->onDrain([weak] {
+    if (auto self = weak.lock(); self && self->transfer_) self->upstream_.resume(self->transfer_);
+  });
+  lastFailure_.message = "no provider is available for model '" + request_.model + "'";
+  attempt();
+}
+
+void ProxyCall::attempt() {
+  if (next_ >= candidates_.size()) {
+    respondError(lastFailure_);
+    return;
+  }
+  route_ = candidates_[next_++];
+  exchange_->setServedBy(route_->providerName(), route_->id());
+  phase_ = Phase::Connecting;
+  body_.clear();
+  responseJson_.clear();
+  pendingOut_.clear();
+  haveUsage_ = false;
+  pluginFailed_ = false;
+  tooLarge_ = false;
+  upstreamStatus_ = 0;
+
+  const auto& upstreamId = route_->model.upstreamId;
+  upstreamBody_ = upstreamBody(request_, upstreamId);
+  call_ = tp_provider_call{sizeof(tp_provider_call),
+                           request_.operation,
+                           {request_.model.data(), request_.model.size()},
+                           {upstreamId.data(), upstreamId.size()},
+                           {upstreamBody_.data(), upstreamBody_.size()},
+                           request_.stream ? 1 : 0};
+  stream_ = route_->provider->openStream(call_);
+
+  net::UpstreamRequest upstreamRequest;
+  std::string error;
+  int dispatch = route_->provider->buildRequest(call_, upstreamRequest, error);
+  if (dispatch < 0) {
+    services_.metrics.upstreamAttempts.with({route_->providerName(), "refused"}).add();
+    moveOn(Failure{400, "unsupported_request", error});
+    return;
+  }
+  if (dispatch == TP_DISPATCH_LOCAL) {
+    runLocal();
+    return;
+  }
+  upstreamRequest.idleTimeout = std::chrono::milliseconds(route_->providerConfig->timeoutMs);
+  upstreamRequest.connectTimeout = std::chrono::milliseconds(route_->providerConfig->connectTimeoutMs);
+  attemptStart_ = std::chrono::steady_clock::now();
+  try {
+    transfer_ = upstream_.start(std::move(upstreamRequest), this);
+  } catch (const std::exception& e) {
+    log().error("provider " + route_->providerName() + ": " + route_->provider->redact(e.what()));
+    moveOn(Failure{502, "upstream_error", "could not start the upstream request"});
+  }
+}
+
+void ProxyCall::runLocal() {
+  attemptStart_ = std::chrono::steady_clock::now();
+  if (request_.stream) {
+    phase_ = Phase::Streaming;
+    beginClientStream();
+  } else {
+    phase_ = Phase::Buffering;
+  }
+  std::string error;
+  if (!route_->provider->respondLocal(call_, *this, error)) {
+    respondError(Failure{502, "upstream_error", error});
+    return;
+  }
+  route_->upstreamLatency->observe(secondsSince(attemptStart_));
+  services_.metrics.upstreamAttempts.with({route_->providerName(), "ok"}).add();
+  if (phase_ == Phase::Streaming) {
+    completeStream();
+  } else {
+    completeBuffered();
+  }
+}
+
+std::vector<http::Header> ProxyCall::routeHeaders() const {
+  std::vector<http::Header> headers;
+  if (route_ != nullptr) {
+    headers.push_back({"x-turnpike-provider", route_->providerName()});
+    headers.push_back({"x-turnpike-model", route_->model.upstreamId});
+  }
+  return headers;
+}
+
+void ProxyCall::beginClientStream() {
+  auto headers = routeHeaders();
+  headers.push_back({"content-type", "text/event-stream; charset=utf-8"});
+  headers.push_back({"cache-control", "no-cache"});
+  headers.push_back({"x-accel-buffering", "no"});
+  exchange_->beginStream(200, std::move(headers));
+}
+
+void ProxyCall::flushPending() {
+  if (pendingOut_.empty()) return;
+  exchange_->write(pendingOut_);
+  pendingOut_.clear();
+  // The client reads slower than the upstream writes: stop reading until it drains.
+  if (transfer_ != nullptr && exchange_->congested()) upstream_.pause(transfer_);
+}
+
+// ---------------------------------------------------------------- transfer callbacks
+
+void ProxyCall::onResponseHead(int status, const std::vector<std::pair<std::string, std::string>>&) {
+  upstreamStatus_ = status;
+  route_->upstreamLatency->observe(secondsSince(attemptStart_));
+  if (status >= 200 && status < 300) {
+    if (request_.stream) {
+      phase_ = Phase::Streaming;
+      beginClientStream();
+    } else {
+      phase_ = Phase::Buffering;
+    }
+  } else {
+    phase_ = Phase::UpstreamError;
+  }
+}
+
+void ProxyCall::onResponseData(std::string_view data) {
+  if (phase_ == Phase::Streaming) {
+    stream_.feed(200, data, false, *this);
+    flushPending();
+    return;
+  }
+  if (tooLarge_) return;
+  size_t limit = phase_ == Phase::UpstreamError ? 64 * 1024 : services_.maxResponseBytes;
+  if (body_.size() + data.size() > limit) {
+    if (phase_ == Phase::UpstreamError) return;  // the start of an error body is enough
+    tooLarge_ = true;
+    return;
+  }
+  body_.append(data);
+}
+
+void ProxyCall::onComplete(const net::TransferResult& result) {
+  transfer_ = nullptr;
+  if (phase_ == Phase::Done) return;
+  const std::string& provider = route_->providerName();
+  if (result.error != net::TransferError::None) {
+    bool timeout = result.error == net::TransferError::Timeout;
+    services_.metrics.upstreamAttempts
+        .with({provider, timeout ? "timeout" : result.error == net::TransferError::Connect ? "connect_error" : "failed"})
+        .add();
+    log().warning("provider " + provider + ": " + route_->provider->redact(result.detail));
+    Failure failure;
+    if (timeout) {
+      failure = Failure{504, "upstream_timeout",
+                        "provider '" + provider + "' sent nothing for " +
+                            std::to_string(route_->providerConfig->timeoutMs) + " ms"};
+    } else if (result.error == net::TransferError::Connect) {
+      failure = Failure{502, "upstream_unavailable", "could not connect to provider '" + provider + "'"};
+    } else {
+      failure = Failure{502, "upstream_error", "the connection to provider '" + provider + "' failed"};
+    }
+    if (phase_ == Phase::Streaming) {
+      respondError(failure);  // bytes have reached the client: report in-band, no retry
+      return;
+    }
+    moveOn(std::move(failure));
+    return;
+  }
+  switch (phase_) {
+    case Phase::Streaming:
+      services_.metrics.upstreamAttempts.with({provider, "ok"}).add();
+      stream_.feed(200, {}, true, *this);
+      completeStream();
+      break;
+    case Phase::Buffering:
+      if (tooLarge_) {
+        services_.metrics.upstreamAttempts.with({provider, "failed"}).add();
+        respondError(Failure{502, "upstream_error", "the upstream response exceeds the size limit"});
+        return;
+      }
+      services_.metrics.upstreamAttempts.with({provider, "ok"}).add();
+      stream_.feed(upstreamStatus_, body_, true, *this);
+      completeBuffered();
+      break;
+    case Phase::UpstreamError:
+      services_.metrics.upstreamAttempts.with({provider, "http_error"}).add();
+      stream_.feed(upstreamStatus_, body_, true, *this);
+      completeUpstreamError();
+      break;
+    default:
+      moveOn(Failure{502, "upstream_error", "provider '" + provider + "' ended the exchange without a response"});
+  }
+}
+
+// ---------------------------------------------------------------- emitted events
+
+void ProxyCall::onChunk(std::string_view json, uint32_t flags) {
+  if (phase_ == Phase::Streaming) {
+    // The usage-only chunk Turnpike asked for on the client's behalf is not the client's.
+    if ((flags & TP_CHUNK_USAGE_ONLY) != 0 && !request_.clientWantsUsage) return;
+    pendingOut_ += "data: ";
+    pendingOut_ += json;
+    pendingOut_ += "\n\n";
+  } else {
+    responseJson_.assign(json);
+  }
+}
+
+void ProxyCall::onUsage(const tp_usage& usage) {
+  usage_ = usage;
+  haveUsage_ = true;
+}
+
+void ProxyCall::onError(int status, std::string_view type, std::string_view message) {
+  pluginFailed_ = true;
+  std::string clean = route_->provider->redact(message);
+  pluginError_ = Failure{status, std::string(type.empty() ? "upstream_error" : type), std::move(clean)};
+  if (phase_ == Phase::Streaming) {
+    pendingOut_ += streamErrorEvent(clientStatusFor(status), pluginError_.code, pluginError_.message);
+  }
+}
+
+// ---------------------------------------------------------------- completion
+
+void ProxyCall::completeStream() {
+  flushPending();
+  if (pluginFailed_) {
+    finish(clientStatusFor(pluginError_.status), pluginError_.code);  // the error event is out already
+    return;
+  }
+  exchange_->write("data: [DONE]\n\n");
+  finish(200);
+}
+
+void ProxyCall::completeBuffered() {
+  if (pluginFailed_) {
+    respondError(Failure{clientStatusFor(pluginError_.status), pluginError_.code, pluginError_.message});
+    return;
+  }
+  if (responseJson_.empty()) {
+    respondError(Failure{502, "upstream_error", "provider '" + route_->providerName() + "' returned an empty response"});
+    return;
+  }
+  respondOk();
+}
+
+void ProxyCall::completeUpstreamError() {
+  Failure failure{clientStatusFor(upstreamStatus_), "upstream_error", {}};
+  if (pluginFailed_) {
+    failure.code = pluginError_.code;
+    failure.message = pluginError_.message;
+  }
+  std::string answered = "provider '" + route_->providerName() + "' answered HTTP " + std::to_string(upstreamStatus_);
+  if (failure.status == 502 || failure.message.empty())
+    failure.message = failure.message.empty() ? answered : answered + ": " + failure.message;
+  if (worthAnotherProvider(upstreamStatus_)) {
+    moveOn(std::move(failure));
+  } else {
+    respondError(failure);
+  }
+}
+
+void ProxyCall::moveOn(Failure failure) {
+  lastFailure_ = std::move(failure);
+  stream_.close();
+  attempt();
+}
+
+void ProxyCall::respondError(const Failure& failure) {
+  if (exchange_->started()) {
+    exchange_->write(streamErrorEvent(failure.status, failure.code, failure.message));
+    finish(failure.status, failure.code);
+    return;
+  }
+  auto response = http::errorResponse(failure.status, failure.code, failure.message);
+  for (auto& h : routeHeaders()) response.headers.push_back(std::move(h));
+  finish(failure.status, failure.code, std::move(response));
+}
+
+void ProxyCall::respondOk() {
+  http::Response response = http::Response::json(200, std::move(responseJson_));
+  for (auto& h : routeHeaders()) response.headers.push_back(std::move(h));
+  finish(200, {}, std::move(response));
+}
+
+void ProxyCall::clientGone() {
+  if (phase_ == Phase::Done) return;
+  if (transfer_ != nullptr) {
+    upstream_.cancel(transfer_);
+    transfer_ = nullptr;
+  }
+  finish(499, "client_closed_request");
+}
+
+void ProxyCall::finish(int status, std::string_view errorCode, std::optional<http::Response> response) {
+  if (phase_ == Phase::Done) return;
+  phase_ = Phase::Done;
+  stream_.close();
+  // The outcome first: ending the exchange reports it to the metrics observer.
+  exchange_->setOutcome(status, std::string(errorCode));
+  if (response) {
+    exchange_->respond(std::move(*response));
+  } else if (exchange_->started()) {
+    exchange_->endStream();
+  }
+  auto& m = services_.metrics;
+  m.inflight.with({}).add(-1);
+  std::string provider = route_ ? route_->providerName() : std::string();
+  std::string model = route_ ? route_->id() : std::string();
+  m.requests.with({provider, model, std::to_string(status)}).add();
+  if (route_ != nullptr) {
+    route_->duration->observe(secondsSince(exchange_->startTime()));
+    if (haveUsage_) {
+      route_->promptTokens->add(usage_.prompt_tokens);
+      route_->completionTokens->add(usage_.completion_tokens);
+    }
+  }
+  exchange_->onClientGone(nullptr);
+  exchange_->onDrain(nullptr);
+  // Destroyed once the current callback returns.
+  exchange_->loop().defer([self = std::move(self_)] {});
+}
+
+}  // namespace turnpike::pipeline

@@ -1,0 +1,101 @@
+// One inference request from dispatch to the last byte of its response: the dispatch, stream
+// and meter stages of the pipeline. Tries the candidate providers in order while nothing has
+// reached the client (connect errors, timeouts, 429 and 5xx move on to the next one); once
+// the first byte is out, it only relays. Runs on the exchange's loop thread throughout.
+#pragma once
+
+#include <turnpike/plugin_abi.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/connection.hpp"
+#include "metrics/gateway_metrics.hpp"
+#include "net/upstream_client.hpp"
+#include "pipeline/inference_request.hpp"
+#include "pipeline/model_catalog.hpp"
+#include "plugins/host_api.hpp"
+
+namespace turnpike::pipeline {
+
+struct PipelineServices {
+  metrics::GatewayMetrics& metrics;
+  std::function<net::UpstreamClient&(unsigned loopIndex)> upstreamFor;
+  size_t maxResponseBytes = 64 * 1024 * 1024;
+};
+
+class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
+                        private net::TransferHandler,
+                        private plugins::EmitSink {
+ public:
+  ProxyCall(std::shared_ptr<http::Exchange> exchange, InferenceRequest request,
+            std::vector<const ModelRoute*> candidates, PipelineServices& services);
+  ~ProxyCall() override;
+
+  void start();
+
+ private:
+  enum class Phase { Idle, Connecting, Buffering, Streaming, UpstreamError, Done };
+
+  struct Failure {
+    int status = 503;
+    std::string code = "no_provider_available";
+    std::string message;
+  };
+
+  void attempt();
+  void runLocal();
+  void beginClientStream();
+  void flushPending();
+  void completeStream();
+  void completeBuffered();
+  void completeUpstreamError();
+  void moveOn(Failure failure);
+  void respondError(const Failure& failure);
+  void respondOk();
+  void clientGone();
+  // Ends the exchange (with `response`, or by closing the stream) and records the outcome.
+  void finish(int status, std::string_view errorCode = {}, std::optional<http::Response> response = {});
+  std::vector<http::Header> routeHeaders() const;
+
+  // net::TransferHandler
+  void onResponseHead(int status, const std::vector<std::pair<std::string, std::string>>& headers) override;
+  void onResponseData(std::string_view data) override;
+  void onComplete(const net::TransferResult& result) override;
+  // plugins::EmitSink
+  void onChunk(std::string_view json, uint32_t flags) override;
+  void onUsage(const tp_usage& usage) override;
+  void onError(int status, std::string_view type, std::string_view message) override;
+
+  std::shared_ptr<http::Exchange> exchange_;
+  InferenceRequest request_;
+  std::vector<const ModelRoute*> candidates_;
+  PipelineServices& services_;
+  net::UpstreamClient& upstream_;
+  std::shared_ptr<ProxyCall> self_;  // keeps the call alive while a transfer runs
+
+  size_t next_ = 0;
+  const ModelRoute* route_ = nullptr;
+  Phase phase_ = Phase::Idle;
+  std::string upstreamBody_;
+  tp_provider_call call_{};
+  plugins::Provider::Stream stream_;
+  net::UpstreamClient::Transfer* transfer_ = nullptr;
+  std::chrono::steady_clock::time_point attemptStart_;
+  int upstreamStatus_ = 0;
+  std::string body_;          // buffered upstream body (non-stream or error)
+  std::string responseJson_;  // translated non-stream response
+  std::string pendingOut_;    // stream events produced by the current feed
+  bool haveUsage_ = false;
+  tp_usage usage_{};
+  bool pluginFailed_ = false;
+  Failure pluginError_;
+  Failure lastFailure_;
+  bool tooLarge_ = false;
+};
+
+}  // namespace turnpike::pipeline

@@ -1,0 +1,61 @@
+// The host side of the plugin ABI: the tp_host_api table and the concrete types behind the
+// opaque handles it passes to plugins.
+#pragma once
+
+#include <turnpike/plugin_abi.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/upstream_client.hpp"
+
+namespace turnpike::metrics {
+class Registry;
+}
+
+namespace turnpike::plugins {
+
+// Receives a provider's normalized output.
+class EmitSink {
+ public:
+  virtual ~EmitSink() = default;
+  virtual void onChunk(std::string_view json, uint32_t flags) = 0;
+  virtual void onUsage(const tp_usage& usage) = 0;
+  virtual void onError(int status, std::string_view type, std::string_view message) = 0;
+};
+
+struct DiscoveredModel {
+  std::string id;
+  std::string ownedBy;
+  uint64_t contextLength = 0;
+};
+
+// Replaces every occurrence of each secret in `text` with "[redacted]".
+std::string redact(std::string_view text, const std::vector<std::string>& secrets);
+
+// The table handed to every plugin. `metrics` receives callback_counter_add (may be null).
+const tp_host_api* hostApi();
+void setHostMetrics(metrics::Registry* registry);
+
+}  // namespace turnpike::plugins
+
+// Concrete handle types (global namespace: they complete the C declarations).
+struct tp_host_plugin {
+  std::string instance;  // configured name, e.g. the provider name
+  std::string plugin;    // plugin name
+  std::vector<std::string> secrets;
+};
+
+struct tp_upstream_request {
+  turnpike::net::UpstreamRequest* request;
+};
+
+struct tp_emitter {
+  turnpike::plugins::EmitSink* sink;
+};
+
+struct tp_model_sink {
+  std::vector<turnpike::plugins::DiscoveredModel>* models;
+};

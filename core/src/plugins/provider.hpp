@@ -1,0 +1,66 @@
+// A configured provider: one instance of a provider plugin, seen through C++. Converts the C
+// hooks into calls with RAII and error strings, and redacts the provider's secrets from any
+// message that leaves it.
+#pragma once
+
+#include <turnpike/plugin_abi.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/upstream_client.hpp"
+#include "plugins/host_api.hpp"
+#include "plugins/loader.hpp"
+
+namespace turnpike::plugins {
+
+class Provider {
+ public:
+  // Creates the instance; throws std::runtime_error with the plugin's message on failure.
+  Provider(const LoadedPlugin& plugin, std::string name, const nlohmann::json& config, std::vector<std::string> secrets);
+  ~Provider();
+  Provider(const Provider&) = delete;
+  Provider& operator=(const Provider&) = delete;
+
+  const std::string& name() const { return host_.instance; }
+  const LoadedPlugin& plugin() const { return plugin_; }
+
+  // Discovery (blocking). Throws with the plugin's message.
+  std::vector<DiscoveredModel> listModels();
+  bool canListModels() const { return vtable_->on_list_models != nullptr; }
+
+  // TP_DISPATCH_HTTP / TP_DISPATCH_LOCAL, or -1 with `error` set.
+  int buildRequest(const tp_provider_call& call, net::UpstreamRequest& out, std::string& error);
+  bool respondLocal(const tp_provider_call& call, EmitSink& sink, std::string& error);
+
+  // Per-call response translator state.
+  class Stream {
+   public:
+    Stream() = default;
+    Stream(Provider* provider, void* state) : provider_(provider), state_(state) {}
+    Stream(Stream&& o) noexcept : provider_(o.provider_), state_(o.state_) { o.provider_ = nullptr; }
+    Stream& operator=(Stream&& o) noexcept;
+    ~Stream() { close(); }
+    // Returns false when the plugin failed (it has emitted an error).
+    bool feed(int status, std::string_view bytes, bool end, EmitSink& sink);
+    void close();
+
+   private:
+    Provider* provider_ = nullptr;
+    void* state_ = nullptr;
+  };
+  Stream openStream(const tp_provider_call& call);
+
+  std::string redact(std::string_view text) const { return plugins::redact(text, host_.secrets); }
+
+ private:
+  const LoadedPlugin& plugin_;
+  const tp_provider_vtable* vtable_;
+  tp_host_plugin host_;
+  void* instance_ = nullptr;
+};
+
+}  // namespace turnpike::plugins

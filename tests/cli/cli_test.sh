@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The turnpike binary's subcommands: exit codes and messages operators rely on.
+set -uo pipefail
+BIN="$1"; ROOT="$2"; PLUGINS="$3"
+fail() { echo "FAIL: $*"; exit 1; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+# The shipped configurations are valid (examples with their secrets set).
+"$BIN" check-config --config "$ROOT/config/turnpike.yaml" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "default config rejected"; }
+grep -q "OK (1 providers, 3 configured models)" "$tmp/out" || fail "check-config summary: $(cat "$tmp/out")"
+for f in "$ROOT"/config/examples/*.yaml; do
+  OPENAI_API_KEY=x GROQ_API_KEY=y "$BIN" check-config --config "$f" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "$f rejected"; }
+done
+
+# Every problem is reported with file, line and key, and the exit code is 1.
+bad="$ROOT/tests/fixtures/configs/bad.yaml"
+"$BIN" check-config --config "$bad" >"$tmp/out" 2>&1; rc=$?
+[ "$rc" = 1 ] || fail "bad config exit code $rc"
+grep -q "bad.yaml:3: server.listn: unknown key (did you mean 'listen'?)" "$tmp/out" || fail "unknown key: $(cat "$tmp/out")"
+grep -q "bad.yaml:10: providers\[1\].name: duplicate provider name 'up'" "$tmp/out" || fail "duplicate: $(cat "$tmp/out")"
+# Plugin keys are only checked once the core config is valid; fix the core errors and look again.
+sed -e '/listn/d' -e '10s/name: up/name: up2/' "$bad" > "$tmp/bad2.yaml"
+printf 'plugins:\n  dir: %s\n' "$PLUGINS" >> "$tmp/bad2.yaml"
+"$BIN" check-config --config "$tmp/bad2.yaml" >"$tmp/out" 2>&1 && fail "plugin problems accepted"
+grep -q "bad2.yaml:7: providers\[0\].api_keys: unknown key (did you mean 'api_key'?)" "$tmp/out" || fail "plugin key: $(cat "$tmp/out")"
+grep -q "bad2.yaml:10: providers\[1\].plugin: plugin 'not_a_plugin' not found" "$tmp/out" || fail "missing plugin: $(cat "$tmp/out")"
+
+# serve refuses a bad config without serving.
+"$BIN" serve --config "$bad" >"$tmp/out" 2>&1; [ $? = 1 ] || fail "serve accepted a bad config"
+
+# plugins lists what the configuration loads.
+printf 'plugins:\n  dir: %s\nproviders:\n  - {name: a, plugin: mock, models: [m]}\n  - {name: b, plugin: openai_compat, base_url: "http://x/v1", models: [n]}\n' "$PLUGINS" > "$tmp/p.yaml"
+"$BIN" plugins --config "$tmp/p.yaml" >"$tmp/out" 2>&1 || fail "plugins: $(cat "$tmp/out")"
+grep -Eq "^mock +provider +1.0.0 +v1 " "$tmp/out" || fail "plugins table: $(cat "$tmp/out")"
+grep -Eq "^openai_compat +provider +1.0.0 +v1 " "$tmp/out" || fail "plugins table: $(cat "$tmp/out")"
+
+# Usage errors and help.
+"$BIN" frobnicate >/dev/null 2>&1; [ $? = 2 ] || fail "unknown command exit code"
+"$BIN" serve --help | grep -q "usage: turnpike serve" || fail "serve --help"
+"$BIN" --help | grep -q "check-config" || fail "--help"
+echo "cli ok"

@@ -1,0 +1,52 @@
+// Starts the real turnpike binary on a free port with a given config and stops it afterwards.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const BIN = process.env.TURNPIKE_BIN;
+export const PLUGIN_DIR = process.env.TURNPIKE_PLUGIN_DIR;
+if (!BIN || !PLUGIN_DIR) throw new Error('TURNPIKE_BIN and TURNPIKE_PLUGIN_DIR must be set (ctest sets them)');
+
+export const MOCK_CONFIG = `
+providers:
+  - name: mock
+    plugin: mock
+    models:
+      - id: mock-fast
+        capabilities: [chat, completions, tools]
+      - id: mock-embed
+        capabilities: [embeddings]
+`;
+
+// Resolves to { baseURL, port, logs(), stop() } once the gateway listens.
+export async function startGateway(configYaml = MOCK_CONFIG) {
+  const dir = mkdtempSync(join(tmpdir(), 'turnpike-client-'));
+  const file = join(dir, 'turnpike.yaml');
+  writeFileSync(file, `server:\n  listen: 127.0.0.1:0\nplugins:\n  dir: ${PLUGIN_DIR}\n${configYaml}`);
+  const child = spawn(BIN, ['serve', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 15000);
+    const onData = (chunk) => {
+      output += chunk.toString();
+      const m = output.match(/listening on [^ ]+:(\d+)/);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`gateway exited (${code}):\n${output}`)); });
+  });
+  child.removeAllListeners('exit');
+  return {
+    port,
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    logs: () => output,
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve(child.exitCode);
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10000);
+      child.on('exit', (code) => { clearTimeout(kill); resolve(code); });
+      child.kill('SIGTERM');
+    }),
+  };
+}

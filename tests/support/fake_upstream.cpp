@@ -1,0 +1,167 @@
+#include "fake_upstream.hpp"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/StreamCopier.h>
+
+#include <nlohmann/json.hpp>
+
+namespace turnpike::test {
+
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+class FakeUpstream::Factory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit Factory(FakeUpstream& owner) : owner_(owner) {}
+
+  class Handler : public Poco::Net::HTTPRequestHandler {
+   public:
+    explicit Handler(FakeUpstream& owner) : owner_(owner) {}
+    void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+      RecordedRequest r;
+      r.method = request.getMethod();
+      r.uri = request.getURI();
+      for (const auto& [n, v] : request) {
+        std::string lower = n;
+        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        r.headers[lower] = v;
+      }
+      Poco::StreamCopier::copyToString(request.stream(), r.body);
+      owner_.record(r);
+      FakeUpstream::Handler h;
+      {
+        std::lock_guard lock(owner_.mutex_);
+        h = owner_.handler_;
+      }
+      try {
+        if (h) {
+          h(r, response);
+        } else {
+          FakeUpstream::sendJson(response, 200, chatCompletionJson("fake", "hello"));
+        }
+      } catch (const std::exception&) {
+        owner_.writeFailed = true;
+      }
+    }
+
+   private:
+    FakeUpstream& owner_;
+  };
+
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override { return new Handler(owner_); }
+
+ private:
+  FakeUpstream& owner_;
+};
+
+FakeUpstream::FakeUpstream(Handler handler) : handler_(std::move(handler)) {
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(64);
+  params->setMaxQueued(256);
+  params->setKeepAlive(true);
+  params->setMaxKeepAliveRequests(100000);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
+  server_->start();
+}
+
+FakeUpstream::~FakeUpstream() { server_->stopAll(true); }
+
+uint16_t FakeUpstream::port() const { return server_->port(); }
+
+void FakeUpstream::setHandler(Handler handler) {
+  std::lock_guard lock(mutex_);
+  handler_ = std::move(handler);
+}
+
+void FakeUpstream::record(const RecordedRequest& r) {
+  std::lock_guard lock(mutex_);
+  requests_.push_back(r);
+}
+
+std::vector<RecordedRequest> FakeUpstream::requests() const {
+  std::lock_guard lock(mutex_);
+  return requests_;
+}
+
+RecordedRequest FakeUpstream::lastRequest() const {
+  std::lock_guard lock(mutex_);
+  return requests_.empty() ? RecordedRequest{} : requests_.back();
+}
+
+size_t FakeUpstream::requestCount() const {
+  std::lock_guard lock(mutex_);
+  return requests_.size();
+}
+
+int FakeUpstream::connectionsAccepted() const { return server_->totalConnections(); }
+
+void FakeUpstream::sendJson(HTTPServerResponse& response, int status, const std::string& body) {
+  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+  response.setContentType("application/json");
+  response.setContentLength(static_cast<std::streamsize>(body.size()));
+  response.send() << body;
+}
+
+void FakeUpstream::sendStream(HTTPServerResponse& response, const std::vector<std::string>& events,
+                              const std::function<void(size_t)>& between) {
+  response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+  response.setContentType("text/event-stream");
+  response.setChunkedTransferEncoding(true);
+  std::ostream& out = response.send();
+  for (size_t i = 0; i < events.size(); ++i) {
+    out << "data: " << events[i] << "\n\n";
+    out.flush();
+    if (!out.good()) throw std::runtime_error("client went away");
+    if (between) between(i);
+  }
+  out << "data: [DONE]\n\n";
+  out.flush();
+}
+
+void Gate::open() {
+  {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool Gate::wait(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return cv_.wait_for(lock, timeout, [this] { return open_; });
+}
+
+std::string chatCompletionJson(const std::string& model, const std::string& content, int prompt, int completion) {
+  nlohmann::json j{{"id", "chatcmpl-fake"},
+                   {"object", "chat.completion"},
+                   {"created", 1700000000},
+                   {"model", model},
+                   {"choices", {{{"index", 0}, {"message", {{"role", "assistant"}, {"content", content}}}, {"finish_reason", "stop"}}}},
+                   {"usage", {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}}}};
+  return j.dump();
+}
+
+std::string chunkJson(const std::string& model, const std::string& content) {
+  nlohmann::json j{{"id", "chatcmpl-fake"},
+                   {"object", "chat.completion.chunk"},
+                   {"created", 1700000000},
+                   {"model", model},
+                   {"choices", {{{"index", 0}, {"delta", {{"content", content}}}, {"finish_reason", nullptr}}}}};
+  return j.dump();
+}
+
+std::string usageChunkJson(const std::string& model, int prompt, int completion) {
+  nlohmann::json j{{"id", "chatcmpl-fake"},
+                   {"object", "chat.completion.chunk"},
+                   {"created", 1700000000},
+                   {"model", model},
+                   {"choices", nlohmann::json::array()},
+                   {"usage", {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}}}};
+  return j.dump();
+}
+
+}  // namespace turnpike::test

@@ -1,0 +1,82 @@
+// A fake OpenAI-compatible upstream on port 0 (Poco HTTPServer, as in Poco's own
+// HTTPServerTest). Each test scripts the answer with a handler; every request is recorded.
+#pragma once
+
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace turnpike::test {
+
+struct RecordedRequest {
+  std::string method;
+  std::string uri;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+
+class FakeUpstream {
+ public:
+  using Handler = std::function<void(const RecordedRequest&, Poco::Net::HTTPServerResponse&)>;
+
+  explicit FakeUpstream(Handler handler = {});
+  ~FakeUpstream();
+
+  uint16_t port() const;
+  std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port()) + "/v1"; }
+  void setHandler(Handler handler);
+
+  std::vector<RecordedRequest> requests() const;
+  RecordedRequest lastRequest() const;
+  size_t requestCount() const;
+  // TCP connections accepted so far.
+  int connectionsAccepted() const;
+
+  // Helpers for handlers.
+  static void sendJson(Poco::Net::HTTPServerResponse& response, int status, const std::string& body);
+  // Sends `events` as SSE data lines, calling `between(i)` after event i was flushed.
+  static void sendStream(Poco::Net::HTTPServerResponse& response, const std::vector<std::string>& events,
+                         const std::function<void(size_t)>& between = {});
+
+  // Set when a streaming write failed because the client went away.
+  std::atomic<bool> writeFailed{false};
+
+ private:
+  void record(const RecordedRequest& r);
+
+  class Factory;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  mutable std::mutex mutex_;
+  Handler handler_;
+  std::vector<RecordedRequest> requests_;
+};
+
+// A one-shot gate: wait() blocks until open() (or a deadline).
+class Gate {
+ public:
+  void open();
+  bool wait(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+// An OpenAI chat.completion body with the given content and usage.
+std::string chatCompletionJson(const std::string& model, const std::string& content, int prompt = 10, int completion = 5);
+// A chat.completion.chunk event (without "data: ").
+std::string chunkJson(const std::string& model, const std::string& content);
+std::string usageChunkJson(const std::string& model, int prompt, int completion);
+
+}  // namespace turnpike::test

@@ -1,0 +1,60 @@
+#include <gtest/gtest.h>
+
+#include <turnpike/json_scan.hpp>
+#include <turnpike/sse_parser.hpp>
+
+namespace turnpike::sdk {
+namespace {
+
+TEST(JsonScan, FindsTopLevelMembersOnly) {
+  std::string j = R"({"id":"x","choices":[{"message":{"content":"say \"usage\":{} here","usage":1}}],
+                      "nested":{"usage":{"prompt_tokens":99}}, "usage" : {"prompt_tokens":25,"completion_tokens":81} })";
+  auto usage = json_scan::find(j, "usage");
+  ASSERT_TRUE(usage);
+  EXPECT_EQ(usage->value, R"({"prompt_tokens":25,"completion_tokens":81})");
+  EXPECT_EQ(json_scan::findUint(usage->value, "prompt_tokens"), 25u);
+  EXPECT_EQ(json_scan::findUint(usage->value, "completion_tokens"), 81u);
+  EXPECT_FALSE(json_scan::find(j, "missing"));
+  EXPECT_EQ(j.substr(usage->valueOffset, usage->value.size()), usage->value);
+}
+
+TEST(JsonScan, ValuesOfEveryKind) {
+  std::string j = R"({"a":null,"b":true,"c":-1.5e3,"d":"s\\","e":[],"f":[ ],"g":[1]})";
+  EXPECT_EQ(json_scan::find(j, "a")->value, "null");
+  EXPECT_EQ(json_scan::find(j, "b")->value, "true");
+  EXPECT_EQ(json_scan::find(j, "c")->value, "-1.5e3");
+  EXPECT_EQ(json_scan::find(j, "d")->value, R"("s\\")");
+  EXPECT_TRUE(json_scan::isEmptyArray(json_scan::find(j, "e")->value));
+  EXPECT_TRUE(json_scan::isEmptyArray(json_scan::find(j, "f")->value));
+  EXPECT_FALSE(json_scan::isEmptyArray(json_scan::find(j, "g")->value));
+  EXPECT_FALSE(json_scan::findUint(j, "a"));
+  EXPECT_FALSE(json_scan::findUint(j, "c"));
+}
+
+TEST(JsonScan, MalformedInputIsNotFound) {
+  EXPECT_FALSE(json_scan::find("[1,2]", "a"));
+  EXPECT_FALSE(json_scan::find(R"({"a":"unterminated)", "a"));
+  EXPECT_FALSE(json_scan::find(R"({"a" 1})", "a"));
+  EXPECT_FALSE(json_scan::findUint(R"({"a":99999999999999999999999})", "a"));
+}
+
+TEST(SseParser, SplitsEventsAcrossFeedsAndLineEndings) {
+  SseParser p;
+  std::vector<std::string> data;
+  auto collect = [&](const SseEvent& e) { data.emplace_back(e.data); };
+  p.feed("data: one\r\n\r\nda", collect);
+  p.feed("ta: two\n", collect);
+  EXPECT_EQ(data.size(), 1u);
+  p.feed("data: more\n\n: keep-alive comment\n\nevent: x\ndata:three\r", collect);
+  p.feed("\n\r\n", collect);
+  ASSERT_EQ(data.size(), 3u);
+  EXPECT_EQ(data[0], "one");
+  EXPECT_EQ(data[1], "two\nmore");
+  EXPECT_EQ(data[2], "three");
+  EXPECT_FALSE(p.pending());
+  p.feed("data: cut", collect);
+  EXPECT_TRUE(p.pending());
+}
+
+}  // namespace
+}  // namespace turnpike::sdk

@@ -1,0 +1,41 @@
+#include <gtest/gtest.h>
+
+#include "net/ssrf_guard.hpp"
+#include "plugins/host_api.hpp"
+#include "util/strings.hpp"
+
+namespace turnpike {
+namespace {
+
+TEST(SsrfGuard, RefusesNonPublicAddresses) {
+  for (const char* ip : {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254",
+                         "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "::", "fe80::1", "fc00::1",
+                         "fd12:3456::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "ff02::1",
+                         "2001:db8::1", "not-an-ip"})
+    EXPECT_FALSE(net::isPublicAddress(std::string_view(ip))) << ip;
+  for (const char* ip : {"8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"})
+    EXPECT_TRUE(net::isPublicAddress(std::string_view(ip))) << ip;
+}
+
+TEST(Strings, HexAndPercentCoding) {
+  EXPECT_EQ(util::hexEncode("\x01\xab"), "01ab");
+  EXPECT_EQ(util::hexDecode("01AB"), std::string("\x01\xab"));
+  EXPECT_FALSE(util::hexDecode("0"));
+  EXPECT_FALSE(util::hexDecode("zz"));
+  EXPECT_EQ(util::percentDecode("a%2Fb+c%", false), "a/b+c%");
+  EXPECT_EQ(util::urlDecode("a+b%21"), "a b!");
+  EXPECT_EQ(util::parseUint("18446744073709551615"), UINT64_MAX);
+  EXPECT_FALSE(util::parseUint("18446744073709551616"));
+  EXPECT_FALSE(util::parseUint("-1"));
+  EXPECT_TRUE(util::constantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(util::constantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(util::constantTimeEquals("abc", "ab"));
+}
+
+TEST(Redact, ReplacesEverySecretOccurrence) {
+  EXPECT_EQ(plugins::redact("key sk-secret1 and sk-secret1!", {"sk-secret1"}), "key [redacted] and [redacted]!");
+  EXPECT_EQ(plugins::redact("abc", {"ab"}), "abc");  // too short to be a credential
+}
+
+}  // namespace
+}  // namespace turnpike

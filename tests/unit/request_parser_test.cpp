@@ -1,0 +1,131 @@
+#include <gtest/gtest.h>
+
+#include "http/request_parser.hpp"
+
+namespace turnpike::http {
+namespace {
+
+using Kind = RequestParser::Kind;
+
+// Feeds everything; returns the final outcome kind and total bytes consumed.
+std::pair<Kind, size_t> parseAll(RequestParser& p, std::string_view data) {
+  size_t used = 0;
+  while (true) {
+    auto o = p.feed(data.substr(used));
+    used += o.consumed;
+    if (o.kind != Kind::HeadReady) return {o.kind, used};
+  }
+}
+
+TEST(RequestParser, ParsesGetWithHeaders) {
+  RequestParser p(8192, 1024);
+  auto [kind, used] = parseAll(p, "GET /v1/models?limit=2&x=a%20b HTTP/1.1\r\nHost: h\r\nX-Thing:  v  \r\n\r\n");
+  ASSERT_EQ(kind, Kind::Complete);
+  EXPECT_EQ(p.request().method, "GET");
+  EXPECT_EQ(p.request().path, "/v1/models");
+  EXPECT_EQ(p.request().query, "limit=2&x=a%20b");
+  EXPECT_EQ(p.request().queryParam("x"), "a b");
+  EXPECT_EQ(p.request().header("x-thing"), "v");
+  EXPECT_TRUE(p.keepAlive());
+}
+
+TEST(RequestParser, PostBodyByContentLengthAndPipelining) {
+  RequestParser p(8192, 1024);
+  std::string two = "POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET /b HTTP/1.1\r\n\r\n";
+  auto [kind, used] = parseAll(p, two);
+  ASSERT_EQ(kind, Kind::Complete);
+  EXPECT_EQ(p.request().body, "hello");
+  p.reset();
+  auto [kind2, used2] = parseAll(p, std::string_view(two).substr(used));
+  ASSERT_EQ(kind2, Kind::Complete);
+  EXPECT_EQ(p.request().path, "/b");
+  EXPECT_EQ(used + used2, two.size());
+}
+
+TEST(RequestParser, ByteByByteFeeding) {
+  std::string req = "POST /x HTTP/1.1\nContent-Length: 3\n\nabc";
+  RequestParser p(8192, 1024);
+  std::string buffer;
+  Kind last = Kind::NeedMore;
+  for (char c : req) {
+    buffer.push_back(c);
+    auto [kind, used] = parseAll(p, buffer);
+    buffer.erase(0, used);
+    last = kind;
+    if (kind == Kind::Complete || kind == Kind::Error) break;
+  }
+  ASSERT_EQ(last, Kind::Complete);
+  EXPECT_EQ(p.request().body, "abc");
+}
+
+TEST(RequestParser, ChunkedBody) {
+  RequestParser p(8192, 1024);
+  auto [kind, used] =
+      parseAll(p, "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nT: x\r\n\r\n");
+  ASSERT_EQ(kind, Kind::Complete);
+  EXPECT_EQ(p.request().body, "Wikipedia");
+}
+
+TEST(RequestParser, RejectsSmugglingShapes) {
+  RequestParser a(8192, 1024);
+  EXPECT_EQ(parseAll(a, "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n").first, Kind::Error);
+  EXPECT_EQ(a.errorStatus(), 400);
+  RequestParser b(8192, 1024);
+  EXPECT_EQ(parseAll(b, "POST / HTTP/1.1\r\nContent-Length : 3\r\n\r\nabc").first, Kind::Error);
+  RequestParser c(8192, 1024);
+  EXPECT_EQ(parseAll(c, "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n").first, Kind::Error);
+  RequestParser d(8192, 1024);
+  EXPECT_EQ(parseAll(d, "GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n").first, Kind::Error);
+  RequestParser e(8192, 1024);
+  EXPECT_EQ(parseAll(e, "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").first, Kind::Error);
+  EXPECT_EQ(e.errorStatus(), 501);
+  RequestParser f(8192, 1024);
+  EXPECT_EQ(parseAll(f, "GET / HTTP/2.0\r\n\r\n").first, Kind::Error);
+  EXPECT_EQ(f.errorStatus(), 505);
+}
+
+TEST(RequestParser, LimitsGiveTheRightStatus) {
+  RequestParser big(8192, 10);
+  EXPECT_EQ(parseAll(big, "POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n").first, Kind::Error);
+  EXPECT_EQ(big.errorStatus(), 413);
+  RequestParser chunks(8192, 10);
+  EXPECT_EQ(parseAll(chunks, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n").first, Kind::Error);
+  EXPECT_EQ(chunks.errorStatus(), 413);
+  RequestParser headers(64, 10);
+  EXPECT_EQ(parseAll(headers, "GET / HTTP/1.1\r\nX: " + std::string(100, 'a') + "\r\n\r\n").first, Kind::Error);
+  EXPECT_EQ(headers.errorStatus(), 431);
+  RequestParser unterminated(64, 10);
+  EXPECT_EQ(parseAll(unterminated, "GET / HTTP/1.1\r\nX: " + std::string(100, 'a')).first, Kind::Error);
+  EXPECT_EQ(unterminated.errorStatus(), 431);
+}
+
+TEST(RequestParser, ConnectionSemantics) {
+  RequestParser a(8192, 10);
+  parseAll(a, "GET / HTTP/1.0\r\n\r\n");
+  EXPECT_FALSE(a.keepAlive());
+  RequestParser b(8192, 10);
+  parseAll(b, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  EXPECT_TRUE(b.keepAlive());
+  RequestParser c(8192, 10);
+  parseAll(c, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+  EXPECT_FALSE(c.keepAlive());
+  RequestParser d(8192, 10);
+  auto o = d.feed("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+  EXPECT_EQ(o.kind, Kind::HeadReady);
+  EXPECT_TRUE(d.expectsContinue());
+}
+
+TEST(RequestParser, DecodesPathAndRejectsNul) {
+  RequestParser a(8192, 10);
+  parseAll(a, "GET /v1/models/org%2Fmodel+x HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(a.request().path, "/v1/models/org/model+x");
+  RequestParser b(8192, 10);
+  EXPECT_EQ(parseAll(b, "GET /a%00b HTTP/1.1\r\n\r\n").first, Kind::Error);
+  RequestParser c(8192, 10);
+  parseAll(c, "GET http://example.org/v1/x?y=1 HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(c.request().path, "/v1/x");
+  EXPECT_EQ(c.request().query, "y=1");
+}
+
+}  // namespace
+}  // namespace turnpike::http
