@@ -36,7 +36,7 @@ BENCHMARK(BM_ParseHttpRequest);
 void BM_ParseInferenceRequest(benchmark::State& state) {
   for (auto _ : state) {
     auto r = turnpike::pipeline::parseInferenceRequest(TP_OP_CHAT, kBody);
-    benchmark::DoNotOptimize(r.model.data());
+    benchmark::DoNotOptimize(r.model().data());
   }
 }
 BENCHMARK(BM_ParseInferenceRequest);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -18,12 +19,16 @@ inline size_t skipSpace(std::string_view s, size_t i) {
 
 // `i` at the opening quote; returns the index after the closing quote, or npos.
 inline size_t skipString(std::string_view s, size_t i) {
-  for (++i; i < s.size(); ++i) {
-    if (s[i] == '\\') {
-      ++i;
-    } else if (s[i] == '"') {
-      return i + 1;
-    }
+  const char* base = s.data();
+  for (size_t from = i + 1; from < s.size();) {
+    const void* hit = std::memchr(base + from, '"', s.size() - from);
+    if (hit == nullptr) return std::string_view::npos;
+    size_t quote = static_cast<size_t>(static_cast<const char*>(hit) - base);
+    // The quote is escaped when an odd run of backslashes precedes it.
+    size_t run = quote;
+    while (run > from && base[run - 1] == '\\') --run;
+    if ((quote - run) % 2 == 0) return quote + 1;
+    from = quote + 1;
   }
   return std::string_view::npos;
 }

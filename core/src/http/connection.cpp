@@ -15,7 +15,6 @@ namespace turnpike::http {
 
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;
 // While a response is in progress, input beyond this is left in the socket.
 constexpr size_t kMaxPipelinedInput = 1024 * 1024;
 
@@ -233,16 +232,14 @@ void Connection::readInput() {
       updateInterest();
       break;
     }
-    size_t old = in_.size();
-    in_.resize(old + kReadChunk);
-    ssize_t n = ::recv(fd_, in_.data() + old, kReadChunk, 0);
+    char* buffer = context_.readBuffer();
+    ssize_t n = ::recv(fd_, buffer, LoopContext::kReadBufferSize, 0);
     if (n > 0) {
-      in_.resize(old + static_cast<size_t>(n));
+      in_.append(buffer, static_cast<size_t>(n));
       lastActivity_ = context_.loop().now();
-      if (static_cast<size_t>(n) < kReadChunk) break;
+      if (static_cast<size_t>(n) < LoopContext::kReadBufferSize) break;
       continue;
     }
-    in_.resize(old);
     if (n == 0) {
       peerClosed = true;
     } else if (errno == EINTR) {

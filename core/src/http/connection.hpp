@@ -58,6 +58,9 @@ class LoopContext {
   size_t connectionCount() const { return liveConnections_.load(std::memory_order_relaxed); }
   // An RFC 9110 date for the Date header, recomputed once a second.
   const std::string& httpDate();
+  // Scratch space for socket reads, shared by the loop's connections (reads never overlap).
+  char* readBuffer() { return readBuffer_.get(); }
+  static constexpr size_t kReadBufferSize = 64 * 1024;
 
  private:
   void flushPending();
@@ -70,6 +73,7 @@ class LoopContext {
   ExchangeObserver observer_;
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
   std::vector<std::shared_ptr<Connection>> pendingFlush_;
+  std::unique_ptr<char[]> readBuffer_{new char[kReadBufferSize]};
   std::atomic<size_t> liveConnections_{0};
   bool shuttingDown_ = false;
   std::string date_;

@@ -85,20 +85,24 @@ double Histogram::sum() const { return static_cast<double>(sumNanos_.load(std::m
 
 template <class Cell>
 Cell& Family<Cell>::with(std::initializer_list<std::string_view> values) {
-  std::vector<std::string> key;
-  key.reserve(values.size());
-  for (auto v : values) key.emplace_back(v);
+  thread_local std::string key;
+  key.clear();
+  for (auto v : values) {
+    key.append(v);
+    key.push_back('\x1f');
+  }
   std::lock_guard lock(mutex_);
   auto it = cells_.find(key);
-  if (it != cells_.end()) return *it->second;
-  std::unique_ptr<Cell> cell;
+  if (it != cells_.end()) return *it->second.cell;
+  Entry entry;
+  entry.labelValues.assign(values.begin(), values.end());
   if constexpr (std::is_same_v<Cell, Histogram>) {
-    cell = std::make_unique<Histogram>(bounds_);
+    entry.cell = std::make_unique<Histogram>(bounds_);
   } else {
-    cell = std::make_unique<Cell>();
+    entry.cell = std::make_unique<Cell>();
   }
-  Cell& ref = *cell;
-  cells_.emplace(std::move(key), std::move(cell));
+  Cell& ref = *entry.cell;
+  cells_.emplace(key, std::move(entry));
   return ref;
 }
 
@@ -107,7 +111,9 @@ void Family<Cell>::render(std::string& out) const {
   std::lock_guard lock(mutex_);
   if constexpr (std::is_same_v<Cell, Counter>) {
     appendHeader(out, name_, help_, "counter");
-    for (const auto& [values, cell] : cells_) {
+    for (const auto& [_, e] : cells_) {
+      const auto& values = e.labelValues;
+      const auto& cell = e.cell;
       out += name_;
       appendLabels(out, labels_, values);
       out.push_back(' ');
@@ -116,7 +122,9 @@ void Family<Cell>::render(std::string& out) const {
     }
   } else if constexpr (std::is_same_v<Cell, Gauge>) {
     appendHeader(out, name_, help_, "gauge");
-    for (const auto& [values, cell] : cells_) {
+    for (const auto& [_, e] : cells_) {
+      const auto& values = e.labelValues;
+      const auto& cell = e.cell;
       out += name_;
       appendLabels(out, labels_, values);
       out.push_back(' ');
@@ -125,7 +133,9 @@ void Family<Cell>::render(std::string& out) const {
     }
   } else {
     appendHeader(out, name_, help_, "histogram");
-    for (const auto& [values, cell] : cells_) {
+    for (const auto& [_, e] : cells_) {
+      const auto& values = e.labelValues;
+      const auto& cell = e.cell;
       uint64_t cumulative = 0;
       // Read the count first: concurrent observations may land in buckets meanwhile, and the
       // +Inf bucket must equal _count.

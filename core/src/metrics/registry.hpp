@@ -73,8 +73,13 @@ class Family {
   std::vector<std::string> labels_;
   Type type_;
   const std::vector<double>* bounds_;
+  struct Entry {
+    std::vector<std::string> labelValues;
+    std::unique_ptr<Cell> cell;
+  };
   mutable std::mutex mutex_;
-  std::map<std::vector<std::string>, std::unique_ptr<Cell>> cells_;
+  // Keyed by the label values joined with a unit separator: found without allocating.
+  std::map<std::string, Entry, std::less<>> cells_;
 };
 
 class Registry {

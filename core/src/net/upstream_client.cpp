@@ -66,46 +66,52 @@ UpstreamClient::~UpstreamClient() {
   for (CURL* e : spareHandles_) curl_easy_cleanup(e);
 }
 
+CURL* UpstreamClient::acquireHandle() {
+  if (!spareHandles_.empty()) {
+    CURL* e = spareHandles_.back();
+    spareHandles_.pop_back();
+    return e;
+  }
+  // Options that never change are set once; a handle is reused without curl_easy_reset.
+  CURL* e = curl_easy_init();
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &UpstreamClient::onHeader);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &UpstreamClient::onWrite);
+  return e;
+}
+
 UpstreamClient::Transfer* UpstreamClient::start(UpstreamRequest request, TransferHandler* handler) {
   auto* t = new Transfer{};
   t->client = this;
   t->handler = handler;
   t->request = std::move(request);
-  t->lastActivity = Clock::now();
-  if (!spareHandles_.empty()) {
-    t->easy = spareHandles_.back();
-    spareHandles_.pop_back();
-    curl_easy_reset(t->easy);
-  } else {
-    t->easy = curl_easy_init();
-  }
+  t->lastActivity = loop_.now();
+  t->easy = acquireHandle();
   CURL* e = t->easy;
   const UpstreamRequest& r = t->request;
+  // Every per-request option is set each time, so nothing leaks from the handle's last use.
   curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
   curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errorBuffer);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connectTimeout.count()));
-  curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &UpstreamClient::onHeader);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &UpstreamClient::onWrite);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-  if (r.method == "POST") {
+  bool hasBody = r.method == "POST" || !r.body.empty();
+  if (r.method == "GET" && r.body.empty()) {
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+  } else {
     curl_easy_setopt(e, CURLOPT_POST, 1L);
+  }
+  curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method == "GET" || r.method == "POST" ? nullptr : r.method.c_str());
+  if (hasBody) {
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
-  } else if (r.method != "GET") {
-    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
-    if (!r.body.empty()) {
-      curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
-      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
-    }
   }
   for (const auto& h : r.headers) t->headerList = curl_slist_append(t->headerList, h.c_str());
-  // No "Expect: 100-continue" round trip for large bodies.
-  t->headerList = curl_slist_append(t->headerList, "Expect:");
+  // No "Expect: 100-continue" round trip before larger bodies.
+  if (r.body.size() > 1024) t->headerList = curl_slist_append(t->headerList, "Expect:");
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headerList);
 
   transfers_.insert(t);
@@ -145,7 +151,7 @@ void UpstreamClient::resume(Transfer* t) {
   t->pauseRequested = false;
   if (t->paused) {
     t->paused = false;
-    t->lastActivity = Clock::now();
+    t->lastActivity = loop_.now();
     ++callbackDepth_;
     curl_easy_pause(t->easy, CURLPAUSE_CONT);
     --callbackDepth_;
@@ -197,7 +203,16 @@ int UpstreamClient::onTimer(CURLM*, long timeoutMs, void* userp) {
     self->loop_.cancel(self->curlTimer_);
     self->curlTimer_ = 0;
   }
-  if (timeoutMs >= 0) {
+  if (timeoutMs == 0) {
+    // "As soon as possible": after the current batch, without another trip through epoll.
+    if (!self->kickQueued_) {
+      self->kickQueued_ = true;
+      self->loop_.defer([self] {
+        self->kickQueued_ = false;
+        self->socketAction(CURL_SOCKET_TIMEOUT, 0);
+      });
+    }
+  } else if (timeoutMs > 0) {
     self->curlTimer_ = self->loop_.runAfter(std::chrono::milliseconds(timeoutMs), [self] {
       self->curlTimer_ = 0;
       self->socketAction(CURL_SOCKET_TIMEOUT, 0);
@@ -209,7 +224,7 @@ int UpstreamClient::onTimer(CURLM*, long timeoutMs, void* userp) {
 size_t UpstreamClient::onHeader(char* data, size_t size, size_t n, void* userp) {
   auto* t = static_cast<Transfer*>(userp);
   std::string_view line(data, size * n);
-  t->lastActivity = Clock::now();
+  t->lastActivity = t->client->loop_.now();
   if (line.rfind("HTTP/", 0) == 0) {
     // A new header block (after 100 Continue or an interim response).
     t->headers.clear();
@@ -239,7 +254,7 @@ size_t UpstreamClient::onWrite(char* data, size_t size, size_t n, void* userp) {
     t->paused = true;
     return CURL_WRITEFUNC_PAUSE;
   }
-  t->lastActivity = Clock::now();
+  t->lastActivity = t->client->loop_.now();
   if (!t->headDelivered) {
     t->headDelivered = true;
     t->handler->onResponseHead(t->status, t->headers);

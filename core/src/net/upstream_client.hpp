@@ -82,6 +82,7 @@ class UpstreamClient {
   static size_t onHeader(char* data, size_t size, size_t n, void* userp);
   static size_t onWrite(char* data, size_t size, size_t n, void* userp);
 
+  CURL* acquireHandle();
   void socketAction(curl_socket_t s, int flags);
   void collectDone();
   void finish(Transfer* transfer, CURLcode code);
@@ -95,6 +96,7 @@ class UpstreamClient {
   std::unordered_set<Transfer*> transfers_;
   std::vector<CURL*> spareHandles_;
   int callbackDepth_ = 0;
+  bool kickQueued_ = false;
 };
 
 }  // namespace turnpike::net

@@ -2,6 +2,8 @@
 
 #include <Poco/Logger.h>
 
+#include <charconv>
+
 #include "http/api_error.hpp"
 
 namespace turnpike::pipeline {
@@ -69,7 +71,7 @@ void ProxyCall::start() {
   exchange_->onDrain([weak] {
     if (auto self = weak.lock(); self && self->transfer_) self->upstream_.resume(self->transfer_);
   });
-  lastFailure_.message = "no provider is available for model '" + request_.model + "'";
+  lastFailure_.message = "no provider is available for model '" + request_.model() + "'";
   attempt();
 }
 
@@ -93,10 +95,10 @@ void ProxyCall::attempt() {
   upstreamBody_ = upstreamBody(request_, upstreamId);
   call_ = tp_provider_call{sizeof(tp_provider_call),
                            request_.operation,
-                           {request_.model.data(), request_.model.size()},
+                           {request_.model().data(), request_.model().size()},
                            {upstreamId.data(), upstreamId.size()},
                            {upstreamBody_.data(), upstreamBody_.size()},
-                           request_.stream ? 1 : 0};
+                           request_.stream() ? 1 : 0};
   stream_ = route_->provider->openStream(call_);
 
   net::UpstreamRequest upstreamRequest;
@@ -124,7 +126,7 @@ void ProxyCall::attempt() {
 
 void ProxyCall::runLocal() {
   attemptStart_ = std::chrono::steady_clock::now();
-  if (request_.stream) {
+  if (request_.stream()) {
     phase_ = Phase::Streaming;
     beginClientStream();
   } else {
@@ -175,7 +177,7 @@ void ProxyCall::onResponseHead(int status, const std::vector<std::pair<std::stri
   upstreamStatus_ = status;
   route_->upstreamLatency->observe(secondsSince(attemptStart_));
   if (status >= 200 && status < 300) {
-    if (request_.stream) {
+    if (request_.stream()) {
       phase_ = Phase::Streaming;
       beginClientStream();
     } else {
@@ -260,7 +262,7 @@ void ProxyCall::onComplete(const net::TransferResult& result) {
 void ProxyCall::onChunk(std::string_view json, uint32_t flags) {
   if (phase_ == Phase::Streaming) {
     // The usage-only chunk Turnpike asked for on the client's behalf is not the client's.
-    if ((flags & TP_CHUNK_USAGE_ONLY) != 0 && !request_.clientWantsUsage) return;
+    if ((flags & TP_CHUNK_USAGE_ONLY) != 0 && !request_.summary.clientWantsUsage) return;
     pendingOut_ += "data: ";
     pendingOut_ += json;
     pendingOut_ += "\n\n";
@@ -368,9 +370,11 @@ void ProxyCall::finish(int status, std::string_view errorCode, std::optional<htt
   }
   auto& m = services_.metrics;
   m.inflight.with({}).add(-1);
-  std::string provider = route_ ? route_->providerName() : std::string();
-  std::string model = route_ ? route_->id() : std::string();
-  m.requests.with({provider, model, std::to_string(status)}).add();
+  std::string_view provider = route_ ? std::string_view(route_->providerName()) : std::string_view();
+  std::string_view model = route_ ? std::string_view(route_->id()) : std::string_view();
+  char statusText[8];
+  auto statusEnd = std::to_chars(statusText, statusText + sizeof statusText, status).ptr;
+  m.requests.with({provider, model, std::string_view(statusText, static_cast<size_t>(statusEnd - statusText))}).add();
   if (route_ != nullptr) {
     route_->duration->observe(secondsSince(exchange_->startTime()));
     if (haveUsage_) {

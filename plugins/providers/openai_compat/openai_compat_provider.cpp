@@ -149,7 +149,6 @@ class OpenAiCompatProvider final : public Provider {
     }
     request.setMethod("POST");
     request.addHeader("Content-Type", "application/json");
-    request.addHeader("Accept", call.stream ? "text/event-stream" : "application/json");
     if (!authorization_.empty()) request.addHeader("Authorization", authorization_);
     for (const auto& [n, v] : headers_) request.addHeader(n, v);
     request.setBody(call.body);

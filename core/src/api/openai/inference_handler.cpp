@@ -42,14 +42,14 @@ void InferenceHandler::registerRoutes(http::Router& router) {
 
 void InferenceHandler::handle(tp_operation operation, const std::shared_ptr<http::Exchange>& exchange) {
   auto request = pipeline::parseInferenceRequest(operation, std::move(exchange->request().body));
-  const auto* routes = catalog_.find(request.model);
-  if (routes == nullptr) throw http::ApiError(404, "model_not_found", modelNotFoundMessage(request.model, catalog_), "model");
+  const auto* routes = catalog_.find(request.model());
+  if (routes == nullptr) throw http::ApiError(404, "model_not_found", modelNotFoundMessage(request.model(), catalog_), "model");
   std::vector<const pipeline::ModelRoute*> candidates;
   for (const auto& r : *routes)
     if (serves(r, operation)) candidates.push_back(&r);
   if (candidates.empty())
     throw http::ApiError(400, "unsupported_operation",
-                         "The model '" + request.model + "' does not support " +
+                         "The model '" + request.model() + "' does not support " +
                              std::string(pipeline::operationName(operation)) + " requests",
                          "model");
   auto call = std::make_shared<pipeline::ProxyCall>(exchange, std::move(request), std::move(candidates), services_);

@@ -1,0 +1,527 @@
+#include "pipeline/request_scan.hpp"
+
+#include "http/api_error.hpp"
+#include "util/strings.hpp"
+
+namespace turnpike::pipeline {
+
+using http::ApiError;
+
+namespace {
+
+constexpr int kMaxDepth = 64;
+
+[[noreturn]] void invalid(std::string param, std::string message, std::string code = "invalid_value") {
+  throw ApiError(400, std::move(code), std::move(message), std::move(param));
+}
+
+[[noreturn]] void wrongType(const std::string& param, const char* expected) {
+  invalid(param, "'" + param + "' must be " + expected, "invalid_type");
+}
+
+// Appends the UTF-8 encoding of `cp`.
+void appendUtf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+uint32_t hex4(std::string_view s) {
+  uint32_t v = 0;
+  for (char c : s) v = (v << 4) | static_cast<uint32_t>(util::hexValue(c));
+  return v;
+}
+
+// Decodes the raw contents of an already validated JSON string.
+std::string unescape(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c != '\\') {
+      out.push_back(c);
+      continue;
+    }
+    char e = raw[++i];
+    switch (e) {
+      case 'b': out.push_back('\b'); break;
+      case 'f': out.push_back('\f'); break;
+      case 'n': out.push_back('\n'); break;
+      case 'r': out.push_back('\r'); break;
+      case 't': out.push_back('\t'); break;
+      case 'u': {
+        uint32_t cp = hex4(raw.substr(i + 1, 4));
+        i += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 < raw.size() && raw[i + 1] == '\\' && raw[i + 2] == 'u') {
+          uint32_t low = hex4(raw.substr(i + 3, 4));
+          if (low >= 0xDC00 && low <= 0xDFFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            i += 6;
+          }
+        }
+        appendUtf8(out, cp);
+        break;
+      }
+      default: out.push_back(e);  // '"', '\\', '/'
+    }
+  }
+  return out;
+}
+
+// Occurrences of code markers in raw message text; routing uses it to tell code from chat.
+uint32_t codeMarkers(std::string_view text) {
+  static constexpr std::string_view kMarkers[] = {"```", "def ", "function ", "class ", "#include", "import ",
+                                                  "return ", "=>", "public static", "SELECT "};
+  uint32_t n = 0;
+  for (auto marker : kMarkers)
+    for (size_t pos = text.find(marker); pos != std::string_view::npos && n < 1000; pos = text.find(marker, pos + 1))
+      ++n;
+  return n;
+}
+
+class Scanner {
+ public:
+  explicit Scanner(std::string_view s) : s_(s) {}
+
+  size_t pos() const { return p_; }
+
+  [[noreturn]] void fail(std::string_view what) const {
+    throw ApiError(400, "invalid_json",
+                   "request body is not valid JSON: " + std::string(what) + " at byte " + std::to_string(p_));
+  }
+
+  void ws() {
+    while (p_ < s_.size()) {
+      char c = s_[p_];
+      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return;
+      ++p_;
+    }
+  }
+
+  char peek() {
+    ws();
+    if (p_ >= s_.size()) fail("unexpected end of input");
+    return s_[p_];
+  }
+
+  void expect(char c) {
+    if (peek() != c) fail(std::string("expected '") + c + "'");
+    ++p_;
+  }
+
+  bool atEnd() {
+    ws();
+    return p_ >= s_.size();
+  }
+
+  // The raw contents of the string at the cursor (escapes validated, not decoded).
+  std::string_view string() {
+    if (peek() != '"') fail("expected a string");
+    size_t start = ++p_;
+    const size_t n = s_.size();
+    while (true) {
+      while (p_ < n) {
+        auto c = static_cast<unsigned char>(s_[p_]);
+        if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;
+        ++p_;
+      }
+      if (p_ >= n) fail("unterminated string");
+      auto c = static_cast<unsigned char>(s_[p_]);
+      if (c == '"') {
+        std::string_view v = s_.substr(start, p_ - start);
+        ++p_;
+        return v;
+      }
+      if (c == '\\') {
+        escape();
+      } else if (c < 0x20) {
+        fail("control character in string");
+      } else {
+        utf8();
+      }
+    }
+  }
+
+  struct Number {
+    bool integer;
+    std::optional<uint64_t> value;  // non-negative integers that fit
+  };
+
+  Number number() {
+    size_t start = p_;
+    const size_t n = s_.size();
+    bool negative = p_ < n && s_[p_] == '-';
+    if (negative) ++p_;
+    if (p_ < n && s_[p_] == '0') {
+      ++p_;
+    } else if (p_ < n && s_[p_] >= '1' && s_[p_] <= '9') {
+      digits();
+    } else {
+      fail("invalid number");
+    }
+    bool integer = true;
+    if (p_ < n && s_[p_] == '.') {
+      integer = false;
+      ++p_;
+      if (p_ >= n || s_[p_] < '0' || s_[p_] > '9') fail("invalid number");
+      digits();
+    }
+    if (p_ < n && (s_[p_] == 'e' || s_[p_] == 'E')) {
+      integer = false;
+      ++p_;
+      if (p_ < n && (s_[p_] == '+' || s_[p_] == '-')) ++p_;
+      if (p_ >= n || s_[p_] < '0' || s_[p_] > '9') fail("invalid number");
+      digits();
+    }
+    Number num{integer, std::nullopt};
+    if (integer && !negative) num.value = util::parseUint(s_.substr(start, p_ - start));
+    return num;
+  }
+
+  void literal(std::string_view word) {
+    if (s_.compare(p_, word.size(), word) != 0) fail("invalid literal");
+    p_ += word.size();
+  }
+
+  // Is the value at the cursor null? Consumes it if so.
+  bool null() {
+    if (peek() != 'n') return false;
+    literal("null");
+    return true;
+  }
+
+  // Validates and skips one value.
+  void value(int depth) {
+    char c = peek();
+    switch (c) {
+      case '"': string(); return;
+      case '{': object(depth, [&](std::string_view) { value(depth + 1); }); return;
+      case '[': array(depth, [&](size_t) { value(depth + 1); }); return;
+      case 't': literal("true"); return;
+      case 'f': literal("false"); return;
+      case 'n': literal("null"); return;
+      default:
+        if (c == '-' || (c >= '0' && c <= '9')) {
+          number();
+          return;
+        }
+        fail("unexpected character");
+    }
+  }
+
+  // `onMember(rawKey)` must consume exactly the member's value.
+  template <class OnMember>
+  void object(int depth, OnMember&& onMember) {
+    if (depth >= kMaxDepth) fail("nesting too deep");
+    expect('{');
+    if (peek() == '}') {
+      ++p_;
+      return;
+    }
+    while (true) {
+      std::string_view key = string();
+      expect(':');
+      ws();
+      onMember(key);
+      char c = peek();
+      ++p_;
+      if (c == '}') return;
+      if (c != ',') fail("expected ',' or '}'");
+    }
+  }
+
+  // `onElement(index)` must consume exactly one element.
+  template <class OnElement>
+  void array(int depth, OnElement&& onElement) {
+    if (depth >= kMaxDepth) fail("nesting too deep");
+    expect('[');
+    if (peek() == ']') {
+      ++p_;
+      return;
+    }
+    for (size_t i = 0;; ++i) {
+      ws();
+      onElement(i);
+      char c = peek();
+      ++p_;
+      if (c == ']') return;
+      if (c != ',') fail("expected ',' or ']'");
+    }
+  }
+
+ private:
+  void digits() {
+    while (p_ < s_.size() && s_[p_] >= '0' && s_[p_] <= '9') ++p_;
+  }
+
+  void escape() {
+    if (p_ + 1 >= s_.size()) fail("unterminated string");
+    switch (s_[p_ + 1]) {
+      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+        p_ += 2;
+        return;
+      case 'u':
+        if (p_ + 6 > s_.size()) fail("invalid \\u escape");
+        for (size_t i = 2; i < 6; ++i)
+          if (util::hexValue(s_[p_ + i]) < 0) fail("invalid \\u escape");
+        p_ += 6;
+        return;
+      default:
+        fail("invalid escape");
+    }
+  }
+
+  void utf8() {
+    auto c = static_cast<unsigned char>(s_[p_]);
+    size_t len;
+    uint32_t min;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      min = 0x10000;
+    } else {
+      fail("invalid UTF-8");
+    }
+    if (p_ + len > s_.size()) fail("invalid UTF-8");
+    uint32_t cp = c & (0x7F >> len);
+    for (size_t i = 1; i < len; ++i) {
+      auto d = static_cast<unsigned char>(s_[p_ + i]);
+      if ((d & 0xC0) != 0x80) fail("invalid UTF-8");
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) fail("invalid UTF-8");
+    p_ += len;
+  }
+
+  std::string_view s_;
+  size_t p_ = 0;
+};
+
+class RequestReader {
+ public:
+  RequestReader(tp_operation op, std::string_view body) : op_(op), in_(body) {}
+
+  RequestSummary read() {
+    bool sawModel = false, sawMessages = false, sawPrompt = false, sawInput = false;
+    in_.object(0, [&](std::string_view key) {
+      r_.hasMembers = true;
+      if (key == "model") {
+        sawModel = true;
+        readModel();
+      } else if (key == "stream") {
+        r_.stream = boolean("stream");
+      } else if (key == "stream_options") {
+        readStreamOptions();
+      } else if (key == "max_tokens" || key == "max_completion_tokens") {
+        auto v = count(std::string(key));
+        if (v && (key == "max_completion_tokens" || !r_.maxTokens)) r_.maxTokens = v;
+      } else if (key == "n") {
+        auto v = count("n");
+        if (v && *v == 0) invalid("n", "'n' must be at least 1");
+        if (v) r_.n = *v;
+      } else if (key == "messages" && op_ == TP_OP_CHAT) {
+        sawMessages = true;
+        readMessages();
+      } else if (key == "tools" || key == "functions") {
+        readTools(std::string(key));
+      } else if (key == "prompt" && op_ == TP_OP_COMPLETION) {
+        sawPrompt = !in_.null();
+        if (sawPrompt) textValue("prompt");
+      } else if (key == "input" && op_ == TP_OP_EMBEDDING) {
+        sawInput = !in_.null();
+        if (sawInput) textValue("input");
+      } else {
+        in_.value(1);
+      }
+    });
+    r_.closingBrace = in_.pos() - 1;
+    if (!in_.atEnd()) in_.fail("trailing characters after the JSON value");
+
+    if (!sawModel) invalid("model", "you must provide a model parameter", "missing_required_parameter");
+    switch (op_) {
+      case TP_OP_CHAT:
+        if (!sawMessages) invalid("messages", "you must provide a messages parameter", "missing_required_parameter");
+        break;
+      case TP_OP_COMPLETION:
+        if (!sawPrompt) invalid("prompt", "you must provide a prompt parameter", "missing_required_parameter");
+        break;
+      case TP_OP_EMBEDDING:
+        if (!sawInput) invalid("input", "you must provide an input parameter", "missing_required_parameter");
+        if (r_.stream) invalid("stream", "embeddings cannot be streamed");
+        break;
+    }
+    return std::move(r_);
+  }
+
+ private:
+  void readModel() {
+    size_t start = in_.pos();
+    if (in_.peek() != '"') wrongType("model", "a non-empty string");
+    std::string_view raw = in_.string();
+    if (raw.empty()) wrongType("model", "a non-empty string");
+    r_.model = raw.find('\\') == std::string_view::npos ? std::string(raw) : unescape(raw);
+    r_.modelValue = Span{start, in_.pos()};
+  }
+
+  bool boolean(const std::string& param) {
+    char c = in_.peek();
+    if (c == 't') {
+      in_.literal("true");
+      return true;
+    }
+    if (c == 'f') {
+      in_.literal("false");
+      return false;
+    }
+    if (c == 'n') {
+      in_.literal("null");
+      return false;
+    }
+    wrongType(param, "a boolean");
+  }
+
+  std::optional<uint64_t> count(const std::string& param) {
+    if (in_.null()) return std::nullopt;
+    char c = in_.peek();
+    if (c != '-' && (c < '0' || c > '9')) wrongType(param, "a non-negative integer");
+    auto n = in_.number();
+    if (!n.integer || !n.value) wrongType(param, "a non-negative integer");
+    return n.value;
+  }
+
+  void readStreamOptions() {
+    size_t start = in_.pos();
+    if (in_.null()) return;
+    if (in_.peek() != '{') wrongType("stream_options", "an object");
+    in_.object(1, [&](std::string_view key) {
+      if (key == "include_usage") {
+        r_.clientWantsUsage = boolean("stream_options.include_usage");
+      } else {
+        in_.value(2);
+      }
+    });
+    r_.streamOptionsValue = Span{start, in_.pos()};
+  }
+
+  void readMessages() {
+    if (in_.peek() != '[') wrongType("messages", "a non-empty array");
+    in_.array(1, [&](size_t i) {
+      std::string param = "messages[" + std::to_string(i) + "]";
+      if (in_.peek() != '{') wrongType(param, "an object");
+      bool sawRole = false;
+      in_.object(2, [&](std::string_view key) {
+        if (key == "role") {
+          if (in_.peek() != '"') wrongType(param + ".role", "a string");
+          in_.string();
+          sawRole = true;
+        } else if (key == "content") {
+          readContent(param + ".content");
+        } else {
+          in_.value(3);
+        }
+      });
+      if (!sawRole) wrongType(param + ".role", "a string");
+      ++r_.messageCount;
+    });
+    if (r_.messageCount == 0) wrongType("messages", "a non-empty array");
+  }
+
+  void readContent(const std::string& param) {
+    char c = in_.peek();
+    if (c == 'n') {
+      in_.literal("null");
+    } else if (c == '"') {
+      text(in_.string());
+    } else if (c == '[') {
+      in_.array(3, [&](size_t) { readPart(); });
+    } else {
+      wrongType(param, "a string or an array of content parts");
+    }
+  }
+
+  // A content part: {"type": "text", "text": ...} or an image/audio/file part.
+  void readPart() {
+    if (in_.peek() != '{') {
+      in_.value(4);
+      return;
+    }
+    in_.object(4, [&](std::string_view key) {
+      if (key == "text" && in_.peek() == '"') {
+        text(in_.string());
+      } else if (key == "image_url" || key == "input_image" || key == "image") {
+        ++r_.imageCount;
+        in_.value(5);
+      } else {
+        in_.value(5);
+      }
+    });
+  }
+
+  void readTools(const std::string& param) {
+    size_t start = in_.pos();
+    if (in_.null()) return;
+    if (in_.peek() != '[') wrongType(param, "an array");
+    size_t count = 0;
+    in_.array(1, [&](size_t) {
+      ++count;
+      in_.value(2);
+    });
+    r_.hasTools = r_.hasTools || count > 0;
+    r_.promptBytes += in_.pos() - start;  // tool schemas are prompt tokens too
+  }
+
+  // prompt / input: a string or an array (of strings, token ids or arrays of token ids).
+  void textValue(const std::string& param) {
+    size_t start = in_.pos();
+    char c = in_.peek();
+    if (c == '"') {
+      text(in_.string());
+      return;
+    }
+    if (c != '[') wrongType(param, "a string or an array");
+    size_t elements = 0;
+    in_.array(1, [&](size_t) {
+      ++elements;
+      in_.value(2);
+    });
+    if (elements == 0) wrongType(param, "a string or a non-empty array");
+    r_.promptBytes += in_.pos() - start;
+  }
+
+  void text(std::string_view raw) {
+    r_.promptBytes += raw.size();
+    r_.codeSignals += codeMarkers(raw);
+  }
+
+  tp_operation op_;
+  Scanner in_;
+  RequestSummary r_;
+};
+
+}  // namespace
+
+RequestSummary scanRequest(tp_operation operation, std::string_view body) {
+  Scanner probe(body);
+  if (probe.atEnd()) throw ApiError(400, "invalid_json", "request body is empty");
+  if (probe.peek() != '{') throw ApiError(400, "invalid_json", "request body must be a JSON object");
+  return RequestReader(operation, body).read();
+}
+
+}  // namespace turnpike::pipeline

@@ -1,0 +1,44 @@
+// One validating pass over an inference request body: checks it is well-formed JSON (RFC 8259,
+// UTF-8) and that the fields Turnpike reads have the right types, and collects everything
+// routing, pricing and dispatch need — without building a DOM. Offsets of the members the
+// gateway may rewrite are kept so the upstream body is spliced, not re-serialized.
+#pragma once
+
+#include <turnpike/plugin_abi.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace turnpike::pipeline {
+
+struct Span {
+  size_t begin = 0;
+  size_t end = 0;  // one past the last byte; begin == end: absent
+  bool present() const { return end > begin; }
+};
+
+struct RequestSummary {
+  std::string model;
+  bool stream = false;
+  bool clientWantsUsage = false;  // stream_options.include_usage is true
+  std::optional<uint64_t> maxTokens;  // max_completion_tokens, else max_tokens
+  uint64_t n = 1;
+  size_t messageCount = 0;
+  uint64_t promptBytes = 0;  // bytes of text the model reads (messages, prompt, input)
+  uint32_t imageCount = 0;
+  bool hasTools = false;
+  uint32_t codeSignals = 0;  // code fences and code-like markers in the text
+
+  Span modelValue;          // the "model" member's value, quotes included
+  Span streamOptionsValue;  // the "stream_options" member's value
+  size_t closingBrace = 0;  // offset of the object's final '}'
+  bool hasMembers = false;
+};
+
+// Throws http::ApiError (400): invalid_json, or invalid_type / missing_required_parameter /
+// invalid_value naming the parameter.
+RequestSummary scanRequest(tp_operation operation, std::string_view body);
+
+}  // namespace turnpike::pipeline
