@@ -34,6 +34,24 @@ printf 'plugins:\n  dir: %s\nproviders:\n  - {name: a, plugin: mock, models: [m]
 grep -Eq "^mock +provider +1.0.0 +v1 " "$tmp/out" || fail "plugins table: $(cat "$tmp/out")"
 grep -Eq "^openai_compat +provider +1.0.0 +v1 " "$tmp/out" || fail "plugins table: $(cat "$tmp/out")"
 
+# Store commands: accounts, credits (idempotent), keys.
+printf 'storage:\n  url: sqlite://%s/cli.db\nproviders:\n  - {name: a, plugin: mock, models: [m]}\n' "$tmp" > "$tmp/s.yaml"
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+"$BIN" migrate --config "$tmp/s.yaml" | json '["schema_version"]' | grep -qx 1 || fail "migrate"
+acct=$("$BIN" accounts create --name acme --credit 5000 --config "$tmp/s.yaml") || fail "accounts create"
+id=$(echo "$acct" | json '["account_id"]')
+echo "$acct" | json '["api_key"]' | grep -q '^sk-tp-' || fail "api key: $acct"
+"$BIN" accounts credit "$id" 250 --idempotency-key inv-1 --config "$tmp/s.yaml" | json '["applied"]' | grep -qx True || fail "credit"
+"$BIN" accounts credit "$id" 250 --idempotency-key inv-1 --config "$tmp/s.yaml" | json '["applied"]' | grep -qx False || fail "credit twice"
+"$BIN" accounts show "$id" --config "$tmp/s.yaml" | json '["balance"]' | grep -qx 5250 || fail "show balance"
+key=$("$BIN" keys create "$id" --name ci --usage-limit 100 --reset-period daily --config "$tmp/s.yaml") || fail "keys create"
+kid=$(echo "$key" | json '["id"]')
+"$BIN" keys list "$id" --config "$tmp/s.yaml" | json '[1]["usage_limit"]' | grep -qx 100 || fail "keys list"
+"$BIN" keys list "$id" --config "$tmp/s.yaml" | grep -q "$(echo "$key" | json '["api_key"]')" && fail "keys list shows a secret"
+"$BIN" keys revoke "$kid" --config "$tmp/s.yaml" | json '["revoked"]' | grep -qx True || fail "revoke"
+"$BIN" accounts credit acct_nope 5 --config "$tmp/s.yaml" >/dev/null 2>&1; [ $? = 1 ] || fail "credit to unknown account"
+"$BIN" keys create "$id" --bogus 1 --config "$tmp/s.yaml" >/dev/null 2>&1; [ $? = 2 ] || fail "unknown option"
+
 # Usage errors and help.
 "$BIN" frobnicate >/dev/null 2>&1; [ $? = 2 ] || fail "unknown command exit code"
 "$BIN" serve --help | grep -q "usage: turnpike serve" || fail "serve --help"

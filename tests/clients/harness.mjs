@@ -23,7 +23,7 @@ providers:
 export async function startGateway(configYaml = MOCK_CONFIG) {
   const dir = mkdtempSync(join(tmpdir(), 'turnpike-client-'));
   const file = join(dir, 'turnpike.yaml');
-  writeFileSync(file, `server:\n  listen: 127.0.0.1:0\nplugins:\n  dir: ${PLUGIN_DIR}\n${configYaml}`);
+  writeFileSync(file, `server:\n  listen: 127.0.0.1:0\nstorage:\n  url: sqlite://${join(dir, 'turnpike.db')}\nplugins:\n  dir: ${PLUGIN_DIR}\n${configYaml}`);
   const child = spawn(BIN, ['serve', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const port = await new Promise((resolve, reject) => {

@@ -8,7 +8,11 @@ let gw;
 let client;
 before(async () => {
   gw = await startGateway();
-  client = new OpenAI({ baseURL: gw.baseURL, apiKey: 'sk-anything', maxRetries: 0 });
+  // Open signup hands out a key, as a user of the gateway would get one.
+  const signup = await fetch(`${gw.baseURL}/accounts`, { method: 'POST' });
+  assert.equal(signup.status, 201);
+  const { api_key: apiKey } = await signup.json();
+  client = new OpenAI({ baseURL: gw.baseURL, apiKey, maxRetries: 0 });
 });
 after(async () => { assert.equal(await gw.stop(), 0, 'clean exit on SIGTERM'); });
 
@@ -101,6 +105,23 @@ test('completions', async () => {
   assert.equal(r.object, 'text_completion');
   assert.equal(r.choices[0].text, 'Mock reply from');
   assert.equal(r.choices[0].finish_reason, 'length');
+});
+
+test('free models need no key: without an Authorization header the caller is anonymous', async () => {
+  const anonymous = new OpenAI({
+    baseURL: gw.baseURL, apiKey: 'unused', defaultHeaders: { Authorization: null }, maxRetries: 0,
+  });
+  const r = await anonymous.chat.completions.create({ model: 'mock-fast', messages });
+  assert.equal(r.choices[0].message.content, 'Mock reply from mock-fast: hello sdk');
+});
+
+test('an unknown key is refused even for free models', async () => {
+  const stranger = new OpenAI({ baseURL: gw.baseURL, apiKey: 'sk-tp-unknown', maxRetries: 0 });
+  await assert.rejects(stranger.chat.completions.create({ model: 'mock-fast', messages }), (e) => {
+    assert.ok(e instanceof OpenAI.AuthenticationError);
+    assert.equal(e.code, 'invalid_api_key');
+    return true;
+  });
 });
 
 test('errors surface as the SDK error classes', async () => {

@@ -51,7 +51,8 @@ TEST(OpenAiProxy, NonStreamPassesRequestAndResponseThrough) {
                   {"temperature", 0.25},
                   {"seed", 7},
                   {"user", "u-1"}};
-  auto r = postJson(gw.port(), "/v1/chat/completions", request.dump(), {{"Authorization", "Bearer client-key"}});
+  auto client = gw.fundedAccount(0);  // the model is free; the key only has to be valid
+  auto r = postJson(gw.port(), "/v1/chat/completions", request.dump(), {{"Authorization", "Bearer " + client.apiKey}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body)["choices"][0]["message"]["content"], "hello back");
   EXPECT_EQ(r.headers["x-turnpike-provider"], "up");
@@ -318,7 +319,11 @@ providers:
   auto one = httpRequest(gw.port(), "GET", "/v1/models/org/qwen-2");
   ASSERT_EQ(one.status, 200) << one.body;
   EXPECT_EQ(json::parse(one.body)["id"], "org/qwen-2");
-  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", R"({"model":"org/qwen-2","messages":[{"role":"user","content":"x"}]})").status, 200);
+  // Discovered models carry model_defaults' price: anonymous callers are refused, paying ones served.
+  std::string chat = R"({"model":"org/qwen-2","messages":[{"role":"user","content":"x"}]})";
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat).status, 401);
+  auto payer = gw.fundedAccount(1'000'000);
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat, {{"Authorization", "Bearer " + payer.apiKey}}).status, 200);
 }
 
 }  // namespace

@@ -1,21 +1,46 @@
 #include "gateway_fixture.hpp"
 
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
 #include "config/config_loader.hpp"
+#include "util/random.hpp"
 
 namespace turnpike::test {
 
 std::string pluginDir() { return TURNPIKE_TEST_PLUGIN_DIR; }
 
-GatewayFixture::GatewayFixture(const std::string& yaml) {
+std::string temporaryDatabasePath() {
+  return ::testing::TempDir() + "turnpike-test-" + util::randomBase62(12) + ".db";
+}
+
+void removeDatabase(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm", ".lock"}) std::filesystem::remove(path + suffix);
+}
+
+GatewayFixture::GatewayFixture(const std::string& yaml, const std::string& databasePath) {
   auto config = config::parseConfigText(yaml, "test.yaml");
   config.server.host = "127.0.0.1";
   config.server.port = 0;
   if (config.server.workers == 0) config.server.workers = 2;
+  databasePath_ = databasePath.empty() ? temporaryDatabasePath() : databasePath;
+  ownsDatabase_ = databasePath.empty();
+  config.storage.url = "sqlite://" + databasePath_;
   gateway_ = std::make_unique<app::Gateway>(std::move(config), pluginDir());
   gateway_->start();
 }
 
-GatewayFixture::~GatewayFixture() { gateway_->stop(); }
+GatewayFixture::~GatewayFixture() {
+  gateway_->stop();
+  gateway_.reset();
+  if (ownsDatabase_) removeDatabase(databasePath_);
+}
+
+GatewayFixture::Funded GatewayFixture::fundedAccount(int64_t credit) {
+  auto created = billing().createAccount("test", credit, "test credit");
+  return Funded{created.account.id, created.key.secret, created.key.record.id};
+}
 
 std::string expand(std::string text, const std::string& key, const std::string& value) {
   std::string token = "{{" + key + "}}";

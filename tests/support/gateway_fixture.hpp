@@ -13,16 +13,33 @@ std::string pluginDir();
 
 class GatewayFixture {
  public:
-  // `yaml` is a whole config; server.listen is forced to 127.0.0.1:0.
-  explicit GatewayFixture(const std::string& yaml);
+  // `yaml` is a whole config; server.listen is forced to 127.0.0.1:0 and, unless `databasePath`
+  // is given, storage is a fresh SQLite file removed afterwards.
+  explicit GatewayFixture(const std::string& yaml, const std::string& databasePath = "");
   ~GatewayFixture();
 
   uint16_t port() const { return gateway_->port(); }
   app::Gateway& gateway() { return *gateway_; }
+  billing::BillingService& billing() { return *gateway_->billing(); }
+  const std::string& databasePath() const { return databasePath_; }
+
+  // A new account holding `credit`, and its API key.
+  struct Funded {
+    std::string accountId;
+    std::string apiKey;
+    std::string keyId;
+  };
+  Funded fundedAccount(int64_t credit);
 
  private:
+  std::string databasePath_;
+  bool ownsDatabase_ = false;
   std::unique_ptr<app::Gateway> gateway_;
 };
+
+// A unique path for a throwaway SQLite database.
+std::string temporaryDatabasePath();
+void removeDatabase(const std::string& path);
 
 // Replaces every "{{key}}" in `text`.
 std::string expand(std::string text, const std::string& key, const std::string& value);

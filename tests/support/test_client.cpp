@@ -27,10 +27,10 @@ Poco::Net::HTTPRequest makeRequest(const std::string& method, const std::string&
     request.set(n, v);
     hasType = hasType || n == "Content-Type";
   }
-  if (!body.empty()) {
-    if (!hasType) request.setContentType("application/json");
+  if (!body.empty() && !hasType) request.setContentType("application/json");
+  // Always framed: Poco would otherwise send an empty POST body delimited by connection close.
+  if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")
     request.setContentLength(static_cast<std::streamsize>(body.size()));
-  }
   return request;
 }
 

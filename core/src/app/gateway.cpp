@@ -18,10 +18,18 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
   plugins_ = std::make_unique<PluginSet>(config_, pluginDir);
   buildCatalog();
 
+  if (config_.billing.enabled) {
+    database_ = store::Database::open(config_.storage.url);
+    billing_ = std::make_unique<billing::BillingService>(config_.billing, *database_);
+    admit_ = std::make_unique<pipeline::AdmitStage>(config_.billing, *billing_, limiter_);
+    account_ = std::make_unique<api::AccountHandler>(*billing_, config_.billing);
+    if (!config_.server.adminToken.empty()) admin_ = std::make_unique<api::AdminHandler>(*billing_, config_.server.adminToken);
+  }
   services_ = std::make_unique<pipeline::PipelineServices>(pipeline::PipelineServices{
-      metrics_, [this](unsigned loop) -> net::UpstreamClient& { return *upstreams_.at(loop); }});
+      metrics_, [this](unsigned loop) -> net::UpstreamClient& { return *upstreams_.at(loop); }, config_.billing,
+      billing_.get(), &limiter_});
   models_ = std::make_unique<api::ModelsHandler>(catalog_, static_cast<int64_t>(std::time(nullptr)));
-  inference_ = std::make_unique<api::InferenceHandler>(catalog_, *services_);
+  inference_ = std::make_unique<api::InferenceHandler>(catalog_, *services_, admit_.get());
   health_ = std::make_unique<api::HealthHandler>(registry_, [this] {
     return api::HealthHandler::Status{plugins_->providers().size(), catalog_.ids().size()};
   });
@@ -30,6 +38,8 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
   models_->registerRoutes(router_);
   inference_->registerRoutes(router_);
   health_->registerRoutes(router_);
+  if (account_) account_->registerRoutes(router_);
+  if (admin_) admin_->registerRoutes(router_);
 }
 
 Gateway::~Gateway() { stop(); }
@@ -94,6 +104,10 @@ void Gateway::observe(const http::Exchange& exchange) {
 }
 
 void Gateway::start() {
+  if (database_) {
+    database_->lockForServing();
+    billing_->releaseStaleReservations();
+  }
   http::ServerOptions options;
   options.host = config_.server.host;
   options.port = config_.server.port;
@@ -118,6 +132,8 @@ void Gateway::start() {
 
 void Gateway::stop() {
   if (server_) server_->stop();
+  // Settlements still queued complete (and post to the stopped loops) before the loops go.
+  if (billing_) billing_->writer().stop();
   server_.reset();
 }
 

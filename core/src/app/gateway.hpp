@@ -6,18 +6,24 @@
 #include <string>
 #include <vector>
 
+#include "api/account/account_handler.hpp"
+#include "api/admin/admin_handler.hpp"
 #include "api/health/health_handler.hpp"
 #include "api/openai/inference_handler.hpp"
 #include "api/openai/models_handler.hpp"
 #include "app/plugin_set.hpp"
+#include "billing/billing_service.hpp"
+#include "billing/rate_limiter.hpp"
 #include "config/config.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "metrics/registry.hpp"
 #include "net/upstream_client.hpp"
+#include "pipeline/admit_stage.hpp"
 #include "pipeline/model_catalog.hpp"
 #include "pipeline/proxy_call.hpp"
+#include "store/database.hpp"
 
 namespace turnpike::app {
 
@@ -35,6 +41,8 @@ class Gateway {
   const config::Config& config() const { return config_; }
   const pipeline::ModelCatalog& catalog() const { return catalog_; }
   metrics::Registry& metricsRegistry() { return registry_; }
+  // Null when billing is off.
+  billing::BillingService* billing() { return billing_.get(); }
 
  private:
   void buildCatalog();
@@ -45,12 +53,18 @@ class Gateway {
   metrics::GatewayMetrics metrics_;
   std::unique_ptr<PluginSet> plugins_;
   pipeline::ModelCatalog catalog_;
+  std::unique_ptr<store::Database> database_;
+  std::unique_ptr<billing::BillingService> billing_;
+  billing::RateLimiter limiter_;
+  std::unique_ptr<pipeline::AdmitStage> admit_;
   http::Router router_;
   std::vector<std::unique_ptr<net::UpstreamClient>> upstreams_;  // one per event loop
   std::unique_ptr<pipeline::PipelineServices> services_;
   std::unique_ptr<api::ModelsHandler> models_;
   std::unique_ptr<api::InferenceHandler> inference_;
   std::unique_ptr<api::HealthHandler> health_;
+  std::unique_ptr<api::AccountHandler> account_;
+  std::unique_ptr<api::AdminHandler> admin_;
   std::unique_ptr<http::Server> server_;
 };
 

@@ -14,6 +14,7 @@
 #include "app/gateway.hpp"
 #include "app/logging.hpp"
 #include "app/plugin_set.hpp"
+#include "app/store_commands.hpp"
 #include "app/version.hpp"
 #include "config/config_loader.hpp"
 #include "config/diagnostics.hpp"
@@ -28,22 +29,36 @@ struct Command {
   const char* name;
   const char* summary;
   const char* usage;
-  int (*run)(const std::string& configPath);
+  int (*run)(const std::string& configPath, const std::vector<std::string>& args);
+  bool takesArgs;
 };
 
-int runServe(const std::string& configPath);
-int runCheckConfig(const std::string& configPath);
-int runPlugins(const std::string& configPath);
+int runServe(const std::string& configPath, const std::vector<std::string>& args);
+int runCheckConfig(const std::string& configPath, const std::vector<std::string>& args);
+int runPlugins(const std::string& configPath, const std::vector<std::string>& args);
+
+// Commands on the store read only the configuration, never the plugins.
+template <int (*Fn)(const config::Config&, const std::vector<std::string>&)>
+int withConfig(const std::string& configPath, const std::vector<std::string>& args) {
+  auto cfg = config::loadConfigFile(configPath);
+  app::setupLogging("warning");
+  return Fn(cfg, args);
+}
 
 const Command kCommands[] = {
     {"serve", "run the gateway", "turnpike serve [--config FILE]\n\n"
      "Serves the OpenAI-compatible API on server.listen until SIGINT or SIGTERM; in-flight\n"
-     "responses get server.drain_timeout_ms to finish.", &runServe},
+     "responses get server.drain_timeout_ms to finish.", &runServe, false},
     {"check-config", "validate a configuration without serving", "turnpike check-config [--config FILE]\n\n"
      "Parses the file, substitutes ${VAR}s, loads every plugin it names and lets each check its\n"
-     "own section. Prints each problem as FILE:LINE: KEY: MESSAGE and exits 1 if there is any.", &runCheckConfig},
+     "own section. Prints each problem as FILE:LINE: KEY: MESSAGE and exits 1 if there is any.", &runCheckConfig, false},
     {"plugins", "list the plugins a configuration loads", "turnpike plugins [--config FILE]\n\n"
-     "Loads the plugins the configuration names and prints name, kind, version, ABI and file.", &runPlugins},
+     "Loads the plugins the configuration names and prints name, kind, version, ABI and file.", &runPlugins, false},
+    {"migrate", "bring the database schema up to date", "turnpike migrate [--config FILE]\n\n"
+     "Applies pending migrations to storage.url (serve does this too) and prints the schema version.",
+     &withConfig<app::runMigrate>, false},
+    {"accounts", "create, credit and show accounts", app::kAccountsUsage, &withConfig<app::runAccounts>, true},
+    {"keys", "create, list and revoke API keys", app::kKeysUsage, &withConfig<app::runKeys>, true},
 };
 
 void printHelp() {
@@ -63,7 +78,7 @@ void raiseFileLimit() {
   }
 }
 
-int runServe(const std::string& configPath) {
+int runServe(const std::string& configPath, const std::vector<std::string>&) {
   auto cfg = config::loadConfigFile(configPath);
   app::setupLogging(cfg.log.level);
   raiseFileLimit();
@@ -87,7 +102,7 @@ int runServe(const std::string& configPath) {
   return 0;
 }
 
-int runCheckConfig(const std::string& configPath) {
+int runCheckConfig(const std::string& configPath, const std::vector<std::string>&) {
   auto cfg = config::loadConfigFile(configPath);
   app::setupLogging("warning");
   app::PluginSet plugins(cfg, app::defaultPluginDir());
@@ -97,7 +112,7 @@ int runCheckConfig(const std::string& configPath) {
   return 0;
 }
 
-int runPlugins(const std::string& configPath) {
+int runPlugins(const std::string& configPath, const std::vector<std::string>&) {
   auto cfg = config::loadConfigFile(configPath);
   app::setupLogging("warning");
   app::PluginSet plugins(cfg, app::defaultPluginDir());
@@ -132,6 +147,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string configPath = kDefaultConfig;
+  std::vector<std::string> rest;
   for (size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
       std::cout << "usage: " << command->usage << "\n";
@@ -141,6 +157,8 @@ int main(int argc, char** argv) {
       configPath = args[++i];
     } else if (args[i].rfind("--config=", 0) == 0) {
       configPath = args[i].substr(9);
+    } else if (command->takesArgs) {
+      rest.push_back(args[i]);
     } else {
       std::cerr << "turnpike " << command->name << ": unexpected argument '" << args[i] << "'\nusage: "
                 << command->usage << "\n";
@@ -148,7 +166,7 @@ int main(int argc, char** argv) {
     }
   }
   try {
-    return command->run(configPath);
+    return command->run(configPath, rest);
   } catch (const config::ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 1;

@@ -33,6 +33,24 @@ struct StorageConfig {
   std::string url = "sqlite://data/turnpike.db";
 };
 
+struct RateLimit {
+  uint64_t requestsPerMinute = 0;  // 0 = unlimited
+  uint64_t tokensPerMinute = 0;
+  bool limited() const { return requestsPerMinute > 0 || tokensPerMinute > 0; }
+};
+
+struct BillingConfig {
+  bool enabled = true;           // false: nothing is metered, no key is asked for
+  std::string unit = "msat";     // the integer unit of every wallet and price
+  int64_t markupPpm = 1'000'000; // multiplier on every price, in millionths (1.25 -> 1250000)
+  bool signupOpen = true;        // POST /v1/accounts creates accounts
+  bool anonymous = true;         // models priced 0 are served without a key
+  int64_t signupCredit = 0;      // credited to accounts created through POST /v1/accounts
+  uint64_t defaultMaxOutputTokens = 4096;  // reservation ceiling when neither request nor model says
+  RateLimit keyLimits;           // per API key
+  RateLimit anonymousLimits{60, 0};  // per anonymous identity (X-Client-ID, else IP + user agent)
+};
+
 struct LogConfig {
   std::string level = "information";  // Poco level names: trace, debug, information, notice, warning, error
   bool access = false;                // one line per request
@@ -83,6 +101,7 @@ struct Config {
   std::string file;
   ServerConfig server;
   StorageConfig storage;
+  BillingConfig billing;
   LogConfig log;
   PluginsConfig plugins;
   std::vector<ProviderConfig> providers;

@@ -1,6 +1,7 @@
 #include "config/config_loader.hpp"
 
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -54,6 +55,60 @@ void readServer(const YAML::Node& node, ServerConfig& out, Diagnostics& d) {
   r.get("header_timeout_ms", out.headerTimeoutMs);
   r.get("max_connections", out.maxConnections);
   r.get("drain_timeout_ms", out.drainTimeoutMs);
+  r.finish();
+}
+
+// An exact decimal ("1.25") as millionths.
+std::optional<int64_t> parseMultiplier(const std::string& s) {
+  size_t dot = s.find('.');
+  std::string whole = s.substr(0, dot);
+  std::string frac = dot == std::string::npos ? "" : s.substr(dot + 1);
+  if (whole.empty() || whole.size() > 6 || frac.size() > 6) return std::nullopt;
+  if (whole.find_first_not_of("0123456789") != std::string::npos || frac.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  frac.resize(6, '0');
+  return std::stoll(whole) * 1'000'000 + std::stoll(frac);
+}
+
+void readRateLimit(const YAML::Node& node, const std::string& path, RateLimit& out, Diagnostics& d) {
+  MapReader r(node, path, d);
+  r.get("requests_per_minute", out.requestsPerMinute);
+  r.get("tokens_per_minute", out.tokensPerMinute);
+  r.finish();
+}
+
+void readBilling(const YAML::Node& node, BillingConfig& out, Diagnostics& d) {
+  MapReader r(node, "billing", d);
+  r.get("enabled", out.enabled);
+  if (r.get("unit", out.unit) && out.unit.empty()) d.error(r.child("unit"), "billing.unit", "must not be empty");
+  std::string markup;
+  if (r.get("markup", markup)) {
+    auto ppm = parseMultiplier(markup);
+    if (!ppm || *ppm == 0) {
+      d.error(r.child("markup"), "billing.markup", "expected a positive decimal multiplier such as 1 or 1.25, got '" + markup + "'");
+    } else {
+      out.markupPpm = *ppm;
+    }
+  }
+  std::string signup;
+  if (r.get("signup", signup)) {
+    if (signup != "open" && signup != "closed")
+      d.error(r.child("signup"), "billing.signup", "expected open or closed, got '" + signup + "'");
+    out.signupOpen = signup == "open";
+  }
+  r.get("anonymous", out.anonymous);
+  if (r.get("signup_credit", out.signupCredit) && out.signupCredit < 0)
+    d.error(r.child("signup_credit"), "billing.signup_credit", "must not be negative");
+  if (r.get("default_max_output_tokens", out.defaultMaxOutputTokens) && out.defaultMaxOutputTokens == 0)
+    d.error(r.child("default_max_output_tokens"), "billing.default_max_output_tokens", "must be greater than 0");
+  YAML::Node limits = r.child("rate_limits");
+  if (limits.IsDefined()) {
+    MapReader lr(limits, "billing.rate_limits", d);
+    if (lr.child("keys").IsDefined()) readRateLimit(lr.child("keys"), "billing.rate_limits.keys", out.keyLimits, d);
+    if (lr.child("anonymous").IsDefined())
+      readRateLimit(lr.child("anonymous"), "billing.rate_limits.anonymous", out.anonymousLimits, d);
+    lr.finish();
+  }
   r.finish();
 }
 
@@ -171,6 +226,7 @@ Config build(YAML::Node root, const std::string& file, const EnvLookup& env) {
       d.error(r.child("url"), "storage.url", "expected sqlite://PATH or postgresql://user:pass@host:port/db");
     r.finish();
   }
+  readBilling(top.child("billing"), config.billing, d);
   readLog(top.child("log"), config.log, d);
   {
     MapReader r(top.child("plugins"), "plugins", d);

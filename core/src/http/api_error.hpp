@@ -12,8 +12,8 @@ namespace turnpike::http {
 
 class ApiError : public std::runtime_error {
  public:
-  ApiError(int status, std::string code, std::string message, std::string param = {})
-      : std::runtime_error(message), status_(status), code_(std::move(code)), param_(std::move(param)) {}
+  ApiError(int status, std::string_view code, const std::string& message, std::string_view param = {})
+      : std::runtime_error(message), status_(status), code_(code), param_(param) {}
 
   int status() const { return status_; }
   const std::string& code() const { return code_; }

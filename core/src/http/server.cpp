@@ -142,7 +142,10 @@ Server::Server(ServerOptions options, Router& router, ExchangeObserver observer)
   if (options_.loops == 0) options_.loops = std::max(1u, std::thread::hardware_concurrency());
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+  loops_.clear();
+}
 
 void Server::start() {
   workers_ = std::make_unique<util::ThreadPool>(options_.workerThreads, "tp-worker");
@@ -219,9 +222,9 @@ void Server::stop() {
   for (auto& l : loops_) l->loop.stop();
   for (auto& l : loops_)
     if (l->thread.joinable()) l->thread.join();
-  // Workers may still post results to the loops, so the loops outlive them.
+  // Workers (and the gateway's store writer) may still post results to the loops, so the
+  // loops live on, stopped, until the server is destroyed.
   if (workers_) workers_->stop();
-  loops_.clear();
 }
 
 }  // namespace turnpike::http

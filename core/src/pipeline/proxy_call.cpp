@@ -4,7 +4,10 @@
 
 #include <charconv>
 
+#include "billing/periods.hpp"
 #include "http/api_error.hpp"
+#include "pipeline/response_edit.hpp"
+#include "util/request_id.hpp"
 
 namespace turnpike::pipeline {
 
@@ -52,10 +55,12 @@ std::string streamErrorEvent(int status, std::string_view code, std::string_view
 }  // namespace
 
 ProxyCall::ProxyCall(std::shared_ptr<http::Exchange> exchange, InferenceRequest request,
-                     std::vector<const ModelRoute*> candidates, PipelineServices& services)
+                     std::vector<const ModelRoute*> candidates, std::optional<Charging> charging,
+                     PipelineServices& services)
     : exchange_(std::move(exchange)),
       request_(std::move(request)),
       candidates_(std::move(candidates)),
+      charging_(std::move(charging)),
       services_(services),
       upstream_(services.upstreamFor(exchange_->loopIndex())) {}
 
@@ -64,6 +69,14 @@ ProxyCall::~ProxyCall() = default;
 void ProxyCall::start() {
   services_.metrics.inflight.with({}).add(1);
   self_ = shared_from_this();
+  requestId_ = util::nextRequestId();
+  exchange_->addResponseHeader("x-request-id", requestId_);
+  if (exchange_->clientGone()) {  // left while the request was being admitted
+    route_ = candidates_.front();
+    settle(499, {});
+    finish(499, "client_closed_request");
+    return;
+  }
   std::weak_ptr<ProxyCall> weak = self_;
   exchange_->onClientGone([weak] {
     if (auto self = weak.lock()) self->clientGone();
@@ -206,7 +219,7 @@ void ProxyCall::onResponseData(std::string_view data) {
 
 void ProxyCall::onComplete(const net::TransferResult& result) {
   transfer_ = nullptr;
-  if (phase_ == Phase::Done) return;
+  if (phase_ == Phase::Done || phase_ == Phase::Settling) return;
   const std::string& provider = route_->providerName();
   if (result.error != net::TransferError::None) {
     bool timeout = result.error == net::TransferError::Timeout;
@@ -260,15 +273,21 @@ void ProxyCall::onComplete(const net::TransferResult& result) {
 // ---------------------------------------------------------------- emitted events
 
 void ProxyCall::onChunk(std::string_view json, uint32_t flags) {
-  if (phase_ == Phase::Streaming) {
-    // The usage-only chunk Turnpike asked for on the client's behalf is not the client's.
-    if ((flags & TP_CHUNK_USAGE_ONLY) != 0 && !request_.summary.clientWantsUsage) return;
-    pendingOut_ += "data: ";
-    pendingOut_ += json;
-    pendingOut_ += "\n\n";
-  } else {
+  if (phase_ != Phase::Streaming) {
     responseJson_.assign(json);
+    return;
   }
+  // The usage-only chunk Turnpike asked for on the client's behalf is not the client's.
+  if ((flags & TP_CHUNK_USAGE_ONLY) != 0 && !request_.summary.clientWantsUsage) return;
+  pendingOut_ += "data: ";
+  if ((flags & TP_CHUNK_USAGE_ONLY) != 0 && charging_) {
+    auto used = meteredUsage();
+    pendingOut_ += withUsageCost(json, cost(), used.promptTokens, used.completionTokens);
+  } else {
+    pendingOut_ += json;
+    if (charging_) deliveredBytes_ += generatedTextBytes(json);
+  }
+  pendingOut_ += "\n\n";
 }
 
 void ProxyCall::onUsage(const tp_usage& usage) {
@@ -285,16 +304,102 @@ void ProxyCall::onError(int status, std::string_view type, std::string_view mess
   }
 }
 
+// ---------------------------------------------------------------- metering
+
+billing::MeteredUsage ProxyCall::meteredUsage() const {
+  billing::MeteredUsage m;
+  m.images = request_.summary.imageCount;
+  if (haveUsage_) {
+    m.promptTokens = usage_.prompt_tokens;
+    m.completionTokens = usage_.completion_tokens;
+    m.cachedTokens = usage_.cached_tokens;
+  } else {
+    // No usage from the upstream (a cut stream, a disconnect): what reached the client.
+    m.promptTokens = billing::estimateDeliveredTokens(request_.summary.promptBytes);
+    m.completionTokens = billing::estimateDeliveredTokens(deliveredBytes_);
+  }
+  return m;
+}
+
+int64_t ProxyCall::cost() const {
+  return billing::costOf(route_->model.price, meteredUsage(), services_.billingConfig.markupPpm);
+}
+
+void ProxyCall::settle(int status, std::function<void(const billing::SettleOutcome&)> then) {
+  if (!charging_ || settled_ || services_.billing == nullptr) {
+    if (then) then(billing::SettleOutcome{});
+    return;
+  }
+  settled_ = true;
+  // Charged only when something was served: a response, or a stream that reached the client.
+  bool served = status < 400 || phase_ == Phase::Streaming;
+  auto used = meteredUsage();
+  billing::Settlement s;
+  s.accountId = charging_->accountId;
+  s.keyId = charging_->keyId;
+  s.reservationId = charging_->reservationId;
+  s.held = charging_->held;
+  s.keyHeld = charging_->keyHeld;
+  s.cost = served && route_ != nullptr ? cost() : 0;
+  s.usage.requestId = requestId_;
+  s.usage.accountId = charging_->accountId;
+  s.usage.keyId = charging_->keyId;
+  s.usage.model = request_.model();
+  s.usage.provider = route_ != nullptr ? route_->providerName() : std::string();
+  s.usage.promptTokens = static_cast<int64_t>(used.promptTokens);
+  s.usage.completionTokens = static_cast<int64_t>(used.completionTokens);
+  s.usage.cachedTokens = static_cast<int64_t>(used.cachedTokens);
+  s.usage.status = status;
+  s.usage.stream = request_.stream();
+  s.usage.durationMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - exchange_->startTime()).count();
+  if (services_.limiter != nullptr)
+    services_.limiter->record(charging_->rateIdentity, used.promptTokens + used.completionTokens, billing::nowMs());
+  auto self = shared_from_this();
+  services_.billing->settle(std::move(s), [self, then = std::move(then)](billing::SettleOutcome outcome,
+                                                                        std::exception_ptr error) mutable {
+    if (error) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        log().error("settling " + self->requestId_ + " failed: " + e.what());
+      }
+    }
+    if (!then) return;
+    self->exchange_->loop().post([self, then = std::move(then), outcome, failed = error != nullptr] {
+      if (failed) {
+        self->finish(500, "billing_failed",
+                     http::errorResponse(500, "billing_failed", "the charge could not be recorded; nothing was billed"));
+        return;
+      }
+      then(outcome);
+    });
+  });
+}
+
 // ---------------------------------------------------------------- completion
 
 void ProxyCall::completeStream() {
   flushPending();
   if (pluginFailed_) {
-    finish(clientStatusFor(pluginError_.status), pluginError_.code);  // the error event is out already
+    int status = clientStatusFor(pluginError_.status);
+    settle(status, {});
+    finish(status, pluginError_.code);  // the error event is out already
     return;
   }
-  exchange_->write("data: [DONE]\n\n");
-  finish(200);
+  phase_ = Phase::Settling;
+  settle(200, [this](const billing::SettleOutcome& outcome) {
+    exchange_->write("data: [DONE]\n\n");
+    if (charging_) {
+      // After [DONE], where SDKs have stopped reading: the charge, for clients that want it.
+      auto used = meteredUsage();
+      exchange_->write({"event: payg-usage\ndata: {\"cost\":", std::to_string(outcome.charged), ",\"balance\":",
+                        std::to_string(outcome.balance), ",\"unit\":\"", services_.billingConfig.unit,
+                        "\",\"prompt_tokens\":", std::to_string(used.promptTokens),
+                        ",\"completion_tokens\":", std::to_string(used.completionTokens), "}\n\n"});
+    }
+    finish(200);
+  });
 }
 
 void ProxyCall::completeBuffered() {
@@ -306,7 +411,16 @@ void ProxyCall::completeBuffered() {
     respondError(Failure{502, "upstream_error", "provider '" + route_->providerName() + "' returned an empty response"});
     return;
   }
-  respondOk();
+  if (charging_) {
+    auto used = meteredUsage();
+    responseJson_ = withUsageCost(responseJson_, cost(), used.promptTokens, used.completionTokens);
+  }
+  phase_ = Phase::Settling;
+  settle(200, [this](const billing::SettleOutcome&) {
+    http::Response response = http::Response::json(200, std::move(responseJson_));
+    for (auto& h : routeHeaders()) response.headers.push_back(std::move(h));
+    finish(200, {}, std::move(response));
+  });
 }
 
 void ProxyCall::completeUpstreamError() {
@@ -332,6 +446,7 @@ void ProxyCall::moveOn(Failure failure) {
 }
 
 void ProxyCall::respondError(const Failure& failure) {
+  settle(failure.status, {});
   if (exchange_->started()) {
     exchange_->write(streamErrorEvent(failure.status, failure.code, failure.message));
     finish(failure.status, failure.code);
@@ -342,18 +457,13 @@ void ProxyCall::respondError(const Failure& failure) {
   finish(failure.status, failure.code, std::move(response));
 }
 
-void ProxyCall::respondOk() {
-  http::Response response = http::Response::json(200, std::move(responseJson_));
-  for (auto& h : routeHeaders()) response.headers.push_back(std::move(h));
-  finish(200, {}, std::move(response));
-}
-
 void ProxyCall::clientGone() {
   if (phase_ == Phase::Done) return;
   if (transfer_ != nullptr) {
     upstream_.cancel(transfer_);
     transfer_ = nullptr;
   }
+  settle(499, {});  // no-op when the settlement is already under way
   finish(499, "client_closed_request");
 }
 

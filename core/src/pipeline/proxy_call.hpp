@@ -1,7 +1,10 @@
 // One inference request from dispatch to the last byte of its response: the dispatch, stream
-// and meter stages of the pipeline. Tries the candidate providers in order while nothing has
-// reached the client (connect errors, timeouts, 429 and 5xx move on to the next one); once
-// the first byte is out, it only relays. Runs on the exchange's loop thread throughout.
+// and meter-and-settle stages of the pipeline. Tries the candidate providers in order while
+// nothing has reached the client (connect errors, timeouts, 429 and 5xx move on to the next
+// one); once the first byte is out, it only relays. A billed request is settled before its
+// response completes (the ledger row is committed before the client sees success); failures,
+// disconnects and refusals are settled too, for what was delivered. Runs on the exchange's
+// loop thread throughout.
 #pragma once
 
 #include <turnpike/plugin_abi.h>
@@ -13,9 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "billing/billing_service.hpp"
+#include "billing/pricing.hpp"
+#include "billing/rate_limiter.hpp"
 #include "http/connection.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "net/upstream_client.hpp"
+#include "pipeline/admit_stage.hpp"
 #include "pipeline/inference_request.hpp"
 #include "pipeline/model_catalog.hpp"
 #include "plugins/host_api.hpp"
@@ -25,6 +32,9 @@ namespace turnpike::pipeline {
 struct PipelineServices {
   metrics::GatewayMetrics& metrics;
   std::function<net::UpstreamClient&(unsigned loopIndex)> upstreamFor;
+  const config::BillingConfig& billingConfig;
+  billing::BillingService* billing = nullptr;  // null when billing is off
+  billing::RateLimiter* limiter = nullptr;
   size_t maxResponseBytes = 64 * 1024 * 1024;
 };
 
@@ -33,13 +43,13 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
                         private plugins::EmitSink {
  public:
   ProxyCall(std::shared_ptr<http::Exchange> exchange, InferenceRequest request,
-            std::vector<const ModelRoute*> candidates, PipelineServices& services);
+            std::vector<const ModelRoute*> candidates, std::optional<Charging> charging, PipelineServices& services);
   ~ProxyCall() override;
 
   void start();
 
  private:
-  enum class Phase { Idle, Connecting, Buffering, Streaming, UpstreamError, Done };
+  enum class Phase { Idle, Connecting, Buffering, Streaming, UpstreamError, Settling, Done };
 
   struct Failure {
     int status = 503;
@@ -56,11 +66,16 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   void completeUpstreamError();
   void moveOn(Failure failure);
   void respondError(const Failure& failure);
-  void respondOk();
   void clientGone();
   // Ends the exchange (with `response`, or by closing the stream) and records the outcome.
   void finish(int status, std::string_view errorCode = {}, std::optional<http::Response> response = {});
   std::vector<http::Header> routeHeaders() const;
+
+  // What the request used: the upstream's usage, else estimates from what was delivered.
+  billing::MeteredUsage meteredUsage() const;
+  int64_t cost() const;
+  // Settles the charge for `status`; `then` (may be empty) runs on the loop once committed.
+  void settle(int status, std::function<void(const billing::SettleOutcome&)> then);
 
   // net::TransferHandler
   void onResponseHead(int status, const std::vector<std::pair<std::string, std::string>>& headers) override;
@@ -74,6 +89,7 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   std::shared_ptr<http::Exchange> exchange_;
   InferenceRequest request_;
   std::vector<const ModelRoute*> candidates_;
+  std::optional<Charging> charging_;
   PipelineServices& services_;
   net::UpstreamClient& upstream_;
   std::shared_ptr<ProxyCall> self_;  // keeps the call alive while a transfer runs
@@ -92,10 +108,13 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   std::string pendingOut_;    // stream events produced by the current feed
   bool haveUsage_ = false;
   tp_usage usage_{};
+  std::string requestId_;
+  uint64_t deliveredBytes_ = 0;  // generated text written to the client (billed streams)
   bool pluginFailed_ = false;
   Failure pluginError_;
   Failure lastFailure_;
   bool tooLarge_ = false;
+  bool settled_ = false;
 };
 
 }  // namespace turnpike::pipeline

@@ -52,8 +52,20 @@ void InferenceHandler::handle(tp_operation operation, const std::shared_ptr<http
                          "The model '" + request.model() + "' does not support " +
                              std::string(pipeline::operationName(operation)) + " requests",
                          "model");
-  auto call = std::make_shared<pipeline::ProxyCall>(exchange, std::move(request), std::move(candidates), services_);
-  call->start();
+  if (admit_ == nullptr) {
+    std::make_shared<pipeline::ProxyCall>(exchange, std::move(request), std::move(candidates), std::nullopt, services_)
+        ->start();
+    return;
+  }
+  // The stage keeps what it needs; the request and candidates travel on to the proxy call.
+  auto pending = std::make_shared<std::pair<pipeline::InferenceRequest, std::vector<const pipeline::ModelRoute*>>>(
+      std::move(request), std::move(candidates));
+  admit_->run(exchange, pending->first, pending->second,
+              [this, exchange, pending](std::optional<pipeline::Charging> charging) {
+                std::make_shared<pipeline::ProxyCall>(exchange, std::move(pending->first), std::move(pending->second),
+                                                      std::move(charging), services_)
+                    ->start();
+              });
 }
 
 }  // namespace turnpike::api

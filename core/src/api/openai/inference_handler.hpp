@@ -3,6 +3,7 @@
 #pragma once
 
 #include "http/router.hpp"
+#include "pipeline/admit_stage.hpp"
 #include "pipeline/model_catalog.hpp"
 #include "pipeline/proxy_call.hpp"
 
@@ -10,8 +11,10 @@ namespace turnpike::api {
 
 class InferenceHandler {
  public:
-  InferenceHandler(const pipeline::ModelCatalog& catalog, pipeline::PipelineServices& services)
-      : catalog_(catalog), services_(services) {}
+  // `admit` is null when billing is off: every request is served as it comes.
+  InferenceHandler(const pipeline::ModelCatalog& catalog, pipeline::PipelineServices& services,
+                   pipeline::AdmitStage* admit)
+      : catalog_(catalog), services_(services), admit_(admit) {}
   void registerRoutes(http::Router& router);
 
  private:
@@ -19,6 +22,7 @@ class InferenceHandler {
 
   const pipeline::ModelCatalog& catalog_;
   pipeline::PipelineServices& services_;
+  pipeline::AdmitStage* admit_;
 };
 
 }  // namespace turnpike::api

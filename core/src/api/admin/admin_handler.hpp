@@ -1,0 +1,26 @@
+// The operator API, on only when server.admin_token is set (Bearer admin_token):
+//   POST /admin/accounts              {name, credit} -> {account_id, api_key}
+//   POST /admin/accounts/{id}/credit  {amount, reason, idempotency_key?}
+//   GET  /admin/accounts/{id}         account, wallet and keys
+#pragma once
+
+#include <string>
+
+#include "billing/billing_service.hpp"
+#include "http/router.hpp"
+
+namespace turnpike::api {
+
+class AdminHandler {
+ public:
+  AdminHandler(billing::BillingService& billing, std::string token) : billing_(billing), token_(std::move(token)) {}
+  void registerRoutes(http::Router& router);
+
+ private:
+  void authorize(const http::Request& request) const;
+
+  billing::BillingService& billing_;
+  std::string token_;
+};
+
+}  // namespace turnpike::api

@@ -1,0 +1,363 @@
+#include "billing/billing_service.hpp"
+
+#include <Poco/Logger.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "billing/periods.hpp"
+#include "store/accounts_repository.hpp"
+#include "store/keys_repository.hpp"
+#include "store/ledger_repository.hpp"
+#include "store/reservations_repository.hpp"
+#include "store/store_error.hpp"
+#include "util/random.hpp"
+#include "util/strings.hpp"
+
+namespace turnpike::billing {
+
+using store::Connection;
+
+const std::vector<std::string>& knownScopes() {
+  static const std::vector<std::string> kScopes{"inference", "account", "keys"};
+  return kScopes;
+}
+
+std::string_view refusalCode(Refusal r) {
+  switch (r) {
+    case Refusal::None: return "";
+    case Refusal::UnknownKey: return "invalid_api_key";
+    case Refusal::RevokedKey: return "api_key_revoked";
+    case Refusal::ExpiredKey: return "api_key_expired";
+    case Refusal::MissingScope: return "insufficient_scope";
+    case Refusal::InsufficientBalance: return "insufficient_balance";
+    case Refusal::KeyUsageLimit: return "key_usage_limit_exceeded";
+  }
+  return "";
+}
+
+// Connections for reads on worker threads (WAL lets them run beside the writer).
+class BillingService::Readers {
+ public:
+  explicit Readers(const store::Database& db) : db_(db) {}
+
+  template <class Fn>
+  auto with(Fn&& fn) {
+    std::unique_ptr<Connection> c;
+    {
+      std::lock_guard lock(mutex_);
+      if (!idle_.empty()) {
+        c = std::move(idle_.back());
+        idle_.pop_back();
+      }
+    }
+    if (!c) c = db_.connect();
+    struct Return {
+      Readers* self;
+      std::unique_ptr<Connection>& c;
+      ~Return() {
+        std::lock_guard lock(self->mutex_);
+        self->idle_.push_back(std::move(c));
+      }
+    } giveBack{this, c};
+    return fn(*c);
+  }
+
+ private:
+  const store::Database& db_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+BillingService::BillingService(const config::BillingConfig& config, store::Database& database)
+    : config_(config),
+      holder_("gw_" + util::randomBase62(12)),
+      writer_(database),
+      readers_(std::make_unique<Readers>(database)) {}
+
+void BillingService::releaseStaleReservations() {
+  auto released = writer_.run([this](Connection& c) { return store::reservations::releaseOthers(c, holder_); });
+  if (released.count > 0)
+    Poco::Logger::get("billing").warning("released " + std::to_string(released.count) + " reservations (" +
+                                         std::to_string(released.amount) + " " + config_.unit +
+                                         ") left by a previous process");
+}
+
+BillingService::~BillingService() { writer_.stop(); }
+
+int64_t BillingService::spentThisPeriod(const store::ApiKeyRecord& key, int64_t now) {
+  if (key.resetPeriod != store::ResetPeriod::None && now >= periodEnd(key.resetPeriod, key.periodStart)) return 0;
+  return key.periodSpent;
+}
+
+Admission BillingService::admitIn(Connection& c, const AdmitRequest& request, int64_t now) {
+  Admission a;
+  auto key = store::keys::findByHash(c, request.keyHash);
+  // The index found the row by hash; the comparison below is the constant-time one.
+  if (!key || !util::constantTimeEquals(key->hash, request.keyHash)) {
+    a.refusal = Refusal::UnknownKey;
+    return a;
+  }
+  a.key = std::move(*key);
+  if (a.key.revokedAt) {
+    a.refusal = Refusal::RevokedKey;
+    return a;
+  }
+  if (a.key.expireAt && now >= *a.key.expireAt) {
+    a.refusal = Refusal::ExpiredKey;
+    return a;
+  }
+  if (!request.scope.empty() && !a.key.hasScope(request.scope)) {
+    a.refusal = Refusal::MissingScope;
+    return a;
+  }
+  if (auto account = store::accounts::find(c, a.key.accountId)) a.tier = account->tier;
+  if (a.key.resetPeriod != store::ResetPeriod::None && now >= periodEnd(a.key.resetPeriod, a.key.periodStart)) {
+    a.key.periodStart = periodStart(a.key.resetPeriod, now);
+    a.key.periodSpent = 0;
+    store::keys::startPeriod(c, a.key.id, a.key.periodStart);
+  }
+  if (request.amount <= 0) return a;
+  if (a.key.usageLimit) {
+    if (!store::keys::reserve(c, a.key.id, request.amount)) {
+      a.refusal = Refusal::KeyUsageLimit;
+      return a;
+    }
+    a.keyHeld = request.amount;
+  }
+  if (!store::accounts::reserve(c, a.key.accountId, request.amount, now)) {
+    if (a.keyHeld > 0) store::keys::settle(c, a.key.id, a.keyHeld, 0, now);
+    a.keyHeld = 0;
+    a.refusal = Refusal::InsufficientBalance;
+    a.available = store::accounts::wallet(c, a.key.accountId).value_or(store::Wallet{}).available();
+    return a;
+  }
+  a.held = request.amount;
+  a.reservationId =
+      store::reservations::insert(c, a.key.accountId, std::string_view(a.key.id), request.amount, a.keyHeld, holder_, now);
+  return a;
+}
+
+SettleOutcome BillingService::settleIn(Connection& c, Settlement& s, int64_t now) {
+  SettleOutcome out;
+  auto wallet = store::accounts::wallet(c, s.accountId);
+  if (!wallet) throw store::StoreError("settlement for unknown account " + s.accountId);
+  // The reservation is the ceiling we promised; beyond it only what is still available.
+  int64_t room = s.held + std::max<int64_t>(0, wallet->available());
+  if (s.keyId && s.keyHeld > 0) {
+    if (auto key = store::keys::findById(c, *s.keyId); key && key->usageLimit)
+      room = std::min(room, *key->usageLimit - key->periodSpent - (key->reserved - s.keyHeld));
+  }
+  out.charged = std::clamp<int64_t>(s.cost, 0, std::max<int64_t>(0, room));
+  out.shortfall = s.cost - out.charged;
+  out.balance = store::accounts::settle(c, s.accountId, s.held, out.charged, now);
+  if (s.keyId) store::keys::settle(c, *s.keyId, s.keyHeld, out.charged, now);
+  if (s.reservationId != 0) store::reservations::remove(c, s.reservationId);
+  if (out.charged > 0) {
+    store::LedgerEntry e;
+    e.accountId = s.accountId;
+    e.amount = -out.charged;
+    e.balanceAfter = out.balance;
+    e.kind = "usage";
+    e.reference = s.usage.requestId;
+    e.description = s.usage.model + " via " + s.usage.provider;
+    e.createdAt = now;
+    store::ledger::append(c, e);
+  }
+  s.usage.cost = out.charged;
+  s.usage.createdAt = now;
+  store::usage::insert(c, s.usage);
+  return out;
+}
+
+void BillingService::admit(AdmitRequest request, std::function<void(Admission, std::exception_ptr)> done) {
+  auto result = std::make_shared<Admission>();
+  writer_.submit(store::Writer::Job{
+      [this, request = std::move(request), result](Connection& c) { *result = admitIn(c, request, nowMs()); },
+      [result, done = std::move(done)](std::exception_ptr error) { done(std::move(*result), error); }});
+}
+
+void BillingService::settle(Settlement settlement, std::function<void(SettleOutcome, std::exception_ptr)> done) {
+  auto state = std::make_shared<std::pair<Settlement, SettleOutcome>>(std::move(settlement), SettleOutcome{});
+  writer_.submit(store::Writer::Job{
+      [this, state](Connection& c) { state->second = settleIn(c, state->first, nowMs()); },
+      [state, done = std::move(done)](std::exception_ptr error) { done(state->second, error); }});
+}
+
+Admission BillingService::authenticate(std::string_view keyHash, std::string_view scope) {
+  // Read-only: a period that has ended reads as spent 0 without rewriting the row.
+  return readers_->with([&](Connection& c) {
+    Admission a;
+    auto key = store::keys::findByHash(c, keyHash);
+    if (!key || !util::constantTimeEquals(key->hash, keyHash)) {
+      a.refusal = Refusal::UnknownKey;
+      return a;
+    }
+    a.key = std::move(*key);
+    int64_t now = nowMs();
+    if (a.key.revokedAt) {
+      a.refusal = Refusal::RevokedKey;
+    } else if (a.key.expireAt && now >= *a.key.expireAt) {
+      a.refusal = Refusal::ExpiredKey;
+    } else if (!scope.empty() && !a.key.hasScope(std::string(scope))) {
+      a.refusal = Refusal::MissingScope;
+    }
+    if (auto account = store::accounts::find(c, a.key.accountId)) a.tier = account->tier;
+    return a;
+  });
+}
+
+CreatedKey BillingService::createKey(const std::string& accountId, const KeySpec& spec) {
+  int64_t now = nowMs();
+  auto material = generateKey();
+  store::ApiKeyRecord k;
+  k.id = newId("key");
+  k.accountId = accountId;
+  k.name = spec.name;
+  k.prefix = material.prefix;
+  k.hash = material.hash;
+  k.scopes = spec.scopes;
+  k.usageLimit = spec.usageLimit;
+  k.resetPeriod = spec.resetPeriod;
+  k.periodStart = periodStart(spec.resetPeriod, now);
+  k.expireAt = spec.expireAt;
+  k.createdAt = now;
+  writer_.run([&](Connection& c) {
+    if (!store::accounts::find(c, accountId)) throw std::invalid_argument("no account " + accountId);
+    store::keys::insert(c, k);
+  });
+  return CreatedKey{std::move(k), std::move(material.secret)};
+}
+
+CreatedAccount BillingService::createAccount(const std::string& name, int64_t credit, const std::string& creditReason) {
+  if (credit < 0) throw std::invalid_argument("credit must not be negative");
+  int64_t now = nowMs();
+  CreatedAccount out;
+  out.account = store::Account{newId("acct"), name, "standard", now};
+  auto material = generateKey();
+  store::ApiKeyRecord& k = out.key.record;
+  k.id = newId("key");
+  k.accountId = out.account.id;
+  k.name = "default";
+  k.prefix = material.prefix;
+  k.hash = material.hash;
+  k.scopes = knownScopes();
+  k.createdAt = now;
+  out.key.secret = std::move(material.secret);
+  out.balance = writer_.run([&](Connection& c) {
+    store::accounts::insert(c, out.account);
+    store::keys::insert(c, k);
+    if (credit == 0) return int64_t{0};
+    int64_t balance = *store::accounts::adjust(c, out.account.id, credit, now);
+    store::LedgerEntry e;
+    e.accountId = out.account.id;
+    e.amount = credit;
+    e.balanceAfter = balance;
+    e.kind = "credit";
+    e.description = creditReason;
+    e.createdAt = now;
+    store::ledger::append(c, e);
+    return balance;
+  });
+  return out;
+}
+
+CreditOutcome BillingService::credit(const std::string& accountId, int64_t amount, const std::string& kind,
+                                     const std::string& description, const std::optional<std::string>& idempotencyKey) {
+  if (amount == 0) throw std::invalid_argument("amount must not be 0");
+  auto apply = [&](Connection& c) {
+    CreditOutcome out;
+    int64_t now = nowMs();
+    if (idempotencyKey) {
+      if (auto existing = store::ledger::findByIdempotencyKey(c, *idempotencyKey)) {
+        out.applied = false;
+        out.ledgerId = existing->id;
+        out.balance = store::accounts::wallet(c, existing->accountId).value_or(store::Wallet{}).balance;
+        return out;
+      }
+    }
+    if (!store::accounts::find(c, accountId)) throw std::invalid_argument("no account " + accountId);
+    auto balance = store::accounts::adjust(c, accountId, amount, now);
+    if (!balance) throw std::invalid_argument("the balance cannot go below what is held or zero");
+    store::LedgerEntry e;
+    e.accountId = accountId;
+    e.amount = amount;
+    e.balanceAfter = *balance;
+    e.kind = kind;
+    e.idempotencyKey = idempotencyKey;
+    e.description = description;
+    e.createdAt = now;
+    out.applied = true;
+    out.balance = *balance;
+    out.ledgerId = store::ledger::append(c, e);
+    return out;
+  };
+  try {
+    return writer_.run(apply);
+  } catch (const store::StoreError&) {
+    // Another process may have applied the same external id between our check and insert;
+    // the unique index refused the second row. Report what is there now.
+    if (!idempotencyKey) throw;
+    return writer_.run(apply);
+  }
+}
+
+std::optional<store::Account> BillingService::account(const std::string& id) {
+  return readers_->with([&](Connection& c) { return store::accounts::find(c, id); });
+}
+
+std::optional<store::Wallet> BillingService::wallet(const std::string& accountId) {
+  return readers_->with([&](Connection& c) { return store::accounts::wallet(c, accountId); });
+}
+
+std::vector<store::ApiKeyRecord> BillingService::listKeys(const std::string& accountId) {
+  return readers_->with([&](Connection& c) { return store::keys::listByAccount(c, accountId); });
+}
+
+std::optional<store::ApiKeyRecord> BillingService::key(const std::string& accountId, const std::string& keyId) {
+  return readers_->with([&](Connection& c) { return store::keys::find(c, accountId, keyId); });
+}
+
+std::optional<store::ApiKeyRecord> BillingService::keyById(const std::string& keyId) {
+  return readers_->with([&](Connection& c) { return store::keys::findById(c, keyId); });
+}
+
+std::optional<store::ApiKeyRecord> BillingService::updateKey(const std::string& accountId, const std::string& keyId,
+                                                             const std::function<void(store::ApiKeyRecord&)>& change) {
+  return writer_.run([&](Connection& c) -> std::optional<store::ApiKeyRecord> {
+    auto k = store::keys::find(c, accountId, keyId);
+    if (!k) return std::nullopt;
+    auto before = k->resetPeriod;
+    change(*k);
+    store::keys::update(c, *k);
+    if (k->resetPeriod != before) {
+      k->periodStart = periodStart(k->resetPeriod, nowMs());
+      k->periodSpent = 0;
+      store::keys::startPeriod(c, k->id, k->periodStart);
+    }
+    return k;
+  });
+}
+
+bool BillingService::revokeKey(const std::string& keyId) {
+  return writer_.run([&](Connection& c) { return store::keys::revoke(c, keyId, nowMs()); });
+}
+
+std::vector<store::LedgerEntry> BillingService::ledgerPage(const std::string& accountId, std::optional<int64_t> beforeId,
+                                                           int limit) {
+  return readers_->with([&](Connection& c) { return store::ledger::page(c, accountId, beforeId, limit); });
+}
+
+store::usage::HistoryPage BillingService::usageHistory(const store::usage::HistoryQuery& query) {
+  return readers_->with([&](Connection& c) { return store::usage::history(c, query); });
+}
+
+int64_t BillingService::ledgerSum(const std::string& accountId) {
+  return readers_->with([&](Connection& c) { return store::ledger::sum(c, accountId); });
+}
+
+int64_t BillingService::reservationsHeld() {
+  return readers_->with([&](Connection& c) { return store::reservations::countHeld(c); });
+}
+
+}  // namespace turnpike::billing

@@ -1,0 +1,153 @@
+// Accounts, keys, wallets and the ledger as operations. The request path uses admit() before
+// dispatch and settle() after the response; both run on the store's writer (group commit)
+// and report back once committed. Everything else is blocking, for worker threads and the CLI.
+//
+// Money rules kept here: a reservation holds the request's maximum cost before it starts; the
+// settlement charges what was used, at most what the wallet can cover, releases the rest, and
+// writes the ledger row and usage row in the same transaction; every external credit carries an
+// idempotency key and is applied once.
+#pragma once
+
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "billing/api_keys.hpp"
+#include "config/config.hpp"
+#include "store/database.hpp"
+#include "store/records.hpp"
+#include "store/usage_repository.hpp"
+#include "store/writer.hpp"
+
+namespace turnpike::billing {
+
+enum class Refusal {
+  None,
+  UnknownKey,
+  RevokedKey,
+  ExpiredKey,
+  MissingScope,
+  InsufficientBalance,
+  KeyUsageLimit,
+};
+
+struct AdmitRequest {
+  std::string keyHash;               // hex SHA-256 of the presented key
+  std::string scope = "inference";  // the key must carry it
+  int64_t amount = 0;                // to reserve; 0 only authenticates
+};
+
+struct Admission {
+  Refusal refusal = Refusal::None;
+  store::ApiKeyRecord key;
+  std::string tier;
+  int64_t reservationId = 0;
+  int64_t held = 0;       // reserved on the wallet
+  int64_t keyHeld = 0;    // reserved against the key's usage_limit
+  int64_t available = 0;  // the wallet's available balance when refused
+};
+
+struct Settlement {
+  std::string accountId;
+  std::optional<std::string> keyId;
+  int64_t reservationId = 0;
+  int64_t held = 0;
+  int64_t keyHeld = 0;
+  int64_t cost = 0;          // what the request used
+  store::UsageRecord usage;  // cost is overwritten with what was charged
+};
+
+struct SettleOutcome {
+  int64_t charged = 0;
+  int64_t balance = 0;
+  int64_t shortfall = 0;  // used but not covered (wallet or key limit exhausted)
+};
+
+struct KeySpec {
+  std::string name;
+  std::vector<std::string> scopes = {"inference", "account", "keys"};
+  std::optional<int64_t> usageLimit;
+  store::ResetPeriod resetPeriod = store::ResetPeriod::None;
+  std::optional<int64_t> expireAt;
+};
+
+struct CreatedKey {
+  store::ApiKeyRecord record;
+  std::string secret;  // shown once
+};
+
+struct CreatedAccount {
+  store::Account account;
+  CreatedKey key;
+  int64_t balance = 0;
+};
+
+struct CreditOutcome {
+  bool applied = false;  // false: this idempotency key was credited before
+  int64_t balance = 0;
+  int64_t ledgerId = 0;
+};
+
+const std::vector<std::string>& knownScopes();
+std::string_view refusalCode(Refusal r);
+
+class BillingService {
+ public:
+  // Throws store::StoreError.
+  BillingService(const config::BillingConfig& config, store::Database& database);
+  ~BillingService();
+
+  const config::BillingConfig& config() const { return config_; }
+  const std::string& holder() const { return holder_; }
+  store::Writer& writer() { return writer_; }
+
+  // Gives back what earlier gateway processes held. Only for a process that serves and holds
+  // the database's serving lock: a CLI must never release a live server's reservations.
+  void releaseStaleReservations();
+
+  // Request path: `done` runs on the writer thread after commit (keep it short: post it on).
+  void admit(AdmitRequest request, std::function<void(Admission, std::exception_ptr)> done);
+  void settle(Settlement settlement, std::function<void(SettleOutcome, std::exception_ptr)> done);
+
+  // Blocking operations.
+  Admission authenticate(std::string_view keyHash, std::string_view scope);
+  CreatedAccount createAccount(const std::string& name, int64_t credit, const std::string& creditReason);
+  // Adds `amount` (negative: an adjustment that may not eat into held money). Throws
+  // std::invalid_argument for an unknown account or an adjustment the balance cannot take.
+  CreditOutcome credit(const std::string& accountId, int64_t amount, const std::string& kind,
+                       const std::string& description, const std::optional<std::string>& idempotencyKey);
+  std::optional<store::Account> account(const std::string& id);
+  std::optional<store::Wallet> wallet(const std::string& accountId);
+  CreatedKey createKey(const std::string& accountId, const KeySpec& spec);
+  std::vector<store::ApiKeyRecord> listKeys(const std::string& accountId);
+  std::optional<store::ApiKeyRecord> key(const std::string& accountId, const std::string& keyId);
+  std::optional<store::ApiKeyRecord> keyById(const std::string& keyId);
+  // Applies `change` to the stored key and saves it; nullopt when there is no such key.
+  std::optional<store::ApiKeyRecord> updateKey(const std::string& accountId, const std::string& keyId,
+                                               const std::function<void(store::ApiKeyRecord&)>& change);
+  bool revokeKey(const std::string& keyId);
+  std::vector<store::LedgerEntry> ledgerPage(const std::string& accountId, std::optional<int64_t> beforeId, int limit);
+  store::usage::HistoryPage usageHistory(const store::usage::HistoryQuery& query);
+  int64_t ledgerSum(const std::string& accountId);
+  int64_t reservationsHeld();
+
+  // Spending in the key's current period as of `now` (0 once the stored period is over).
+  static int64_t spentThisPeriod(const store::ApiKeyRecord& key, int64_t now);
+
+ private:
+  class Readers;
+  Admission admitIn(store::Connection& c, const AdmitRequest& request, int64_t now);
+  SettleOutcome settleIn(store::Connection& c, Settlement& s, int64_t now);
+
+  const config::BillingConfig& config_;
+  std::string holder_;
+  store::Writer writer_;
+  std::unique_ptr<Readers> readers_;
+};
+
+}  // namespace turnpike::billing

@@ -1,0 +1,62 @@
+// The identify and admit stages: who is calling (API key, spend token or anonymous), whether
+// its rate limits allow the request, and — for paid models — the reservation of the request's
+// maximum cost. Refusals are answered here (401, 402, 403, 429); an admitted request continues
+// with a Charging that says whom to bill.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "billing/billing_service.hpp"
+#include "billing/rate_limiter.hpp"
+#include "config/config.hpp"
+#include "http/connection.hpp"
+#include "pipeline/inference_request.hpp"
+#include "pipeline/model_catalog.hpp"
+
+namespace turnpike::pipeline {
+
+// Whom a request is billed to, and what is held for it.
+struct Charging {
+  std::string accountId;
+  std::string keyId;
+  std::string tier;
+  int64_t reservationId = 0;
+  int64_t held = 0;
+  int64_t keyHeld = 0;
+  std::string rateIdentity;  // whose token budget the usage counts against
+};
+
+// The key presented with Authorization: Bearer or X-Spend-Token; nullopt when none (an empty
+// bearer token counts as none, so SDKs that insist on an apiKey can call free models).
+std::optional<std::string> presentedKey(const http::Request& request);
+// A stable name for an anonymous caller: X-Client-ID, else a digest of address and user agent.
+std::string anonymousIdentity(const http::Request& request);
+
+class AdmitStage {
+ public:
+  AdmitStage(const config::BillingConfig& config, billing::BillingService& billing, billing::RateLimiter& limiter)
+      : config_(config), billing_(billing), limiter_(limiter) {}
+
+  // Calls `proceed` on the exchange's loop with the charging (nullopt: anonymous, free), or
+  // answers the exchange itself.
+  void run(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request,
+           const std::vector<const ModelRoute*>& candidates, std::function<void(std::optional<Charging>)> proceed);
+
+  // The most the request may cost at any of its candidates.
+  int64_t maxCost(const InferenceRequest& request, const std::vector<const ModelRoute*>& candidates) const;
+
+ private:
+  // Applies the identity's rate limit; answers 429 and returns false when exceeded.
+  bool rateLimit(http::Exchange& exchange, const std::string& identity, const config::RateLimit& limit,
+                 const InferenceRequest& request);
+
+  const config::BillingConfig& config_;
+  billing::BillingService& billing_;
+  billing::RateLimiter& limiter_;
+};
+
+}  // namespace turnpike::pipeline

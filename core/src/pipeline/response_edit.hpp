@@ -1,0 +1,21 @@
+// Edits of OpenAI response objects without parsing them: members are spliced into the text.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace turnpike::pipeline {
+
+// `object` with `member` ("\"name\":value") added as its first member; unchanged if `object` is
+// not a JSON object.
+std::string insertFirstMember(std::string_view object, std::string_view member);
+
+// Adds "cost" to the top-level "usage" object. Without one, adds a usage object with the
+// given token counts and the cost.
+std::string withUsageCost(std::string_view response, int64_t cost, uint64_t promptTokens, uint64_t completionTokens);
+
+// Bytes of generated text in a stream chunk: every "content" and "arguments" string.
+uint64_t generatedTextBytes(std::string_view chunk);
+
+}  // namespace turnpike::pipeline

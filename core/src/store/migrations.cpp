@@ -1,0 +1,127 @@
+#include "store/migrations.hpp"
+
+#include <chrono>
+
+#include "store/store_error.hpp"
+
+namespace turnpike::store {
+
+using namespace Poco::Data::Keywords;
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kMigrations{
+      {1,
+       "accounts, wallets, keys, ledger, reservations, usage",
+       {
+           // All times are unix milliseconds; all amounts integers in billing.unit.
+           R"(CREATE TABLE accounts (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL DEFAULT '',
+                tier TEXT NOT NULL DEFAULT 'standard',
+                created_at INTEGER NOT NULL))",
+           // available = balance - reserved; both can only be changed with a ledger row
+           // (balance) or a reservation row (reserved) in the same transaction.
+           R"(CREATE TABLE wallets (
+                account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+                balance INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0),
+                reserved INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+                updated_at INTEGER NOT NULL,
+                CHECK (reserved <= balance)))",
+           R"(CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                name TEXT NOT NULL DEFAULT '',
+                prefix TEXT NOT NULL,
+                hash TEXT NOT NULL UNIQUE,
+                scopes TEXT NOT NULL,
+                usage_limit INTEGER CHECK (usage_limit IS NULL OR usage_limit >= 0),
+                reset_period TEXT NOT NULL DEFAULT 'none'
+                  CHECK (reset_period IN ('none', 'daily', 'weekly', 'monthly')),
+                period_start INTEGER NOT NULL,
+                period_spent INTEGER NOT NULL DEFAULT 0 CHECK (period_spent >= 0),
+                reserved INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+                expire_at INTEGER,
+                revoked_at INTEGER,
+                created_at INTEGER NOT NULL,
+                last_used_at INTEGER))",
+           "CREATE INDEX api_keys_by_account ON api_keys(account_id)",
+           R"(CREATE TABLE ledger (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                amount INTEGER NOT NULL,
+                balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
+                kind TEXT NOT NULL,
+                idempotency_key TEXT,
+                reference TEXT,
+                description TEXT NOT NULL DEFAULT '',
+                created_at INTEGER NOT NULL))",
+           "CREATE INDEX ledger_by_account ON ledger(account_id, id)",
+           // External credits are applied once per external id.
+           "CREATE UNIQUE INDEX ledger_idempotency ON ledger(idempotency_key) WHERE idempotency_key IS NOT NULL",
+           "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END",
+           "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END",
+           // Money held for requests in flight: `amount` on the wallet, `key_amount` against the
+           // key's usage_limit (0 for keys without one); `holder` names the gateway process.
+           R"(CREATE TABLE reservations (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                key_id TEXT,
+                amount INTEGER NOT NULL CHECK (amount > 0),
+                key_amount INTEGER NOT NULL DEFAULT 0 CHECK (key_amount >= 0),
+                holder TEXT NOT NULL,
+                created_at INTEGER NOT NULL))",
+           "CREATE INDEX reservations_by_holder ON reservations(holder)",
+           R"(CREATE TABLE usage (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                request_id TEXT NOT NULL,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                key_id TEXT,
+                model TEXT NOT NULL,
+                provider TEXT NOT NULL,
+                prompt_tokens INTEGER NOT NULL,
+                completion_tokens INTEGER NOT NULL,
+                cached_tokens INTEGER NOT NULL,
+                cost INTEGER NOT NULL,
+                status INTEGER NOT NULL,
+                stream INTEGER NOT NULL,
+                duration_ms INTEGER NOT NULL,
+                created_at INTEGER NOT NULL))",
+           "CREATE INDEX usage_by_account ON usage(account_id, created_at)",
+           "CREATE INDEX usage_by_key ON usage(key_id, created_at)",
+       }},
+  };
+  return kMigrations;
+}
+
+int schemaVersion(Connection& connection) {
+  auto& s = connection.session();
+  s << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+      now;
+  int version = 0;
+  s << "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", into(version), now;
+  return version;
+}
+
+std::vector<int> applyMigrations(Connection& connection) {
+  int current = schemaVersion(connection);
+  const auto& all = migrations();
+  if (!all.empty() && current > all.back().version)
+    throw StoreError("the database is at schema version " + std::to_string(current) + ", newer than this turnpike (" +
+                     std::to_string(all.back().version) + ")");
+  std::vector<int> applied;
+  for (const auto& m : all) {
+    if (m.version <= current) continue;
+    transact(connection, [&](Connection& c) {
+      for (const char* sql : m.statements) c.session() << sql, now;
+      auto at = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      int version = m.version;
+      std::string name = m.name;
+      c.session() << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", use(version), use(name),
+          use(at), now;
+    });
+    applied.push_back(m.version);
+  }
+  return applied;
+}
+
+}  // namespace turnpike::store

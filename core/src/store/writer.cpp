@@ -1,0 +1,104 @@
+#include "store/writer.hpp"
+
+#include <pthread.h>
+
+#include <Poco/Logger.h>
+
+#include <vector>
+
+#include "store/database.hpp"
+#include "store/store_error.hpp"
+
+namespace turnpike::store {
+
+Writer::Writer(const Database& database, size_t maxBatch) : maxBatch_(maxBatch) {
+  std::promise<void> started;
+  auto ready = started.get_future();
+  thread_ = std::thread([this, &database, &started] {
+    pthread_setname_np(pthread_self(), "tp-store");
+    std::unique_ptr<Connection> connection;
+    try {
+      connection = database.connect();
+    } catch (...) {
+      started.set_exception(std::current_exception());
+      return;
+    }
+    started.set_value();
+    while (true) {
+      std::deque<Job> batch;
+      {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        size_t n = std::min(queue_.size(), maxBatch_);
+        for (size_t i = 0; i < n; ++i) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      runBatch(*connection, batch);
+    }
+  });
+  ready.get();
+}
+
+Writer::~Writer() { stop(); }
+
+void Writer::submit(Job job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(std::move(job));
+      ready_.notify_one();
+      return;
+    }
+  }
+  if (job.after) job.after(std::make_exception_ptr(StoreError("the store is shutting down")));
+}
+
+void Writer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  ready_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Writer::runBatch(Connection& connection, std::deque<Job>& batch) {
+  std::vector<std::exception_ptr> errors(batch.size());
+  try {
+    connection.begin();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      connection.prepared("SAVEPOINT job").execute();
+      try {
+        batch[i].work(connection);
+        connection.prepared("RELEASE job").execute();
+      } catch (...) {
+        errors[i] = std::current_exception();
+        connection.prepared("ROLLBACK TO job").execute();
+        connection.prepared("RELEASE job").execute();
+      }
+    }
+    connection.commit();
+  } catch (...) {
+    // The batch did not commit: every job failed, whatever it did.
+    auto error = std::current_exception();
+    try {
+      connection.rollback();
+    } catch (const std::exception& e) {
+      Poco::Logger::get("store").error(std::string("rollback failed: ") + e.what());
+    }
+    for (auto& e : errors) e = error;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!batch[i].after) continue;
+    try {
+      batch[i].after(errors[i]);
+    } catch (const std::exception& e) {
+      Poco::Logger::get("store").error(std::string("write completion failed: ") + e.what());
+    }
+  }
+}
+
+}  // namespace turnpike::store
