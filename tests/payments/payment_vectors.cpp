@@ -145,7 +145,8 @@ int generate() {
   macaroons.push_back(macaroonJson(vector, "this is the key"));
   l402::Identifier id{0, crypto::sha256(crypto::sha256("l402 preimage")), crypto::sha256("token id")};
   Macaroon token = l402::mintMacaroon(kMacaroonRootKey, id,
-                                      {l402::servicesCaveat({{"chat", 0}}), l402::capabilitiesCaveat("chat", "completions"),
+                                      {l402::servicesCaveat({{"chat", 0}}),
+                                       l402::capabilitiesCaveat("chat", "completions"),
                                        l402::validUntilCaveat("chat", 1'700'003'600)});
   json tokenJson = macaroonJson(token, kMacaroonRootKey);
   tokenJson["preimage"] = hex(crypto::sha256("l402 preimage"));

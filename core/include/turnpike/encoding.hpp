@@ -106,7 +106,9 @@ inline std::optional<std::string> hexDecode(std::string_view hex) {
 }
 
 // Standard alphabet with '=' padding.
-inline std::string base64Encode(std::string_view bytes) { return detail::base64Encode(bytes, detail::kBase64Std, true); }
+inline std::string base64Encode(std::string_view bytes) {
+  return detail::base64Encode(bytes, detail::kBase64Std, true);
+}
 
 // Standard alphabet; the padding is required and must be exact.
 inline std::optional<std::string> base64Decode(std::string_view text) {

@@ -151,7 +151,8 @@ std::string validateFallback(const Fallback& f) {
 }
 
 Result<std::vector<RouteHop>> parseRoute(std::string_view data) {
-  if (data.empty() || data.size() % kHopBytes != 0) return fail("bolt11: route hint length is not a multiple of 51 bytes");
+  if (data.empty() || data.size() % kHopBytes != 0)
+    return fail("bolt11: route hint length is not a multiple of 51 bytes");
   std::vector<RouteHop> route;
   for (size_t off = 0; off < data.size(); off += kHopBytes) {
     RouteHop hop;
@@ -321,7 +322,8 @@ Result<DecodedInvoice> decode(std::string_view text) {
       }
       case kExpiry:
       case kMinFinalCltv: {
-        if (len > 0 && field[0] == 0) return fail(std::string("bolt11: '") + letter + "' field is not minimally encoded");
+        if (len > 0 && field[0] == 0)
+          return fail(std::string("bolt11: '") + letter + "' field is not minimally encoded");
         if (len > 12) return fail(std::string("bolt11: '") + letter + "' field too large");
         (type == kExpiry ? inv.expiry : inv.minFinalCltvExpiry) = wordsToUint(field, 0, len);
         break;
@@ -406,7 +408,8 @@ Result<std::string> encode(const Invoice& inv, std::string_view secretKey) {
   if (inv.description.has_value() == inv.descriptionHash.has_value())
     return fail("bolt11: exactly one of description and description hash is required");
   if (inv.description && !isValidUtf8(*inv.description)) return fail("bolt11: description is not valid UTF-8");
-  if (inv.descriptionHash && inv.descriptionHash->size() != 32) return fail("bolt11: description hash must be 32 bytes");
+  if (inv.descriptionHash && inv.descriptionHash->size() != 32)
+    return fail("bolt11: description hash must be 32 bytes");
   if (inv.timestamp > kMaxTimestamp) return fail("bolt11: timestamp does not fit in 35 bits");
   if (inv.amountMsat && *inv.amountMsat == 0) return fail("bolt11: amount must be positive");
   for (const auto& f : inv.fallbacks)

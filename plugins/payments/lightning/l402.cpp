@@ -284,7 +284,8 @@ Verification checkCaveats(const std::vector<std::string>& predicates, const Veri
     if (granted) {
       for (auto cap : list)
         if (!contains(*granted, cap))
-          return refuse(VerifyError::InvalidCaveat, "l402: capabilities caveat widens access to '" + std::string(cap) + "'");
+          return refuse(VerifyError::InvalidCaveat,
+                        "l402: capabilities caveat widens access to '" + std::string(cap) + "'");
     }
     granted = std::move(list);
   }

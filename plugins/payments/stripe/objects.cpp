@@ -36,7 +36,8 @@ Result<CheckoutSession> sessionFrom(const json& obj) {
   if (s.id.empty()) return fail("stripe: checkout session without an id");
 
   if (auto it = obj.find("amount_total"); it != obj.end() && !it->is_null()) {
-    if (!it->is_number_integer() || it->get<int64_t>() < 0) return fail("stripe: 'amount_total' is not a non-negative integer");
+    if (!it->is_number_integer() || it->get<int64_t>() < 0)
+      return fail("stripe: 'amount_total' is not a non-negative integer");
     s.amountTotal = it->get<int64_t>();
   }
   if (auto it = obj.find("metadata"); it != obj.end() && !it->is_null()) {
