@@ -22,6 +22,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -88,6 +89,18 @@ class Host {
   // Status, headers and transport error land in `meta` when given.
   int http(const HttpRequest& request, const std::function<bool(std::string_view)>& onBody,
            HttpResponse* meta = nullptr) const;
+
+  // The instance's durable key-value state (payment plugins). Each call is atomic; failures
+  // throw std::runtime_error.
+  std::optional<std::string> stateGet(std::string_view key) const;
+  void statePut(std::string_view key, std::string_view value) const;
+  // An atomic claim: true when this call inserted the key, false when it existed.
+  bool stateInsert(std::string_view key, std::string_view value) const;
+  void stateDelete(std::string_view key) const;
+  // Keys starting with `prefix`, in order, until `visit` returns false.
+  void stateScan(std::string_view prefix, const std::function<bool(std::string_view, std::string_view)>& visit) const;
+  // Reports a settled payment for a top-up (see callback_payment_received); true when it is new.
+  bool paymentReceived(std::string_view eventJson) const;
 
  private:
   const tp_host_api* api_;
@@ -190,6 +203,22 @@ class Provider {
   virtual void respondLocal(const Call&, Emitter&) {
     throw std::runtime_error("this provider has no local responses");
   }
+};
+
+// Base class of payment plugins. Every hook takes and returns JSON text (see tp_payment_vtable);
+// throw std::exception with a clear message to fail. Constructors take (Host, std::string_view
+// configJson) as for providers.
+class PaymentMethod {
+ public:
+  virtual ~PaymentMethod() = default;
+  virtual std::string describe() = 0;
+  virtual std::string routes() { return "[]"; }
+  virtual std::string http(std::string_view /*request*/) { throw std::runtime_error("this method serves no routes"); }
+  virtual std::string topupCreate(std::string_view topup) = 0;
+  virtual void topupCheck(std::string_view /*topup*/) {}
+  virtual std::string challenge(std::string_view /*request*/) { throw std::runtime_error("this method has no L402"); }
+  virtual std::string authorize(std::string_view /*request*/) { throw std::runtime_error("this method has no L402"); }
+  virtual void tick() {}
 };
 
 namespace detail {
@@ -299,6 +328,86 @@ const tp_plugin_descriptor* providerDescriptor(const char* name, const char* ver
   return &descriptor;
 }
 
+template <class T>
+struct PaymentThunks {
+  static void* create(const tp_host_api* host, tp_host_plugin* plugin, tp_str config, tp_error* error) {
+    hostApi() = host;
+    try {
+      return static_cast<PaymentMethod*>(new T(Host(host, plugin), view(config)));
+    } catch (const std::exception& e) {
+      setError(host, error, e.what());
+    } catch (...) {
+      setError(host, error, "unknown error in plugin constructor");
+    }
+    return nullptr;
+  }
+  static void destroy(void* instance) { delete static_cast<PaymentMethod*>(instance); }
+
+  // Runs `fn` (returning the JSON reply) and writes its result or its error.
+  template <class Fn>
+  static int reply(tp_buffer* out, tp_error* error, Fn&& fn) {
+    try {
+      std::string text = fn();
+      if (out != nullptr) hostApi()->callback_buffer_append(out, str(text));
+      return 0;
+    } catch (const std::exception& e) {
+      setError(hostApi(), error, e.what());
+    } catch (...) {
+      setError(hostApi(), error, "unknown error in payment plugin");
+    }
+    return 1;
+  }
+  static PaymentMethod& self(void* instance) { return *static_cast<PaymentMethod*>(instance); }
+
+  static int describe(void* i, tp_buffer* out, tp_error* e) { return reply(out, e, [&] { return self(i).describe(); }); }
+  static int routes(void* i, tp_buffer* out, tp_error* e) { return reply(out, e, [&] { return self(i).routes(); }); }
+  static int http(void* i, tp_str req, tp_buffer* out, tp_error* e) {
+    return reply(out, e, [&] { return self(i).http(view(req)); });
+  }
+  static int topupCreate(void* i, tp_str t, tp_buffer* out, tp_error* e) {
+    return reply(out, e, [&] { return self(i).topupCreate(view(t)); });
+  }
+  static int topupCheck(void* i, tp_str t, tp_error* e) {
+    return reply(nullptr, e, [&] {
+      self(i).topupCheck(view(t));
+      return std::string();
+    });
+  }
+  static int challenge(void* i, tp_str req, tp_buffer* out, tp_error* e) {
+    return reply(out, e, [&] { return self(i).challenge(view(req)); });
+  }
+  static int authorize(void* i, tp_str req, tp_buffer* out, tp_error* e) {
+    return reply(out, e, [&] { return self(i).authorize(view(req)); });
+  }
+  static void tick(void* i) {
+    try {
+      self(i).tick();
+    } catch (...) {
+      // A failed round of periodic work is retried at the next tick.
+    }
+  }
+};
+
+template <class T>
+const tp_plugin_descriptor* paymentDescriptor(const char* name, const char* version, const char* schema,
+                                              uint32_t tickMs) {
+  static const tp_payment_vtable vtable{sizeof(tp_payment_vtable),    &PaymentThunks<T>::describe,
+                                        &PaymentThunks<T>::routes,     &PaymentThunks<T>::http,
+                                        &PaymentThunks<T>::topupCreate, &PaymentThunks<T>::topupCheck,
+                                        &PaymentThunks<T>::challenge,  &PaymentThunks<T>::authorize,
+                                        &PaymentThunks<T>::tick,       tickMs};
+  static const tp_plugin_descriptor descriptor{sizeof(tp_plugin_descriptor),
+                                               TP_ABI_VERSION,
+                                               TP_KIND_PAYMENT,
+                                               name,
+                                               version,
+                                               schema,
+                                               &PaymentThunks<T>::create,
+                                               &PaymentThunks<T>::destroy,
+                                               &vtable};
+  return &descriptor;
+}
+
 struct HttpCollector {
   const std::function<bool(std::string_view)>* onBody;
   HttpResponse* meta;
@@ -356,7 +465,59 @@ inline int Host::http(const HttpRequest& request, const std::function<bool(std::
   return status;
 }
 
+inline std::optional<std::string> Host::stateGet(std::string_view key) const {
+  std::string value;
+  auto take = [](void* user, tp_str v) { static_cast<std::string*>(user)->assign(v.data, v.size); };
+  int rc = api_->callback_state_get(plugin_, str(key), take, &value);
+  if (rc < 0) throw std::runtime_error("state read failed");
+  if (rc == 0) return std::nullopt;
+  return value;
+}
+
+inline void Host::statePut(std::string_view key, std::string_view value) const {
+  if (api_->callback_state_put(plugin_, str(key), str(value)) != 0) throw std::runtime_error("state write failed");
+}
+
+inline bool Host::stateInsert(std::string_view key, std::string_view value) const {
+  int rc = api_->callback_state_insert(plugin_, str(key), str(value));
+  if (rc < 0) throw std::runtime_error("state write failed");
+  return rc == 0;
+}
+
+inline void Host::stateDelete(std::string_view key) const {
+  if (api_->callback_state_delete(plugin_, str(key)) != 0) throw std::runtime_error("state delete failed");
+}
+
+inline void Host::stateScan(std::string_view prefix,
+                            const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  auto thunk = [](void* user, tp_str k, tp_str v) -> int {
+    auto* fn = static_cast<const std::function<bool(std::string_view, std::string_view)>*>(user);
+    try {
+      return (*fn)(view(k), view(v)) ? 0 : 1;
+    } catch (...) {
+      return 1;
+    }
+  };
+  if (api_->callback_state_scan(plugin_, str(prefix), thunk, const_cast<void*>(static_cast<const void*>(&visit))) < 0)
+    throw std::runtime_error("state scan failed");
+}
+
+inline bool Host::paymentReceived(std::string_view eventJson) const {
+  tp_error error{};
+  int rc = api_->callback_payment_received(plugin_, str(eventJson), &error);
+  if (rc < 0) throw std::runtime_error(std::string("payment report failed: ") + error.message);
+  return rc == 0;
+}
+
 }  // namespace turnpike::sdk
+
+// Exports `turnpike_plugin_entry` for payment method class `Class`; `TickMs` is how often its
+// tick() runs (0: never).
+#define TURNPIKE_PAYMENT_PLUGIN(Class, Name, Version, SchemaJson, TickMs)                         \
+  extern "C" TP_EXPORT const tp_plugin_descriptor* turnpike_plugin_entry(uint32_t host_abi_version) { \
+    (void)host_abi_version;                                                                       \
+    return ::turnpike::sdk::detail::paymentDescriptor<Class>(Name, Version, SchemaJson, TickMs);  \
+  }
 
 // Exports `turnpike_plugin_entry` for provider class `Class`.
 #define TURNPIKE_PROVIDER_PLUGIN(Class, Name, Version, SchemaJson)                                 \

@@ -59,6 +59,7 @@ typedef struct tp_host_plugin tp_host_plugin;         /* one per plugin instance
 typedef struct tp_upstream_request tp_upstream_request; /* filled by a provider's on_build_request */
 typedef struct tp_emitter tp_emitter;                 /* receives normalized response events */
 typedef struct tp_model_sink tp_model_sink;           /* receives discovered models */
+typedef struct tp_buffer tp_buffer;                   /* host-owned output bytes: callback_buffer_append */
 
 /* An error message written by whichever side fails: NUL-terminated, truncated to fit. */
 #define TP_ERROR_MESSAGE_MAX 512
@@ -181,6 +182,28 @@ typedef struct tp_host_api {
 
   /* Provider on_list_models: announce one model. */
   void (*callback_model_add)(tp_model_sink* sink, const tp_model_info* model);
+
+  /* ---- appended for payment plugins ---- */
+
+  /* Appends to a host-owned output buffer (JSON replies of payment hooks, state values). */
+  void (*callback_buffer_append)(tp_buffer* buffer, tp_str bytes);
+
+  /* The plugin instance's own durable key-value state, in the gateway's database. Each call is
+   * atomic. get: 1 found (the value is handed to `take`), 0 absent, -1 error. put/delete: 0 ok.
+   * insert: 0 inserted, 1 the key exists (an atomic claim), -1 error. scan: visits keys starting
+   * with `prefix` in key order until `visit` returns non-zero; returns 0, or -1 on error. */
+  int (*callback_state_get)(tp_host_plugin* plugin, tp_str key, void (*take)(void* user, tp_str value), void* user);
+  int (*callback_state_put)(tp_host_plugin* plugin, tp_str key, tp_str value);
+  int (*callback_state_insert)(tp_host_plugin* plugin, tp_str key, tp_str value);
+  int (*callback_state_delete)(tp_host_plugin* plugin, tp_str key);
+  int (*callback_state_scan)(tp_host_plugin* plugin, tp_str prefix,
+                             int (*visit)(void* user, tp_str key, tp_str value), void* user);
+
+  /* A payment was settled for a top-up, as JSON:
+   *   {"topup_id": "...", "external_id": "<unique per payment>", "amount_msat": N}
+   * The host records it and credits the top-up's account once per external_id, whatever
+   * the number of reports. Returns 0 recorded, 1 already recorded, -1 with `error` set. */
+  int (*callback_payment_received)(tp_host_plugin* plugin, tp_str event_json, tp_error* error);
 } tp_host_api;
 
 /* ---------------------------------------------------------------- provider vtable ---- */
@@ -212,6 +235,41 @@ typedef struct tp_provider_vtable {
                           tp_error* error);
 } tp_provider_vtable;
 
+/* ---------------------------------------------------------------- payment vtable ---- */
+
+/* Payment methods (Lightning, on-chain, card). Hooks take and give JSON, run on the host's
+ * worker threads (blocking work allowed), and may be called concurrently, except on_tick. Each
+ * returns 0, or non-zero with `error` set. Optional hooks may be NULL. Amounts are msat.
+ *
+ *   on_describe     -> {"currencies": [...], "min_msat": N, "max_msat": N, "confirmation": "...",
+ *                       "l402": bool, ...} for /v1/topup/methods and /api/capabilities
+ *   on_routes       -> [{"method": "POST", "path": "/dev/lightning/pay", "loopback_only": true}, ...]
+ *   on_http         request {"method", "path", "query", "params": {...}, "headers": {lower-case},
+ *                   "body", "loopback": bool, "account_id": "..." (a valid API key's, or absent)}
+ *                   -> {"status": N, "headers": {...}, "body": "<text>"}
+ *   on_topup_create {"topup_id", "amount_msat", "currency", "currency_amount", "expires_at" (unix ms),
+ *                   "description"} -> {"external_ref", "expires_at", "details": {method fields}}
+ *   on_topup_check  the same plus "external_ref": look at the payment now and report through
+ *                   callback_payment_received
+ *   on_challenge    {"amount_msat", "service", "path", "description"}
+ *                   -> {"headers": [[name, value], ...], "payment": {...}}  (L402 402 answers)
+ *   on_authorize    {"authorization": "<header value>", "service", "path", "now" (unix s)}
+ *                   -> {"ok": true, "payment_hash", "amount_msat", "expires_at" (unix s or null)}
+ *                   or {"ok": false, "status": 401 | 402, "code", "message"}
+ *   on_tick         periodic work (invoice watchers), every tick_ms from one thread at a time */
+typedef struct tp_payment_vtable {
+  uint32_t struct_size;
+  int (*on_describe)(void* instance, tp_buffer* out, tp_error* error);
+  int (*on_routes)(void* instance, tp_buffer* out, tp_error* error);
+  int (*on_http)(void* instance, tp_str request, tp_buffer* out, tp_error* error);
+  int (*on_topup_create)(void* instance, tp_str topup, tp_buffer* out, tp_error* error);
+  int (*on_topup_check)(void* instance, tp_str topup, tp_error* error);
+  int (*on_challenge)(void* instance, tp_str request, tp_buffer* out, tp_error* error);
+  int (*on_authorize)(void* instance, tp_str request, tp_buffer* out, tp_error* error);
+  void (*on_tick)(void* instance);
+  uint32_t tick_ms; /* 0: no ticks */
+} tp_payment_vtable;
+
 /* ---------------------------------------------------------------- descriptor ---- */
 
 typedef struct tp_plugin_descriptor {
@@ -234,7 +292,8 @@ typedef struct tp_plugin_descriptor {
                      tp_error* error);
   void (*on_destroy)(void* instance);
 
-  /* The kind's vtable: a tp_provider_vtable* for TP_KIND_PROVIDER. */
+  /* The kind's vtable: a tp_provider_vtable* for TP_KIND_PROVIDER, a tp_payment_vtable* for
+   * TP_KIND_PAYMENT. */
   const void* vtable;
 } tp_plugin_descriptor;
 
