@@ -37,7 +37,9 @@ grep -Eq "^openai_compat +provider +1.0.0 +v1 " "$tmp/out" || fail "plugins tabl
 # Store commands: accounts, credits (idempotent), keys.
 printf 'storage:\n  url: sqlite://%s/cli.db\nproviders:\n  - {name: a, plugin: mock, models: [m]}\n' "$tmp" > "$tmp/s.yaml"
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-"$BIN" migrate --config "$tmp/s.yaml" | json '["schema_version"]' | grep -qx 1 || fail "migrate"
+"$BIN" migrate --config "$tmp/s.yaml" > "$tmp/m.json" || fail "migrate"
+python3 -c "import json; m = json.load(open('$tmp/m.json')); assert m['schema_version'] == m['migrations'][-1]['version'] > 0" \
+  || fail "migrate: $(cat "$tmp/m.json")"
 acct=$("$BIN" accounts create --name acme --credit 5000 --config "$tmp/s.yaml") || fail "accounts create"
 id=$(echo "$acct" | json '["account_id"]')
 echo "$acct" | json '["api_key"]' | grep -q '^sk-tp-' || fail "api key: $acct"

@@ -15,15 +15,30 @@ Poco::Logger& log() { return Poco::Logger::get("gateway"); }
 Gateway::Gateway(config::Config config, const std::string& pluginDir)
     : config_(std::move(config)), metrics_(registry_) {
   plugins::setHostMetrics(&registry_);
-  plugins_ = std::make_unique<PluginSet>(config_, pluginDir);
-  buildCatalog();
-
   if (config_.billing.enabled) {
     database_ = store::Database::open(config_.storage.url);
     billing_ = std::make_unique<billing::BillingService>(config_.billing, *database_);
+    topups_ = std::make_unique<billing::TopupService>(*billing_);
+  }
+  plugins_ = std::make_unique<PluginSet>(config_, pluginDir, [this](const std::string& instance) -> plugins::PaymentHost& {
+    auto& host = paymentHosts_[instance];
+    host = std::make_unique<billing::StorePaymentHost>(*billing_, *topups_, instance);
+    return *host;
+  });
+  for (const auto& method : plugins_->payments()) topups_->addMethod(*method);
+  buildCatalog();
+
+  if (billing_) {
     admit_ = std::make_unique<pipeline::AdmitStage>(config_.billing, *billing_, limiter_);
     account_ = std::make_unique<api::AccountHandler>(*billing_, config_.billing);
     if (!config_.server.adminToken.empty()) admin_ = std::make_unique<api::AdminHandler>(*billing_, config_.server.adminToken);
+    payments_ = std::make_unique<api::PaymentsHandler>(*topups_, *billing_, config_.billing, catalog_);
+    for (const auto& m : topups_->methods()) {
+      if (!m.description.value("l402", false)) continue;
+      admit_->enableL402(*m.method, m.description.value("l402_reuse", "single_use") != "until_expiry",
+                         [this](std::function<void()> task) { server_->workers().submit(std::move(task)); });
+      break;
+    }
   }
   services_ = std::make_unique<pipeline::PipelineServices>(pipeline::PipelineServices{
       metrics_, [this](unsigned loop) -> net::UpstreamClient& { return *upstreams_.at(loop); }, config_.billing,
@@ -35,11 +50,14 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
   });
   registry_.gaugeCallback("turnpike_open_connections", "Client connections currently open",
                           [this] { return server_ ? static_cast<double>(server_->connectionCount()) : 0.0; });
+  capabilities_ = std::make_unique<api::CapabilitiesHandler>(*models_, catalog_, config_, topups_.get());
   models_->registerRoutes(router_);
+  capabilities_->registerRoutes(router_);
   inference_->registerRoutes(router_);
   health_->registerRoutes(router_);
   if (account_) account_->registerRoutes(router_);
   if (admin_) admin_->registerRoutes(router_);
+  if (payments_) payments_->registerRoutes(router_);
 }
 
 Gateway::~Gateway() { stop(); }
@@ -108,6 +126,12 @@ void Gateway::start() {
     database_->lockForServing();
     billing_->releaseStaleReservations();
   }
+  for (const auto& method : plugins_->payments()) {
+    if (method->tickMs() == 0) continue;
+    auto* m = method.get();
+    ticks_.push_back(std::make_unique<util::PeriodicTask>(std::chrono::milliseconds(method->tickMs()),
+                                                          [m] { m->tick(); }, "tp-" + m->name()));
+  }
   http::ServerOptions options;
   options.host = config_.server.host;
   options.port = config_.server.port;
@@ -131,6 +155,7 @@ void Gateway::start() {
 }
 
 void Gateway::stop() {
+  ticks_.clear();
   if (server_) server_->stop();
   // Settlements still queued complete (and post to the stopped loops) before the loops go.
   if (billing_) billing_->writer().stop();

@@ -2,18 +2,23 @@
 // HTTP server. One object, so `serve` and the integration tests run the very same thing.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "api/account/account_handler.hpp"
 #include "api/admin/admin_handler.hpp"
+#include "api/discovery/capabilities_handler.hpp"
 #include "api/health/health_handler.hpp"
 #include "api/openai/inference_handler.hpp"
 #include "api/openai/models_handler.hpp"
+#include "api/payments/payments_handler.hpp"
 #include "app/plugin_set.hpp"
 #include "billing/billing_service.hpp"
+#include "billing/payment_host.hpp"
 #include "billing/rate_limiter.hpp"
+#include "billing/topup_service.hpp"
 #include "config/config.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
@@ -24,6 +29,7 @@
 #include "pipeline/model_catalog.hpp"
 #include "pipeline/proxy_call.hpp"
 #include "store/database.hpp"
+#include "util/periodic_task.hpp"
 
 namespace turnpike::app {
 
@@ -51,10 +57,14 @@ class Gateway {
   config::Config config_;
   metrics::Registry registry_;
   metrics::GatewayMetrics metrics_;
-  std::unique_ptr<PluginSet> plugins_;
-  pipeline::ModelCatalog catalog_;
+  // Declared before the plugins: payment plugins use them until they are destroyed.
   std::unique_ptr<store::Database> database_;
   std::unique_ptr<billing::BillingService> billing_;
+  std::unique_ptr<billing::TopupService> topups_;
+  std::map<std::string, std::unique_ptr<plugins::PaymentHost>> paymentHosts_;
+  std::unique_ptr<PluginSet> plugins_;
+  std::vector<std::unique_ptr<util::PeriodicTask>> ticks_;  // payment watchers; stopped before the plugins go
+  pipeline::ModelCatalog catalog_;
   billing::RateLimiter limiter_;
   std::unique_ptr<pipeline::AdmitStage> admit_;
   http::Router router_;
@@ -65,6 +75,8 @@ class Gateway {
   std::unique_ptr<api::HealthHandler> health_;
   std::unique_ptr<api::AccountHandler> account_;
   std::unique_ptr<api::AdminHandler> admin_;
+  std::unique_ptr<api::PaymentsHandler> payments_;
+  std::unique_ptr<api::CapabilitiesHandler> capabilities_;
   std::unique_ptr<http::Server> server_;
 };
 

@@ -16,6 +16,7 @@
 #include "app/plugin_set.hpp"
 #include "app/store_commands.hpp"
 #include "app/version.hpp"
+#include "billing/payment_host.hpp"
 #include "config/config_loader.hpp"
 #include "config/diagnostics.hpp"
 
@@ -105,7 +106,8 @@ int runServe(const std::string& configPath, const std::vector<std::string>&) {
 int runCheckConfig(const std::string& configPath, const std::vector<std::string>&) {
   auto cfg = config::loadConfigFile(configPath);
   app::setupLogging("warning");
-  app::PluginSet plugins(cfg, app::defaultPluginDir());
+  billing::ScratchPaymentHost scratch;
+  app::PluginSet plugins(cfg, app::defaultPluginDir(), [&](const std::string&) -> plugins::PaymentHost& { return scratch; });
   size_t models = 0;
   for (const auto& p : cfg.providers) models += p.models.size();
   std::cout << configPath << ": OK (" << cfg.providers.size() << " providers, " << models << " configured models)\n";
@@ -115,15 +117,17 @@ int runCheckConfig(const std::string& configPath, const std::vector<std::string>
 int runPlugins(const std::string& configPath, const std::vector<std::string>&) {
   auto cfg = config::loadConfigFile(configPath);
   app::setupLogging("warning");
-  app::PluginSet plugins(cfg, app::defaultPluginDir());
+  billing::ScratchPaymentHost scratch;
+  app::PluginSet plugins(cfg, app::defaultPluginDir(), [&](const std::string&) -> plugins::PaymentHost& { return scratch; });
   std::printf("%-20s %-10s %-10s %-4s %s\n", "PLUGIN", "KIND", "VERSION", "ABI", "FILE");
   for (const auto* p : plugins.loader().loaded()) {
     const auto* d = p->descriptor;
     std::printf("%-20s %-10s %-10s v%-3u %s\n", d->name, std::string(plugins::kindName(d->kind)).c_str(), d->version,
                 d->abi_version, p->path.c_str());
   }
-  std::printf("\n%-20s %-20s\n", "INSTANCE", "PLUGIN");
-  for (const auto& p : cfg.providers) std::printf("%-20s %-20s\n", p.name.c_str(), p.plugin.c_str());
+  std::printf("\n%-20s %-20s %s\n", "INSTANCE", "PLUGIN", "KIND");
+  for (const auto& p : cfg.providers) std::printf("%-20s %-20s provider\n", p.name.c_str(), p.plugin.c_str());
+  for (const auto& p : cfg.payments) std::printf("%-20s %-20s payment\n", p.name.c_str(), p.plugin.c_str());
   return 0;
 }
 

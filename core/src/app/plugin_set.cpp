@@ -6,6 +6,7 @@
 
 #include "config/config_loader.hpp"
 #include "config/plugin_schema.hpp"
+#include "plugins/payment_method.hpp"
 
 namespace turnpike::app {
 
@@ -16,36 +17,68 @@ std::string defaultPluginDir() {
   return (exe.parent_path() / "plugins").string();
 }
 
-PluginSet::PluginSet(config::Config& config, const std::string& defaultDir)
+namespace {
+
+// Loads `plugin` as a `kind` plugin and checks `section` against its schema. Returns the
+// plugin, or null after reporting to `d`.
+const plugins::LoadedPlugin* loadChecked(plugins::Loader& loader, const std::string& pluginName, tp_plugin_kind kind,
+                                         const YAML::Node& sectionNode, const std::set<std::string>& coreKeys,
+                                         const std::string& path, config::Diagnostics& d,
+                                         config::PluginSection& section) {
+  const YAML::Node& node = sectionNode;  // const: lookups must not insert keys
+  const plugins::LoadedPlugin* plugin = nullptr;
+  try {
+    plugin = &loader.load(pluginName, kind);
+  } catch (const plugins::LoadError& e) {
+    d.error(node["plugin"], path + ".plugin", e.what());
+    return nullptr;
+  }
+  config::PluginSchema schema;
+  try {
+    schema = config::PluginSchema::parse(plugin->descriptor->config_schema ? plugin->descriptor->config_schema : "");
+  } catch (const std::exception& e) {
+    d.error(node["plugin"], path + ".plugin", "plugin '" + pluginName + "' has a malformed config schema: " + e.what());
+    return nullptr;
+  }
+  size_t before = d.list().size();
+  section = config::validatePluginSection(node, coreKeys, schema, path, d);
+  return d.list().size() == before ? plugin : nullptr;
+}
+
+}  // namespace
+
+PluginSet::PluginSet(config::Config& config, const std::string& defaultDir, const PaymentHostFor& paymentHostFor)
     : loader_(config.plugins.dir.empty() ? defaultDir : config.plugins.dir) {
   config::Diagnostics d(config.file);
   for (size_t i = 0; i < config.providers.size(); ++i) {
     auto& p = config.providers[i];
-    const YAML::Node& sectionNode = p.section;  // const: lookups must not insert keys
     std::string path = "providers[" + std::to_string(i) + "]";
-    const plugins::LoadedPlugin* plugin = nullptr;
-    try {
-      plugin = &loader_.load(p.plugin, TP_KIND_PROVIDER);
-    } catch (const plugins::LoadError& e) {
-      d.error(sectionNode["plugin"], path + ".plugin", e.what());
-      continue;
-    }
-    config::PluginSchema schema;
-    try {
-      schema = config::PluginSchema::parse(plugin->descriptor->config_schema ? plugin->descriptor->config_schema : "");
-    } catch (const std::exception& e) {
-      d.error(sectionNode["plugin"], path + ".plugin", "plugin '" + p.plugin + "' has a malformed config schema: " + e.what());
-      continue;
-    }
-    size_t before = d.list().size();
-    auto section = config::validatePluginSection(p.section, config::providerCoreKeys(), schema, path, d);
-    if (d.list().size() != before) continue;
+    config::PluginSection section;
+    const auto* plugin =
+        loadChecked(loader_, p.plugin, TP_KIND_PROVIDER, p.section, config::providerCoreKeys(), path, d, section);
+    if (plugin == nullptr) continue;
     p.pluginConfig = std::move(section.config);
     p.secrets = std::move(section.secrets);
     try {
       providers_.push_back(std::make_unique<plugins::Provider>(*plugin, p.name, p.pluginConfig, p.secrets));
     } catch (const std::exception& e) {
       d.error(p.section, path, "provider '" + p.name + "' (plugin " + p.plugin + "): " + e.what());
+    }
+  }
+  for (size_t i = 0; i < config.payments.size(); ++i) {
+    auto& p = config.payments[i];
+    std::string path = "payments[" + std::to_string(i) + "]";
+    config::PluginSection section;
+    const auto* plugin =
+        loadChecked(loader_, p.plugin, TP_KIND_PAYMENT, p.section, config::paymentCoreKeys(), path, d, section);
+    if (plugin == nullptr) continue;
+    p.pluginConfig = std::move(section.config);
+    p.secrets = std::move(section.secrets);
+    try {
+      payments_.push_back(
+          std::make_unique<plugins::PaymentMethod>(*plugin, p.name, p.pluginConfig, p.secrets, paymentHostFor(p.name)));
+    } catch (const std::exception& e) {
+      d.error(p.section, path, "payment method '" + p.name + "' (plugin " + p.plugin + "): " + e.what());
     }
   }
   if (!d.ok()) throw config::ConfigError(d);

@@ -11,6 +11,7 @@
 #include "store/ledger_repository.hpp"
 #include "store/reservations_repository.hpp"
 #include "store/store_error.hpp"
+#include "store/topups_repository.hpp"
 #include "util/random.hpp"
 #include "util/strings.hpp"
 
@@ -36,44 +37,11 @@ std::string_view refusalCode(Refusal r) {
   return "";
 }
 
-// Connections for reads on worker threads (WAL lets them run beside the writer).
-class BillingService::Readers {
- public:
-  explicit Readers(const store::Database& db) : db_(db) {}
-
-  template <class Fn>
-  auto with(Fn&& fn) {
-    std::unique_ptr<Connection> c;
-    {
-      std::lock_guard lock(mutex_);
-      if (!idle_.empty()) {
-        c = std::move(idle_.back());
-        idle_.pop_back();
-      }
-    }
-    if (!c) c = db_.connect();
-    struct Return {
-      Readers* self;
-      std::unique_ptr<Connection>& c;
-      ~Return() {
-        std::lock_guard lock(self->mutex_);
-        self->idle_.push_back(std::move(c));
-      }
-    } giveBack{this, c};
-    return fn(*c);
-  }
-
- private:
-  const store::Database& db_;
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-};
-
 BillingService::BillingService(const config::BillingConfig& config, store::Database& database)
     : config_(config),
       holder_("gw_" + util::randomBase62(12)),
       writer_(database),
-      readers_(std::make_unique<Readers>(database)) {}
+      readers_(database) {}
 
 void BillingService::releaseStaleReservations() {
   auto released = writer_.run([this](Connection& c) { return store::reservations::releaseOthers(c, holder_); });
@@ -186,7 +154,7 @@ void BillingService::settle(Settlement settlement, std::function<void(SettleOutc
 
 Admission BillingService::authenticate(std::string_view keyHash, std::string_view scope) {
   // Read-only: a period that has ended reads as spent 0 without rewriting the row.
-  return readers_->with([&](Connection& c) {
+  return readers_.with([&](Connection& c) {
     Admission a;
     auto key = store::keys::findByHash(c, keyHash);
     if (!key || !util::constantTimeEquals(key->hash, keyHash)) {
@@ -229,9 +197,9 @@ CreatedKey BillingService::createKey(const std::string& accountId, const KeySpec
   return CreatedKey{std::move(k), std::move(material.secret)};
 }
 
-CreatedAccount BillingService::createAccount(const std::string& name, int64_t credit, const std::string& creditReason) {
-  if (credit < 0) throw std::invalid_argument("credit must not be negative");
-  int64_t now = nowMs();
+CreatedAccount BillingService::createAccountIn(Connection& c, const std::string& name,
+                                               const std::vector<std::string>& scopes,
+                                               std::optional<int64_t> keyExpireAt, int64_t now) {
   CreatedAccount out;
   out.account = store::Account{newId("acct"), name, "standard", now};
   auto material = generateKey();
@@ -241,57 +209,57 @@ CreatedAccount BillingService::createAccount(const std::string& name, int64_t cr
   k.name = "default";
   k.prefix = material.prefix;
   k.hash = material.hash;
-  k.scopes = knownScopes();
+  k.scopes = scopes;
+  k.expireAt = keyExpireAt;
   k.createdAt = now;
   out.key.secret = std::move(material.secret);
-  out.balance = writer_.run([&](Connection& c) {
-    store::accounts::insert(c, out.account);
-    store::keys::insert(c, k);
-    if (credit == 0) return int64_t{0};
-    int64_t balance = *store::accounts::adjust(c, out.account.id, credit, now);
-    store::LedgerEntry e;
-    e.accountId = out.account.id;
-    e.amount = credit;
-    e.balanceAfter = balance;
-    e.kind = "credit";
-    e.description = creditReason;
-    e.createdAt = now;
-    store::ledger::append(c, e);
-    return balance;
+  store::accounts::insert(c, out.account);
+  store::keys::insert(c, k);
+  return out;
+}
+
+CreatedAccount BillingService::createAccount(const std::string& name, int64_t credit, const std::string& creditReason) {
+  if (credit < 0) throw std::invalid_argument("credit must not be negative");
+  return writer_.run([&](Connection& c) {
+    int64_t now = nowMs();
+    auto out = createAccountIn(c, name, knownScopes(), std::nullopt, now);
+    if (credit > 0) out.balance = creditIn(c, out.account.id, credit, "credit", creditReason, std::nullopt, now).balance;
+    return out;
   });
+}
+
+CreditOutcome BillingService::creditIn(Connection& c, const std::string& accountId, int64_t amount, const std::string& kind,
+                                       const std::string& description, const std::optional<std::string>& idempotencyKey,
+                                       int64_t now) {
+  CreditOutcome out;
+  if (idempotencyKey) {
+    if (auto existing = store::ledger::findByIdempotencyKey(c, *idempotencyKey)) {
+      out.ledgerId = existing->id;
+      out.balance = store::accounts::wallet(c, existing->accountId).value_or(store::Wallet{}).balance;
+      return out;
+    }
+  }
+  if (!store::accounts::find(c, accountId)) throw std::invalid_argument("no account " + accountId);
+  auto balance = store::accounts::adjust(c, accountId, amount, now);
+  if (!balance) throw std::invalid_argument("the balance cannot go below what is held or zero");
+  store::LedgerEntry e;
+  e.accountId = accountId;
+  e.amount = amount;
+  e.balanceAfter = *balance;
+  e.kind = kind;
+  e.idempotencyKey = idempotencyKey;
+  e.description = description;
+  e.createdAt = now;
+  out.applied = true;
+  out.balance = *balance;
+  out.ledgerId = store::ledger::append(c, e);
   return out;
 }
 
 CreditOutcome BillingService::credit(const std::string& accountId, int64_t amount, const std::string& kind,
                                      const std::string& description, const std::optional<std::string>& idempotencyKey) {
   if (amount == 0) throw std::invalid_argument("amount must not be 0");
-  auto apply = [&](Connection& c) {
-    CreditOutcome out;
-    int64_t now = nowMs();
-    if (idempotencyKey) {
-      if (auto existing = store::ledger::findByIdempotencyKey(c, *idempotencyKey)) {
-        out.applied = false;
-        out.ledgerId = existing->id;
-        out.balance = store::accounts::wallet(c, existing->accountId).value_or(store::Wallet{}).balance;
-        return out;
-      }
-    }
-    if (!store::accounts::find(c, accountId)) throw std::invalid_argument("no account " + accountId);
-    auto balance = store::accounts::adjust(c, accountId, amount, now);
-    if (!balance) throw std::invalid_argument("the balance cannot go below what is held or zero");
-    store::LedgerEntry e;
-    e.accountId = accountId;
-    e.amount = amount;
-    e.balanceAfter = *balance;
-    e.kind = kind;
-    e.idempotencyKey = idempotencyKey;
-    e.description = description;
-    e.createdAt = now;
-    out.applied = true;
-    out.balance = *balance;
-    out.ledgerId = store::ledger::append(c, e);
-    return out;
-  };
+  auto apply = [&](Connection& c) { return creditIn(c, accountId, amount, kind, description, idempotencyKey, nowMs()); };
   try {
     return writer_.run(apply);
   } catch (const store::StoreError&) {
@@ -302,24 +270,64 @@ CreditOutcome BillingService::credit(const std::string& accountId, int64_t amoun
   }
 }
 
+void BillingService::admitL402(std::string paymentHash, int64_t paidMsat, std::optional<int64_t> expiresAtMs,
+                               bool singleUse, int64_t amount,
+                               std::function<void(L402Admission, std::exception_ptr)> done) {
+  auto result = std::make_shared<L402Admission>();
+  writer_.submit(store::Writer::Job{
+      [this, paymentHash = std::move(paymentHash), paidMsat, expiresAtMs, singleUse, amount, result](Connection& c) {
+        int64_t now = nowMs();
+        L402Admission& a = *result;
+        auto credential = store::l402::find(c, paymentHash);
+        if (!credential) {
+          // The credential's own account, holding what its invoice paid.
+          store::Account account{newId("acct"), "l402 " + paymentHash.substr(0, 16), "standard", now};
+          store::accounts::insert(c, account);
+          creditIn(c, account.id, paidMsat, "l402", "L402 payment", "l402:" + paymentHash, now);
+          credential = store::L402Credential{paymentHash, account.id, paidMsat, expiresAtMs, std::nullopt};
+          store::l402::insert(c, *credential, now);
+        }
+        a.accountId = credential->accountId;
+        if (singleUse && credential->consumedAt) {
+          a.refusal = L402Admission::Refusal::CredentialUsed;
+          return;
+        }
+        if (amount > 0 && !store::accounts::reserve(c, a.accountId, amount, now)) {
+          a.refusal = L402Admission::Refusal::InsufficientBalance;
+          a.available = store::accounts::wallet(c, a.accountId).value_or(store::Wallet{}).available();
+          return;
+        }
+        if (singleUse && !store::l402::consume(c, paymentHash, now)) {
+          if (amount > 0) store::accounts::settle(c, a.accountId, amount, 0, now);
+          a.refusal = L402Admission::Refusal::CredentialUsed;
+          return;
+        }
+        if (amount > 0) {
+          a.held = amount;
+          a.reservationId = store::reservations::insert(c, a.accountId, std::nullopt, amount, 0, holder_, now);
+        }
+      },
+      [result, done = std::move(done)](std::exception_ptr error) { done(std::move(*result), error); }});
+}
+
 std::optional<store::Account> BillingService::account(const std::string& id) {
-  return readers_->with([&](Connection& c) { return store::accounts::find(c, id); });
+  return readers_.with([&](Connection& c) { return store::accounts::find(c, id); });
 }
 
 std::optional<store::Wallet> BillingService::wallet(const std::string& accountId) {
-  return readers_->with([&](Connection& c) { return store::accounts::wallet(c, accountId); });
+  return readers_.with([&](Connection& c) { return store::accounts::wallet(c, accountId); });
 }
 
 std::vector<store::ApiKeyRecord> BillingService::listKeys(const std::string& accountId) {
-  return readers_->with([&](Connection& c) { return store::keys::listByAccount(c, accountId); });
+  return readers_.with([&](Connection& c) { return store::keys::listByAccount(c, accountId); });
 }
 
 std::optional<store::ApiKeyRecord> BillingService::key(const std::string& accountId, const std::string& keyId) {
-  return readers_->with([&](Connection& c) { return store::keys::find(c, accountId, keyId); });
+  return readers_.with([&](Connection& c) { return store::keys::find(c, accountId, keyId); });
 }
 
 std::optional<store::ApiKeyRecord> BillingService::keyById(const std::string& keyId) {
-  return readers_->with([&](Connection& c) { return store::keys::findById(c, keyId); });
+  return readers_.with([&](Connection& c) { return store::keys::findById(c, keyId); });
 }
 
 std::optional<store::ApiKeyRecord> BillingService::updateKey(const std::string& accountId, const std::string& keyId,
@@ -345,19 +353,19 @@ bool BillingService::revokeKey(const std::string& keyId) {
 
 std::vector<store::LedgerEntry> BillingService::ledgerPage(const std::string& accountId, std::optional<int64_t> beforeId,
                                                            int limit) {
-  return readers_->with([&](Connection& c) { return store::ledger::page(c, accountId, beforeId, limit); });
+  return readers_.with([&](Connection& c) { return store::ledger::page(c, accountId, beforeId, limit); });
 }
 
 store::usage::HistoryPage BillingService::usageHistory(const store::usage::HistoryQuery& query) {
-  return readers_->with([&](Connection& c) { return store::usage::history(c, query); });
+  return readers_.with([&](Connection& c) { return store::usage::history(c, query); });
 }
 
 int64_t BillingService::ledgerSum(const std::string& accountId) {
-  return readers_->with([&](Connection& c) { return store::ledger::sum(c, accountId); });
+  return readers_.with([&](Connection& c) { return store::ledger::sum(c, accountId); });
 }
 
 int64_t BillingService::reservationsHeld() {
-  return readers_->with([&](Connection& c) { return store::reservations::countHeld(c); });
+  return readers_.with([&](Connection& c) { return store::reservations::countHeld(c); });
 }
 
 }  // namespace turnpike::billing

@@ -19,6 +19,7 @@
 
 #include "billing/api_keys.hpp"
 #include "config/config.hpp"
+#include "store/connection_pool.hpp"
 #include "store/database.hpp"
 #include "store/records.hpp"
 #include "store/usage_repository.hpp"
@@ -93,6 +94,16 @@ struct CreditOutcome {
   int64_t ledgerId = 0;
 };
 
+// A request paid with an L402 credential, admitted against the credential's own account.
+struct L402Admission {
+  enum class Refusal { None, CredentialUsed, InsufficientBalance };
+  Refusal refusal = Refusal::None;
+  std::string accountId;
+  int64_t reservationId = 0;
+  int64_t held = 0;
+  int64_t available = 0;
+};
+
 const std::vector<std::string>& knownScopes();
 std::string_view refusalCode(Refusal r);
 
@@ -105,6 +116,7 @@ class BillingService {
   const config::BillingConfig& config() const { return config_; }
   const std::string& holder() const { return holder_; }
   store::Writer& writer() { return writer_; }
+  store::ConnectionPool& readers() { return readers_; }
 
   // Gives back what earlier gateway processes held. Only for a process that serves and holds
   // the database's serving lock: a CLI must never release a live server's reservations.
@@ -113,6 +125,12 @@ class BillingService {
   // Request path: `done` runs on the writer thread after commit (keep it short: post it on).
   void admit(AdmitRequest request, std::function<void(Admission, std::exception_ptr)> done);
   void settle(Settlement settlement, std::function<void(SettleOutcome, std::exception_ptr)> done);
+
+  // A verified L402 credential: the first time, an account is opened for it and credited with
+  // what was paid (once per payment hash); a single-use credential is then spent, atomically
+  // with the reservation of `amount`.
+  void admitL402(std::string paymentHash, int64_t paidMsat, std::optional<int64_t> expiresAtMs, bool singleUse,
+                 int64_t amount, std::function<void(L402Admission, std::exception_ptr)> done);
 
   // Blocking operations.
   Admission authenticate(std::string_view keyHash, std::string_view scope);
@@ -139,15 +157,23 @@ class BillingService {
   // Spending in the key's current period as of `now` (0 once the stored period is over).
   static int64_t spentThisPeriod(const store::ApiKeyRecord& key, int64_t now);
 
+  // The same operations inside a transaction a caller already holds (a writer job).
+  static CreatedAccount createAccountIn(store::Connection& c, const std::string& name,
+                                        const std::vector<std::string>& scopes, std::optional<int64_t> keyExpireAt,
+                                        int64_t now);
+  // Throws std::invalid_argument for an unknown account or a debit the balance cannot take.
+  static CreditOutcome creditIn(store::Connection& c, const std::string& accountId, int64_t amount,
+                                const std::string& kind, const std::string& description,
+                                const std::optional<std::string>& idempotencyKey, int64_t now);
+
  private:
-  class Readers;
   Admission admitIn(store::Connection& c, const AdmitRequest& request, int64_t now);
   SettleOutcome settleIn(store::Connection& c, Settlement& s, int64_t now);
 
   const config::BillingConfig& config_;
   std::string holder_;
   store::Writer writer_;
-  std::unique_ptr<Readers> readers_;
+  store::ConnectionPool readers_;
 };
 
 }  // namespace turnpike::billing

@@ -47,6 +47,7 @@ struct BillingConfig {
   bool anonymous = true;         // models priced 0 are served without a key
   int64_t signupCredit = 0;      // credited to accounts created through POST /v1/accounts
   uint64_t defaultMaxOutputTokens = 4096;  // reservation ceiling when neither request nor model says
+  int64_t usdPerBtc = 0;         // fixed conversion rate for USD top-ups (0: USD not accepted)
   RateLimit keyLimits;           // per API key
   RateLimit anonymousLimits{60, 0};  // per anonymous identity (X-Client-ID, else IP + user agent)
 };
@@ -97,6 +98,16 @@ struct ProviderConfig {
   SourceLocation where;
 };
 
+// A payment method (Lightning, on-chain, card): one instance of a payment plugin.
+struct PaymentConfig {
+  std::string name;
+  std::string plugin;
+  YAML::Node section;           // plugin keys are validated against the plugin's schema
+  nlohmann::json pluginConfig;
+  std::vector<std::string> secrets;
+  SourceLocation where;
+};
+
 struct Config {
   std::string file;
   ServerConfig server;
@@ -105,6 +116,7 @@ struct Config {
   LogConfig log;
   PluginsConfig plugins;
   std::vector<ProviderConfig> providers;
+  std::vector<PaymentConfig> payments;
 };
 
 }  // namespace turnpike::config

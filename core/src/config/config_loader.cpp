@@ -101,6 +101,13 @@ void readBilling(const YAML::Node& node, BillingConfig& out, Diagnostics& d) {
     d.error(r.child("signup_credit"), "billing.signup_credit", "must not be negative");
   if (r.get("default_max_output_tokens", out.defaultMaxOutputTokens) && out.defaultMaxOutputTokens == 0)
     d.error(r.child("default_max_output_tokens"), "billing.default_max_output_tokens", "must be greater than 0");
+  YAML::Node rates = r.child("rates");
+  if (rates.IsDefined()) {
+    MapReader rr(rates, "billing.rates", d);
+    uint64_t usdPerBtc = 0;
+    if (rr.get("usd_per_btc", usdPerBtc)) out.usdPerBtc = static_cast<int64_t>(usdPerBtc);
+    rr.finish();
+  }
   YAML::Node limits = r.child("rate_limits");
   if (limits.IsDefined()) {
     MapReader lr(limits, "billing.rate_limits", d);
@@ -206,6 +213,33 @@ void readProvider(const YAML::Node& node, const std::string& path, ProviderConfi
   // The remaining keys belong to the plugin: checked against its schema once it is loaded.
 }
 
+void readPayments(const YAML::Node& node, Config& config, Diagnostics& d) {
+  if (!node.IsSequence()) {
+    d.error(node, "payments", "expected a list of payment methods");
+    return;
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < node.size(); ++i) {
+    std::string path = "payments[" + std::to_string(i) + "]";
+    PaymentConfig p;
+    p.section = node[i];
+    p.where = SourceLocation{d.file(), lineOf(node[i])};
+    MapReader r(node[i], path, d);
+    if (!r.isMap()) continue;
+    if (r.require("name", p.name) && !validName(p.name, true))
+      d.error(r.child("name"), r.keyPath("name"), "use letters, digits, '_', '-' and '.' only (at most 64)");
+    if (r.require("plugin", p.plugin) && !validName(p.plugin, false))
+      d.error(r.child("plugin"), r.keyPath("plugin"), "a plugin name uses lower-case letters, digits, '_', '-' and '.' only");
+    if (!p.name.empty() && !names.insert(p.name).second)
+      d.error(node[i], r.keyPath("name"), "duplicate payment method name '" + p.name + "'");
+    config.payments.push_back(std::move(p));
+  }
+  if (!config.payments.empty() && !config.billing.enabled)
+    d.error(node, "payments", "payment methods credit wallets: they need billing.enabled: true");
+  if (!config.payments.empty() && config.billing.unit != "msat")
+    d.error(node, "payments", "payment methods credit in msat: they need billing.unit: msat");
+}
+
 Config build(YAML::Node root, const std::string& file, const EnvLookup& env) {
   Diagnostics d(file);
   Config config;
@@ -249,6 +283,8 @@ Config build(YAML::Node root, const std::string& file, const EnvLookup& env) {
       config.providers.push_back(std::move(p));
     }
   }
+  YAML::Node payments = top.child("payments");
+  if (payments.IsDefined() && !payments.IsNull()) readPayments(payments, config, d);
   top.finish();
   if (!d.ok()) throw ConfigError(d);
   return config;
@@ -259,6 +295,11 @@ Config build(YAML::Node root, const std::string& file, const EnvLookup& env) {
 const std::set<std::string>& providerCoreKeys() {
   static const std::set<std::string> kKeys{"name", "plugin", "timeout_ms", "connect_timeout_ms",
                                            "discover_models", "model_defaults", "models"};
+  return kKeys;
+}
+
+const std::set<std::string>& paymentCoreKeys() {
+  static const std::set<std::string> kKeys{"name", "plugin"};
   return kKeys;
 }
 

@@ -15,5 +15,7 @@ Config parseConfigText(const std::string& text, const std::string& fileName, con
 
 // Keys of a provider entry that the core reads; all others belong to the plugin.
 const std::set<std::string>& providerCoreKeys();
+// Likewise for payment method entries.
+const std::set<std::string>& paymentCoreKeys();
 
 }  // namespace turnpike::config

@@ -43,6 +43,7 @@ struct Request {
 class PathParams {
  public:
   void set(std::string_view name, std::string value) { values_.emplace_back(std::string(name), std::move(value)); }
+  const std::vector<std::pair<std::string, std::string>>& all() const { return values_; }
   const std::string& get(std::string_view name) const {
     for (const auto& [n, v] : values_)
       if (n == name) return v;

@@ -89,11 +89,116 @@ bool AdmitStage::rateLimit(http::Exchange& exchange, const std::string& identity
   return false;
 }
 
+void AdmitStage::enableL402(plugins::PaymentMethod& method, bool singleUse, Offload offload) {
+  l402_ = &method;
+  l402SingleUse_ = singleUse;
+  offload_ = std::move(offload);
+}
+
+namespace {
+// "L402 ..." or "LSAT ..." (any case), else empty.
+std::optional<std::string> l402Authorization(const http::Request& request) {
+  auto auth = request.header("authorization");
+  if (!auth) return std::nullopt;
+  std::string_view v = util::trim(*auth);
+  if (v.size() > 5 && (util::iequals(v.substr(0, 5), "L402 ") || util::iequals(v.substr(0, 5), "LSAT ")))
+    return std::string(v);
+  return std::nullopt;
+}
+}  // namespace
+
+void AdmitStage::challenge(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request,
+                           int64_t amount) {
+  nlohmann::json call{{"amount_msat", amount},
+                      {"path", exchange->request().path},
+                      {"description", "Turnpike: " + request.model() + " request"}};
+  offload_([this, exchange, call = std::move(call)] {
+    http::Response response = http::guarded([&] {
+      auto reply = l402_->challenge(call);
+      auto r = http::errorResponse(402, "payment_required",
+                                   "Payment required: pay the invoice and retry with "
+                                   "Authorization: L402 <macaroon>:<preimage>, or use an API key");
+      // The challenge data goes into the OpenAI-style body too, for clients that read JSON.
+      auto body = nlohmann::json::parse(r.body);
+      body["payment"] = reply.value("payment", nlohmann::json::object());
+      r.body = body.dump();
+      for (const auto& h : reply.value("headers", nlohmann::json::array()))
+        if (h.is_array() && h.size() == 2) r.headers.push_back({h[0].get<std::string>(), h[1].get<std::string>()});
+      return r;
+    });
+    exchange->loop().post([exchange, response = std::move(response)]() mutable { exchange->respond(std::move(response)); });
+  });
+}
+
+void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request,
+                           int64_t amount, std::string authorization,
+                           std::function<void(std::optional<Charging>)> proceed) {
+  nlohmann::json call{{"authorization", std::move(authorization)},
+                      {"path", exchange->request().path},
+                      {"now", billing::nowMs() / 1000}};
+  offload_([this, exchange, amount, call = std::move(call), proceed = std::move(proceed), model = request.model()]() mutable {
+    nlohmann::json verdict;
+    try {
+      verdict = l402_->authorize(call);
+    } catch (const std::exception& e) {
+      auto response = http::errorResponse(502, "payment_method_failed", "the L402 credential could not be checked");
+      exchange->loop().post([exchange, response = std::move(response)]() mutable { exchange->respond(std::move(response)); });
+      return;
+    }
+    if (!verdict.value("ok", false)) {
+      auto response = http::errorResponse(verdict.value("status", 401), verdict.value("code", "l402_invalid"),
+                                          verdict.value("message", "the L402 credential is not valid"));
+      exchange->loop().post([exchange, response = std::move(response)]() mutable { exchange->respond(std::move(response)); });
+      return;
+    }
+    std::string hash = verdict.value("payment_hash", "");
+    int64_t paid = verdict.value("amount_msat", int64_t{0});
+    std::optional<int64_t> expiresAt;
+    if (verdict.contains("expires_at") && verdict["expires_at"].is_number_integer())
+      expiresAt = verdict["expires_at"].get<int64_t>() * 1000;
+    billing_.admitL402(
+        hash, paid, expiresAt, l402SingleUse_, amount,
+        [this, exchange, proceed = std::move(proceed), hash, amount](billing::L402Admission a,
+                                                                     std::exception_ptr error) mutable {
+          exchange->loop().post([this, exchange, proceed = std::move(proceed), a = std::move(a), error, hash, amount]() {
+            if (error) {
+              exchange->respond(http::guarded([&]() -> http::Response { std::rethrow_exception(error); }));
+              return;
+            }
+            switch (a.refusal) {
+              case billing::L402Admission::Refusal::CredentialUsed:
+                exchange->respond(http::errorResponse(401, "l402_credential_used",
+                                                      "this L402 credential has paid for a request already"));
+                return;
+              case billing::L402Admission::Refusal::InsufficientBalance:
+                exchange->respond(http::errorResponse(
+                    402, "insufficient_balance",
+                    "the L402 credential has " + std::to_string(a.available) + " msat left, less than this request may cost"));
+                return;
+              case billing::L402Admission::Refusal::None:
+                break;
+            }
+            proceed(Charging{a.accountId, "", "", a.reservationId, a.held, 0, "l402:" + hash});
+          });
+        });
+  });
+}
+
 void AdmitStage::run(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request,
                      const std::vector<const ModelRoute*>& candidates, std::function<void(std::optional<Charging>)> proceed) {
   int64_t amount = maxCost(request, candidates);
+  if (l402_ != nullptr) {
+    if (auto authorization = l402Authorization(exchange->request())) {
+      admitL402(exchange, request, amount, std::move(*authorization), std::move(proceed));
+      return;
+    }
+  }
   auto key = presentedKey(exchange->request());
   if (!key) {
+    if (amount > 0 && l402_ != nullptr) {
+      challenge(exchange, request, amount);
+      return;
+    }
     if (amount > 0)
       throw http::ApiError(401, "missing_api_key",
                            "The model '" + request.model() +

@@ -12,6 +12,7 @@
 
 #include "billing/billing_service.hpp"
 #include "billing/rate_limiter.hpp"
+#include "plugins/payment_method.hpp"
 #include "config/config.hpp"
 #include "http/connection.hpp"
 #include "pipeline/inference_request.hpp"
@@ -38,8 +39,14 @@ std::string anonymousIdentity(const http::Request& request);
 
 class AdmitStage {
  public:
+  using Offload = std::function<void(std::function<void()>)>;
+
   AdmitStage(const config::BillingConfig& config, billing::BillingService& billing, billing::RateLimiter& limiter)
       : config_(config), billing_(billing), limiter_(limiter) {}
+
+  // Turns on L402 through `method` (a payment plugin whose description says "l402": true).
+  // Its hooks may block: they run through `offload` (the worker pool).
+  void enableL402(plugins::PaymentMethod& method, bool singleUse, Offload offload);
 
   // Calls `proceed` on the exchange's loop with the charging (nullopt: anonymous, free), or
   // answers the exchange itself.
@@ -50,6 +57,13 @@ class AdmitStage {
   int64_t maxCost(const InferenceRequest& request, const std::vector<const ModelRoute*>& candidates) const;
 
  private:
+  // An Authorization: L402/LSAT credential: verified by the payment plugin, then admitted
+  // against the credential's own account.
+  void admitL402(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request, int64_t amount,
+                 std::string authorization, std::function<void(std::optional<Charging>)> proceed);
+  // No credential on a paid request: 402 with an L402 challenge for `amount`.
+  void challenge(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request, int64_t amount);
+
   // Applies the identity's rate limit; answers 429 and returns false when exceeded.
   bool rateLimit(http::Exchange& exchange, const std::string& identity, const config::RateLimit& limit,
                  const InferenceRequest& request);
@@ -57,6 +71,9 @@ class AdmitStage {
   const config::BillingConfig& config_;
   billing::BillingService& billing_;
   billing::RateLimiter& limiter_;
+  plugins::PaymentMethod* l402_ = nullptr;
+  bool l402SingleUse_ = true;
+  Offload offload_;
 };
 
 }  // namespace turnpike::pipeline

@@ -336,14 +336,14 @@ void ProxyCall::settle(int status, std::function<void(const billing::SettleOutco
   auto used = meteredUsage();
   billing::Settlement s;
   s.accountId = charging_->accountId;
-  s.keyId = charging_->keyId;
+  if (!charging_->keyId.empty()) s.keyId = charging_->keyId;
   s.reservationId = charging_->reservationId;
   s.held = charging_->held;
   s.keyHeld = charging_->keyHeld;
   s.cost = served && route_ != nullptr ? cost() : 0;
   s.usage.requestId = requestId_;
   s.usage.accountId = charging_->accountId;
-  s.usage.keyId = charging_->keyId;
+  s.usage.keyId = s.keyId;
   s.usage.model = request_.model();
   s.usage.provider = route_ != nullptr ? route_->providerName() : std::string();
   s.usage.promptTokens = static_cast<int64_t>(used.promptTokens);

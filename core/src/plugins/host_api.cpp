@@ -108,10 +108,77 @@ void modelAdd(tp_model_sink* sink, const tp_model_info* m) {
   sink->models->push_back(DiscoveredModel{std::string(view(m->id)), std::string(view(m->owned_by)), m->context_length});
 }
 
+void bufferAppend(tp_buffer* buffer, tp_str bytes) {
+  if (buffer != nullptr) buffer->data.append(view(bytes));
+}
+
+// Runs a payment-host call, turning exceptions into the ABI's -1.
+template <class Fn>
+int paymentCall(tp_host_plugin* plugin, const char* what, Fn&& fn) {
+  if (plugin == nullptr || plugin->payments == nullptr) return -1;
+  try {
+    return fn(*plugin->payments);
+  } catch (const std::exception& e) {
+    Poco::Logger::get("plugin." + plugin->instance).error(std::string(what) + " failed: " + e.what());
+    return -1;
+  }
+}
+
+int stateGet(tp_host_plugin* plugin, tp_str key, void (*take)(void*, tp_str), void* user) {
+  return paymentCall(plugin, "state read", [&](PaymentHost& h) {
+    auto value = h.stateGet(view(key));
+    if (!value) return 0;
+    take(user, tp_str{value->data(), value->size()});
+    return 1;
+  });
+}
+
+int statePut(tp_host_plugin* plugin, tp_str key, tp_str value) {
+  return paymentCall(plugin, "state write", [&](PaymentHost& h) {
+    h.statePut(view(key), view(value));
+    return 0;
+  });
+}
+
+int stateInsert(tp_host_plugin* plugin, tp_str key, tp_str value) {
+  return paymentCall(plugin, "state write", [&](PaymentHost& h) { return h.stateInsert(view(key), view(value)) ? 0 : 1; });
+}
+
+int stateDelete(tp_host_plugin* plugin, tp_str key) {
+  return paymentCall(plugin, "state delete", [&](PaymentHost& h) {
+    h.stateDelete(view(key));
+    return 0;
+  });
+}
+
+int stateScan(tp_host_plugin* plugin, tp_str prefix, int (*visit)(void*, tp_str, tp_str), void* user) {
+  return paymentCall(plugin, "state scan", [&](PaymentHost& h) {
+    h.stateScan(view(prefix), [&](const std::string& k, const std::string& v) {
+      return visit(user, tp_str{k.data(), k.size()}, tp_str{v.data(), v.size()}) == 0;
+    });
+    return 0;
+  });
+}
+
+int paymentReceived(tp_host_plugin* plugin, tp_str event, tp_error* error) {
+  if (plugin == nullptr || plugin->payments == nullptr) {
+    writeError(error, "this plugin instance has no payment services");
+    return -1;
+  }
+  try {
+    return plugin->payments->paymentReceived(view(event)) ? 0 : 1;
+  } catch (const std::exception& e) {
+    writeError(error, e.what());
+    return -1;
+  }
+}
+
 const tp_host_api kHostApi{
     sizeof(tp_host_api), TP_ABI_VERSION,   &hostLog,          &hostCounterAdd, &hostAlloc,
     &hostFree,           &hostHttpRequest, &requestSetMethod, &requestSetUrl,  &requestAddHeader,
     &requestSetBody,     &emitChunk,       &emitUsage,        &emitError,      &modelAdd,
+    &bufferAppend,       &stateGet,        &statePut,         &stateInsert,    &stateDelete,
+    &stateScan,          &paymentReceived,
 };
 
 }  // namespace

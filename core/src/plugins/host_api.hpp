@@ -5,6 +5,8 @@
 #include <turnpike/plugin_abi.h>
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +26,20 @@ class EmitSink {
   virtual void onChunk(std::string_view json, uint32_t flags) = 0;
   virtual void onUsage(const tp_usage& usage) = 0;
   virtual void onError(int status, std::string_view type, std::string_view message) = 0;
+};
+
+// What the host provides a payment plugin instance: its durable state and the top-up ledger.
+// Failures throw; expected outcomes are return values.
+class PaymentHost {
+ public:
+  virtual ~PaymentHost() = default;
+  virtual std::optional<std::string> stateGet(std::string_view key) = 0;
+  virtual void statePut(std::string_view key, std::string_view value) = 0;
+  virtual bool stateInsert(std::string_view key, std::string_view value) = 0;  // false: existed
+  virtual void stateDelete(std::string_view key) = 0;
+  virtual void stateScan(std::string_view prefix,
+                         const std::function<bool(const std::string&, const std::string&)>& visit) = 0;
+  virtual bool paymentReceived(std::string_view eventJson) = 0;  // false: reported before
 };
 
 struct DiscoveredModel {
@@ -46,6 +62,11 @@ struct tp_host_plugin {
   std::string instance;  // configured name, e.g. the provider name
   std::string plugin;    // plugin name
   std::vector<std::string> secrets;
+  turnpike::plugins::PaymentHost* payments = nullptr;  // payment plugins only
+};
+
+struct tp_buffer {
+  std::string data;
 };
 
 struct tp_upstream_request {

@@ -26,6 +26,7 @@ constexpr size_t kMinDescriptorSize = offsetof(tp_plugin_descriptor, vtable) + s
 size_t minVtableSize(tp_plugin_kind kind) {
   switch (kind) {
     case TP_KIND_PROVIDER: return offsetof(tp_provider_vtable, on_respond_local) + sizeof(void*);
+    case TP_KIND_PAYMENT: return offsetof(tp_payment_vtable, tick_ms) + sizeof(uint32_t);
     default: return sizeof(uint32_t);
   }
 }

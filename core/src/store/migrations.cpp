@@ -89,6 +89,53 @@ const std::vector<Migration>& migrations() {
            "CREATE INDEX usage_by_account ON usage(account_id, created_at)",
            "CREATE INDEX usage_by_key ON usage(key_id, created_at)",
        }},
+      {2,
+       "payment plugin state, top-ups and their payments, L402 credentials",
+       {
+           // Each payment plugin instance's durable key-value state.
+           R"(CREATE TABLE plugin_state (
+                plugin TEXT NOT NULL,
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (plugin, key)))",
+           // A request to add money through a payment method. account_id is NULL for anonymous
+           // top-ups until their spend token is claimed; amounts are msat.
+           R"(CREATE TABLE topups (
+                id TEXT PRIMARY KEY,
+                method TEXT NOT NULL,
+                account_id TEXT REFERENCES accounts(id),
+                key_id TEXT,
+                amount INTEGER NOT NULL CHECK (amount > 0),
+                currency TEXT NOT NULL,
+                currency_amount TEXT NOT NULL,
+                rate TEXT NOT NULL DEFAULT '',
+                status TEXT NOT NULL,
+                paid INTEGER NOT NULL DEFAULT 0,
+                credited INTEGER NOT NULL DEFAULT 0,
+                external_ref TEXT,
+                details TEXT NOT NULL DEFAULT '{}',
+                token_duration_ms INTEGER,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL))",
+           "CREATE INDEX topups_by_account ON topups(account_id)",
+           // Each external payment (invoice, transaction output, checkout session) applied once.
+           R"(CREATE TABLE topup_payments (
+                external_id TEXT PRIMARY KEY,
+                topup_id TEXT NOT NULL REFERENCES topups(id),
+                amount INTEGER NOT NULL CHECK (amount >= 0),
+                created_at INTEGER NOT NULL))",
+           // Paid L402 credentials: the internal account their payment credited, and, for
+           // single-use credentials, when they were spent.
+           R"(CREATE TABLE l402_credentials (
+                payment_hash TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                amount INTEGER NOT NULL,
+                expires_at INTEGER,
+                consumed_at INTEGER,
+                created_at INTEGER NOT NULL))",
+       }},
   };
   return kMigrations;
 }

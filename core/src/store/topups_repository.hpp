@@ -1,0 +1,73 @@
+// topups and topup_payments tables.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/connection.hpp"
+
+namespace turnpike::store {
+
+struct Topup {
+  std::string id;
+  std::string method;
+  std::optional<std::string> accountId;
+  std::optional<std::string> keyId;  // the spend token, once claimed
+  int64_t amount = 0;                // msat requested
+  std::string currency;
+  std::string currencyAmount;
+  std::string rate;
+  std::string status = "pending";
+  int64_t paid = 0;      // msat settled
+  int64_t credited = 0;  // msat credited to the account
+  std::optional<std::string> externalRef;
+  std::string details = "{}";
+  std::optional<int64_t> tokenDurationMs;
+  int64_t createdAt = 0;
+  int64_t expiresAt = 0;
+  int64_t updatedAt = 0;
+};
+
+struct TopupPayment {
+  std::string externalId;
+  std::string topupId;
+  int64_t amount = 0;
+};
+
+namespace topups {
+
+void insert(Connection& c, const Topup& t);
+std::optional<Topup> find(Connection& c, std::string_view id);
+// The method's answer to the creation: where to pay and until when.
+void setPaymentRequest(Connection& c, std::string_view id, std::string_view externalRef, std::string_view details,
+                       int64_t expiresAt, int64_t now);
+void setStatus(Connection& c, std::string_view id, std::string_view status, int64_t now);
+// Records one external payment; false when it was recorded before (nothing changes).
+bool recordPayment(Connection& c, std::string_view topupId, std::string_view externalId, int64_t amount, int64_t now);
+std::vector<TopupPayment> payments(Connection& c, std::string_view topupId);
+void attachAccount(Connection& c, std::string_view id, std::string_view accountId, std::optional<std::string_view> keyId,
+                   int64_t now);
+void addCredited(Connection& c, std::string_view id, int64_t amount, int64_t now);
+
+}  // namespace topups
+
+struct L402Credential {
+  std::string paymentHash;
+  std::string accountId;
+  int64_t amount = 0;
+  std::optional<int64_t> expiresAt;
+  std::optional<int64_t> consumedAt;
+};
+
+namespace l402 {
+
+std::optional<L402Credential> find(Connection& c, std::string_view paymentHash);
+void insert(Connection& c, const L402Credential& credential, int64_t now);
+// Marks a single-use credential spent; false when it was spent already.
+bool consume(Connection& c, std::string_view paymentHash, int64_t now);
+
+}  // namespace l402
+
+}  // namespace turnpike::store
