@@ -1,0 +1,58 @@
+// Input and output of the pricing script's price(usage, ctx).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "policy/policy_error.hpp"
+
+namespace turnpike::policy {
+
+// Seen by the script as `usage`:
+//   usage = {model, provider, prompt_tokens, completion_tokens, cached_tokens, stream}
+// cached_tokens is the part of prompt_tokens served from the upstream's prompt cache.
+struct PriceUsage {
+  std::string_view model;
+  std::string_view provider;
+  uint64_t promptTokens = 0;
+  uint64_t completionTokens = 0;
+  uint64_t cachedTokens = 0;
+  bool stream = false;
+};
+
+// Configured prices of the (provider, model) pair, in the billing unit: input, output and
+// cachedInput per 1M tokens, request per request. cachedInput is resolved (never -1).
+struct Prices {
+  int64_t input = 0;
+  int64_t output = 0;
+  int64_t cachedInput = 0;
+  int64_t request = 0;
+};
+
+inline Prices pricesOf(const config::Price& p) {
+  return {p.input, p.output, p.cachedInput < 0 ? p.input : p.cachedInput, p.request};
+}
+
+// The markup is in basis points of the base price: 10000 = 1.0x (none), 12500 = +25%.
+constexpr int64_t kMarkupOne = 10000;
+
+// Seen by the script as `ctx`:
+//   ctx = {account_id (nil if anonymous), tier (nil if none),
+//          prices = {input, output, cached_input, request}, markup_bp}
+struct PriceContext {
+  std::string_view accountId;
+  std::string_view tier;
+  Prices prices;
+  int64_t markupBp = kMarkupOne;
+};
+
+struct PriceOutcome {
+  int64_t amount = 0;       // billing unit; meaningful only when ok()
+  PolicyError error;        // set: the caller charges configPrice() instead and counts error.kind
+  uint64_t generation = 0;  // script generation that answered (0: none loaded)
+
+  bool ok() const { return !error; }
+};
+
+}  // namespace turnpike::policy
