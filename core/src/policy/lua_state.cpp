@@ -18,6 +18,7 @@
 #include <limits>
 #include <lua.hpp>
 #include <string_view>
+#include <ctime>
 
 namespace turnpike::policy {
 
@@ -38,6 +39,12 @@ constexpr std::string_view kAllowedGlobals[] = {
     "_G",     "_VERSION", "assert", "error",  "getmetatable", "ipairs", "next",     "pairs",
     "pcall",  "print",    "rawequal", "rawget", "rawlen",     "select", "setmetatable", "tonumber",
     "tostring", "type",   "xpcall", "string", "table",        "math",   "utf8"};
+
+std::chrono::nanoseconds threadCpuTime() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
 
 bool allowedGlobal(std::string_view name) {
   return std::find(std::begin(kAllowedGlobals), std::end(kAllowedGlobals), name) != std::end(kAllowedGlobals);
@@ -61,7 +68,7 @@ lua_Integer clampInteger(uint64_t v) {
   return static_cast<lua_Integer>(std::min(v, kMax));
 }
 
-// Field setters for the table on top of the stack (fresh tables: no metamethods involved).
+// Field setters for the table on top of the stack (none of ours has __newindex).
 void setString(lua_State* L, const char* key, std::string_view value) {
   lua_pushlstring(L, value.data(), value.size());
   lua_setfield(L, -2, key);
@@ -77,6 +84,17 @@ void setNumber(lua_State* L, const char* key, double value) {
 void setBoolean(lua_State* L, const char* key, bool value) {
   lua_pushboolean(L, value);
   lua_setfield(L, -2, key);
+}
+void setNil(lua_State* L, const char* key) {
+  lua_pushnil(L);
+  lua_setfield(L, -2, key);
+}
+// Empty means absent: nil for the script.
+void setOptionalString(lua_State* L, const char* key, std::string_view value) {
+  if (value.empty())
+    setNil(L, key);
+  else
+    setString(L, key, value);
 }
 
 std::string_view stringAt(lua_State* L, int idx) {
@@ -175,9 +193,15 @@ struct LuaState::Internals {
     return block;
   }
 
+  // Reading the thread's CPU time is a system call: once per call for the baseline (calls shorter
+  // than kHookInterval instructions mostly never get here), then only past the wall deadline.
   static void hook(lua_State* L, lua_Debug*) {
     LuaState& self = of(L);
-    if (Clock::now() < self.deadline_) return;
+    if (!self.cpuStarted_) {
+      self.cpuStart_ = threadCpuTime();
+      self.cpuStarted_ = true;
+    }
+    if (Clock::now() < self.deadline_ || threadCpuTime() - self.cpuStart_ < self.budget_) return;
     self.timedOut_ = true;
     // Fire on every instruction from now on, so a pcall in the script cannot swallow the stop.
     lua_sethook(L, hook, LUA_MASKCOUNT, 1);
@@ -326,6 +350,7 @@ struct LuaState::Internals {
     self.timedOut_ = false;
     self.memoryHit_ = false;
     self.budget_ = timeout;
+    self.cpuStarted_ = false;
     self.deadline_ = Clock::now() + timeout;
     int status = lua_pcall(L, 1, nresults, base + 1);
     self.deadline_ = Clock::time_point::max();
@@ -432,7 +457,25 @@ struct LuaState::Internals {
     lua_pushstring(L, kLocked);
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, globals);
+    newCallTables(L, self);
     return 0;
+  }
+
+  static void newCallTables(lua_State* L, LuaState& self) {
+    lua_createtable(L, 0, 14);
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, lazyRequestField);
+    lua_setfield(L, -2, "__index");
+    lua_pushstring(L, kLocked);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    self.requestRef_ = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_createtable(L, 0, 6);
+    self.usageRef_ = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_createtable(L, 0, 5);
+    self.priceContextRef_ = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_createtable(L, 0, 4);
+    self.pricesRef_ = luaL_ref(L, LUA_REGISTRYINDEX);
   }
 
   // ---- JSON <-> Lua ----------------------------------------------------------------------------
@@ -596,19 +639,29 @@ struct LuaState::Internals {
     const RouteContext* context;
   };
 
-  static void pushRouteRequest(lua_State* L, const RouteRequest& r, int maxDepth) {
-    lua_createtable(L, 0, 14);
+  // req is one table per state, rewritten by every call: nothing allocated on the request path.
+  static void pushRouteRequest(lua_State* L, const LuaState& self, const RouteRequest& r) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, self.requestRef_);
     setString(L, "model", r.model);
     setString(L, "operation", r.operation);
     setBoolean(L, "stream", r.stream);
     setInteger(L, "message_count", r.messageCount);
     setInteger(L, "prompt_tokens", clampInteger(r.promptTokens));
-    if (r.maxTokens) setInteger(L, "max_tokens", clampInteger(*r.maxTokens));
+    if (r.maxTokens)
+      setInteger(L, "max_tokens", clampInteger(*r.maxTokens));
+    else
+      setNil(L, "max_tokens");
     setBoolean(L, "has_tools", r.hasTools);
     setBoolean(L, "has_images", r.hasImages);
     setInteger(L, "code_signals", r.codeSignals);
-    if (!r.accountId.empty()) setString(L, "account_id", r.accountId);
-    if (!r.tier.empty()) setString(L, "tier", r.tier);
+    setOptionalString(L, "account_id", r.accountId);
+    setOptionalString(L, "tier", r.tier);
+    // Built on first access by lazyRequestField: most calls never read them.
+    setNil(L, "headers");
+    setNil(L, "metadata");
+  }
+
+  static void pushHeaders(lua_State* L, const RouteRequest& r) {
     lua_createtable(L, 0, static_cast<int>(std::min<size_t>(r.headers.size(), INT32_MAX)));
     for (const auto& h : r.headers) {
       lua_pushlstring(L, h.name.data(), h.name.size());
@@ -621,11 +674,25 @@ struct LuaState::Internals {
       lua_pushlstring(L, h.value.data(), h.value.size());
       lua_rawset(L, -3);
     }
-    lua_setfield(L, -2, "headers");
-    if (r.metadata != nullptr) {
-      pushJson(L, *r.metadata, maxDepth, maxDepth);
-      lua_setfield(L, -2, "metadata");
-    }
+  }
+
+  // __index of req: builds headers and metadata of the running call, and stores them in req so
+  // later reads in the same call find them directly.
+  static int lazyRequestField(lua_State* L) {
+    LuaState& self = of(L);
+    const RouteRequest* r = self.currentRequest_;
+    if (r == nullptr || lua_type(L, 2) != LUA_TSTRING) return 0;
+    std::string_view key = stringAt(L, 2);
+    if (key == "headers")
+      pushHeaders(L, *r);
+    else if (key == "metadata" && r->metadata != nullptr)
+      pushJson(L, *r->metadata, self.limits_.maxDepth, self.limits_.maxDepth);
+    else
+      return 0;
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);
+    return 1;
   }
 
   static void pushCandidate(lua_State* L, const ProviderCandidate& c) {
@@ -691,7 +758,7 @@ struct LuaState::Internals {
     const auto& call = *static_cast<const RouteCall*>(lua_touserdata(L, 1));
     luaL_checkstack(L, 8, nullptr);
     lua_rawgeti(L, LUA_REGISTRYINDEX, call.self->routeRef_);
-    pushRouteRequest(L, *call.request, call.self->limits_.maxDepth);
+    pushRouteRequest(L, *call.self, *call.request);
     pushRouteContext(L, *call.self, *call.context);
     lua_call(L, 2, 1);
     return 1;
@@ -816,8 +883,10 @@ struct LuaState::Internals {
     const auto& call = *static_cast<const PriceCall*>(lua_touserdata(L, 1));
     luaL_checkstack(L, 8, nullptr);
     lua_rawgeti(L, LUA_REGISTRYINDEX, call.self->priceRef_);
+    const LuaState& self = *call.self;
+    // usage, ctx and ctx.prices are reused tables, like req.
     const PriceUsage& u = *call.usage;
-    lua_createtable(L, 0, 6);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, self.usageRef_);
     setString(L, "model", u.model);
     setString(L, "provider", u.provider);
     setInteger(L, "prompt_tokens", clampInteger(u.promptTokens));
@@ -825,10 +894,10 @@ struct LuaState::Internals {
     setInteger(L, "cached_tokens", clampInteger(u.cachedTokens));
     setBoolean(L, "stream", u.stream);
     const PriceContext& c = *call.context;
-    lua_createtable(L, 0, 4);
-    if (!c.accountId.empty()) setString(L, "account_id", c.accountId);
-    if (!c.tier.empty()) setString(L, "tier", c.tier);
-    lua_createtable(L, 0, 4);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, self.priceContextRef_);
+    setOptionalString(L, "account_id", c.accountId);
+    setOptionalString(L, "tier", c.tier);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, self.pricesRef_);
     setInteger(L, "input", c.prices.input);
     setInteger(L, "output", c.prices.output);
     setInteger(L, "cached_input", c.prices.cachedInput);
@@ -909,7 +978,10 @@ RouteOutcome LuaState::route(const RouteRequest& request, const RouteContext& co
   RouteOutcome out;
   StackGuard guard(L_);
   Internals::RouteCall call{this, &request, &context};
-  if (auto e = Internals::run(*this, &Internals::routeEntry, &call, 1, limits_.callTimeout)) {
+  currentRequest_ = &request;
+  auto e = Internals::run(*this, &Internals::routeEntry, &call, 1, limits_.callTimeout);
+  currentRequest_ = nullptr;
+  if (e) {
     out.error = std::move(e);
     return out;
   }

@@ -8,7 +8,7 @@
 //    print writes to the "policy.script" logger at debug level;
 //  - scripts are loaded as text ("t"), never bytecode;
 //  - an allocator with a hard cap (PolicyLimits::memoryBytes);
-//  - an instruction-count hook that aborts a call past its deadline;
+//  - an instruction-count hook that aborts a call once it has used its CPU-time budget;
 //  - after the top level of both scripts has run, the global table is locked: assigning a new
 //    global or reading an undefined one raises an error (existing globals may be reassigned);
 //  - the string metatable and the globals' metatable carry __metatable, so getmetatable("")
@@ -77,12 +77,24 @@ class LuaState {
   bool memoryHit_ = false;  // the allocator refused a block during the current call
   bool timedOut_ = false;   // the hook stopped the current call
   bool spoiled_ = false;
+  // The time limit is on the thread's CPU time, so a call preempted by the OS is not charged for
+  // time it did not run; the wall-clock deadline_ is only the cheap first test.
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
-  std::chrono::microseconds budget_{0};  // time limit of the current call, for the message
+  std::chrono::microseconds budget_{0};
+  std::chrono::nanoseconds cpuStart_{0};  // thread CPU time at the first hook of the call
+  bool cpuStarted_ = false;
   std::string routingName_;  // script names, for messages
   std::string pricingName_;
-  int routeRef_ = -1;  // registry references to the functions, taken when the globals are locked
+  // Registry references: the functions, taken when the globals are locked, and the argument
+  // tables, reused by every call (rewritten field by field instead of allocated).
+  int routeRef_ = -1;
   int priceRef_ = -1;
+  int requestRef_ = -1;
+  int usageRef_ = -1;
+  int priceContextRef_ = -1;
+  int pricesRef_ = -1;
+  // The request of the route() call running now, for the fields req builds on first access.
+  const RouteRequest* currentRequest_ = nullptr;
   // The snapshot whose ctx table is cached in the registry (see RouteContext).
   std::shared_ptr<const ProviderSnapshot> cachedSnapshot_;
   bool ctxCached_ = false;

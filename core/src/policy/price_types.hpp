@@ -11,7 +11,8 @@ namespace turnpike::policy {
 
 // Seen by the script as `usage`:
 //   usage = {model, provider, prompt_tokens, completion_tokens, cached_tokens, stream}
-// cached_tokens is the part of prompt_tokens served from the upstream's prompt cache.
+// cached_tokens is the part of prompt_tokens served from the upstream's prompt cache. Like req,
+// usage and ctx are tables reused by every call on the thread: read-only for the script.
 struct PriceUsage {
   std::string_view model;
   std::string_view provider;

@@ -20,7 +20,10 @@ namespace turnpike::policy {
 // duration of the call only; nothing is kept.
 //   req = {model, operation, stream, message_count, prompt_tokens, max_tokens (nil if absent),
 //          has_tools, has_images, code_signals, account_id (nil if anonymous), tier (nil if none),
-//          headers = {[lower-case name] = value}, metadata (only when given)}
+//          headers = {[lower-case name] = value}, metadata (nil unless given)}
+// To keep the call path free of allocations, req is one table per thread that every call
+// rewrites, and headers and metadata are built only when the script reads them: scripts treat
+// req as read-only and copy what they want to keep past the call.
 struct RouteRequest {
   std::string_view model;                // as the client sent it, "auto" included
   std::string_view operation = "chat";   // chat | completions | embeddings
