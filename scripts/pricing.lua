@@ -48,13 +48,32 @@ local function scale(amount, bp)
   return add(mul(amount // ONE, bp), (part + ONE - 1) // ONE)
 end
 
-function price(usage, ctx)
-  local p = ctx.prices
-  local cached = math.min(usage.cached_tokens, usage.prompt_tokens)
-  local w1, r1 = perMillion(usage.prompt_tokens - cached, p.input)
+-- Inputs below these limits cannot overflow in the direct formula: each product stays under
+-- 2^61, so three of them fit, and base * markup_bp stays under 2^63.
+local FAST_TOKENS = 1 << 30   -- about 1.07e9 tokens
+local FAST_PRICE = 1 << 31    -- about 2.1e9 units per 1M tokens, or per request
+local FAST_MARKUP = 1 << 20   -- 104.8576x
+
+-- The same formula for any input, with every product split to stay in range.
+local function exactPrice(prompt, completion, cached, p, bp)
+  local w1, r1 = perMillion(prompt - cached, p.input)
   local w2, r2 = perMillion(cached, p.cached_input)
-  local w3, r3 = perMillion(usage.completion_tokens, p.output)
+  local w3, r3 = perMillion(completion, p.output)
   -- The three remainders are below 3 * PER_TOKENS: rounding up once keeps the sum exact.
   local tokens = add(add(add(w1, w2), w3), (r1 + r2 + r3 + PER_TOKENS - 1) // PER_TOKENS)
-  return scale(add(tokens, p.request), ctx.markup_bp)
+  return scale(add(tokens, p.request), bp)
+end
+
+function price(usage, ctx)
+  local p, bp = ctx.prices, ctx.markup_bp
+  local prompt, completion, cached = usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens
+  if cached > prompt then cached = prompt end
+  local input, output, cachedInput, request = p.input, p.output, p.cached_input, p.request
+  if prompt < FAST_TOKENS and completion < FAST_TOKENS and input < FAST_PRICE and output < FAST_PRICE
+      and cachedInput < FAST_PRICE and request < FAST_PRICE and bp < FAST_MARKUP then
+    local perMillionTokens = (prompt - cached) * input + cached * cachedInput + completion * output
+    local base = (perMillionTokens + PER_TOKENS - 1) // PER_TOKENS + request
+    return (base * bp + ONE - 1) // ONE
+  end
+  return exactPrice(prompt, completion, cached, p, bp)
 end

@@ -17,7 +17,8 @@
 --                  latency_ms, error_rate (0..1), in_flight}, ... },   -- config order
 --   by_model  = { [model id] = { same candidate tables, config order } },
 -- }
--- ctx is shared by every call on the same provider snapshot: read it, never modify it.
+-- ctx is shared by every call on the same provider snapshot, and req is one table rewritten by
+-- every call (headers are built when first read): read them, never modify or keep them.
 --
 -- Return one of:
 --   nil                                      keep the configured provider order for req.model
@@ -108,6 +109,10 @@ local function cheapKeys(memo, c, caps)
            c.latency_ms, c.in_flight, memo.order[c] }
 end
 
+-- Reported as routing information for model = "auto".
+local INFO_STRONG = { auto = true, tier = "strong" }
+local INFO_CHEAP = { auto = true, tier = "cheap" }
+
 local function lessByKeys(a, b)
   for i = 1, #a do
     if a[i] ~= b[i] then return a[i] < b[i] end
@@ -115,8 +120,8 @@ local function lessByKeys(a, b)
   return false
 end
 
--- Candidates able to serve the request kind, open circuits left out, best first.
--- Also returns how many were capable before health was considered.
+-- Candidates able to serve the request kind, open circuits left out, best first, with the
+-- answer for requests that every one of the first few candidates has the context for.
 local function rank(memo, ctx, operation, needTools, needVision, strong)
   local entries, capable = {}, 0
   for _, c in ipairs(ctx.providers) do
@@ -132,27 +137,44 @@ local function rank(memo, ctx, operation, needTools, needVision, strong)
   table.sort(entries, function(a, b) return lessByKeys(a.keys, b.keys) end)
   local list = {}
   for i, e in ipairs(entries) do list[i] = e.c end
-  return { list = list, capable = capable }
+
+  local ranking = { list = list, capable = capable }
+  if #list > 0 then
+    local fallbacks, fits = {}, math.maxinteger
+    for i = 1, math.min(#list, MAX_FALLBACKS + 1) do
+      local c = list[i]
+      if i > 1 then fallbacks[#fallbacks + 1] = refOf(memo, c) end
+      if c.context_length > 0 and c.context_length < fits then fits = c.context_length end
+    end
+    ranking.fits = fits
+    ranking.result = { provider = list[1].provider, model = list[1].model, fallbacks = fallbacks,
+                       info = strong and INFO_STRONG or INFO_CHEAP }
+  end
+  return ranking
 end
 
 -- model = "auto" ---------------------------------------------------------------------------
 
-local INFO_STRONG = { auto = true, tier = "strong" }
-local INFO_CHEAP = { auto = true, tier = "cheap" }
+local function describe(req)
+  return req.operation .. (req.has_tools and "+tools" or "") .. (req.has_images and "+vision" or "")
+end
 
 local function routeAuto(req, ctx)
   local memo = memoFor(ctx)
   local strong = wantsStrong(req)
-  local key = req.operation .. (req.has_tools and "+tools" or "") .. (req.has_images and "+vision" or "")
-      .. (strong and ":strong" or ":cheap")
-  local ranking = memo.ranked[key]
+  local byOperation = memo.ranked[req.operation]
+  if not byOperation then
+    byOperation = {}
+    memo.ranked[req.operation] = byOperation
+  end
+  local variant = 1 + (req.has_tools and 1 or 0) + (req.has_images and 2 or 0) + (strong and 4 or 0)
+  local ranking = byOperation[variant]
   if not ranking then
     ranking = rank(memo, ctx, req.operation, req.has_tools, req.has_images, strong)
-    memo.ranked[key] = ranking
+    byOperation[variant] = ranking
   end
   if ranking.capable == 0 then
-    return { deny = 400, message = "no configured model supports this request ("
-        .. (key:gsub(":.*", "")) .. ")" }
+    return { deny = 400, message = "no configured model supports this request (" .. describe(req) .. ")" }
   end
   if #ranking.list == 0 then
     return { deny = 503, message = "every model able to serve this request is unavailable" }
@@ -160,6 +182,7 @@ local function routeAuto(req, ctx)
 
   -- Capability, health and tier are settled; the context length depends on this request.
   local need = req.prompt_tokens + (req.max_tokens or DEFAULT_MAX_TOKENS)
+  if need <= ranking.fits then return ranking.result end
   local chosen, fallbacks = nil, {}
   for _, c in ipairs(ranking.list) do
     if c.context_length == 0 or c.context_length >= need then
