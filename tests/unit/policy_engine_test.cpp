@@ -278,7 +278,7 @@ TEST(PolicyEngine, RequestFieldsReachTheScript) {
 }
 
 TEST(PolicyEngine, TooDeepMetadataIsAnErrorNotACrash) {
-  auto engine = engineWith("function route(req, ctx) return nil end", kFlatPricing);
+  auto engine = engineWith("function route(req, ctx) local m = req.metadata return nil end", kFlatPricing);
   nlohmann::json deep = 1;
   for (int i = 0; i < 100; ++i) deep = nlohmann::json::array({deep});
   RouteRequest r = chatRequest("m");

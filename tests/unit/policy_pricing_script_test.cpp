@@ -59,6 +59,8 @@ TEST_F(DefaultPricing, ExactIntegerAmounts) {
   EXPECT_EQ(charge(usage(500'000, 500'000), prices(1, 1)), 1);
   EXPECT_EQ(charge(usage(0, 0), prices(150'000, 600'000, -1, 5'000)), 5'000);  // per-request fee
   EXPECT_EQ(charge(usage(1000, 200), prices(150'000, 600'000, -1, 5'000)), 5'270);
+  // Around the script's switch to split arithmetic (prices from 2^31).
+  EXPECT_EQ(charge(usage(999'999, 1), prices((1LL << 31) - 1, 1LL << 31)), 2'147'483'648);
   // Large but representable: 2e9 tokens at 3e9 per 1M = 6e12 each.
   EXPECT_EQ(charge(usage(2'000'000'000, 2'000'000'000), prices(3'000'000'000, 3'000'000'000)), 12'000'000'000'000);
 }
@@ -86,9 +88,11 @@ TEST_F(DefaultPricing, MatchesTheCxxReferenceOnRandomInputs) {
   std::mt19937_64 random(20240611);
   auto pick = [&](uint64_t max) { return std::uniform_int_distribution<uint64_t>(0, max)(random); };
   for (int i = 0; i < 3000; ++i) {
+    // Even rounds stay within the script's direct formula (prices below 2^31), odd ones often not.
+    uint64_t maxPrice = i % 2 == 0 ? 2'000'000'000 : 10'000'000'000;
     auto u = usage(pick(10'000'000), pick(1'000'000), 0);
     u.cachedTokens = pick(u.promptTokens + 10);
-    auto c = prices(int64_t(pick(10'000'000'000)), int64_t(pick(10'000'000'000)), int64_t(pick(10'000'000'000)),
+    auto c = prices(int64_t(pick(maxPrice)), int64_t(pick(maxPrice)), int64_t(pick(maxPrice)),
                     int64_t(pick(100'000'000)), int64_t(pick(50'000)));
     auto out = engine_.price(u, c);
     ASSERT_TRUE(out.ok()) << out.error.message;
