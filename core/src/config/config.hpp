@@ -55,6 +55,16 @@ struct Price {
   bool isFree() const { return input == 0 && output == 0 && cachedInput <= 0 && request == 0 && image == 0 && second == 0; }
 };
 
+// Lua policy scripts (core/src/policy/policy_engine.hpp).
+struct RoutingConfig {
+  std::string script = "scripts/routing.lua";
+};
+
+struct PricingConfig {
+  std::string script = "scripts/pricing.lua";
+  int64_t markupBp = 10'000;  // on every configured price, in basis points: 10000 = 1.0x
+};
+
 struct ModelConfig {
   std::string id;
   std::string upstreamId;  // defaults to id
@@ -86,6 +96,8 @@ struct Config {
   LogConfig log;
   PluginsConfig plugins;
   std::vector<ProviderConfig> providers;
+  RoutingConfig routing;
+  PricingConfig pricing;
 };
 
 }  // namespace turnpike::config

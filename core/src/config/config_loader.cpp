@@ -151,6 +151,24 @@ void readProvider(const YAML::Node& node, const std::string& path, ProviderConfi
   // The remaining keys belong to the plugin: checked against its schema once it is loaded.
 }
 
+void readScript(MapReader& r, const std::string& section, std::string& out, Diagnostics& d) {
+  if (r.get("script", out) && out.empty()) d.error(r.child("script"), section + ".script", "must not be empty");
+}
+
+void readPolicy(MapReader& top, Config& config, Diagnostics& d) {
+  {
+    MapReader r(top.child("routing"), "routing", d);
+    readScript(r, "routing", config.routing.script, d);
+    r.finish();
+  }
+  MapReader r(top.child("pricing"), "pricing", d);
+  readScript(r, "pricing", config.pricing.script, d);
+  if (r.get("markup_bp", config.pricing.markupBp) &&
+      (config.pricing.markupBp < 0 || config.pricing.markupBp > 1'000'000))
+    d.error(r.child("markup_bp"), "pricing.markup_bp", "expected 0 to 1000000 basis points (10000 = 1.0x)");
+  r.finish();
+}
+
 Config build(YAML::Node root, const std::string& file, const EnvLookup& env) {
   Diagnostics d(file);
   Config config;
@@ -177,6 +195,7 @@ Config build(YAML::Node root, const std::string& file, const EnvLookup& env) {
     r.get("dir", config.plugins.dir);
     r.finish();
   }
+  readPolicy(top, config, d);
   YAML::Node providers = top.child("providers");
   if (!providers.IsDefined() || providers.IsNull()) {
     d.error(root, "providers", "required key is missing: configure at least one provider");
