@@ -63,7 +63,6 @@ class LuaState {
   // True once a call hit the deadline or the memory cap: the script may have been stopped halfway
   // through updating its own tables, so the owner discards this state and builds a new one.
   bool spoiled() const { return spoiled_; }
-  size_t memoryUsed() const { return used_; }
 
  private:
   struct Internals;

@@ -2,6 +2,7 @@
 
 #include <Poco/Logger.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>

@@ -22,7 +22,6 @@
 // generation and function to the "policy" logger, not every one.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
