@@ -74,6 +74,15 @@ struct Price {
   bool isFree() const { return input == 0 && output == 0 && cachedInput <= 0 && request == 0 && image == 0 && second == 0; }
 };
 
+// Lua policy scripts (core/src/policy/policy_engine.hpp).
+struct RoutingConfig {
+  std::string script = "scripts/routing.lua";
+};
+
+struct PricingConfig {
+  std::string script = "scripts/pricing.lua";
+};
+
 struct ModelConfig {
   std::string id;
   std::string upstreamId;  // defaults to id
@@ -117,6 +126,8 @@ struct Config {
   PluginsConfig plugins;
   std::vector<ProviderConfig> providers;
   std::vector<PaymentConfig> payments;
+  RoutingConfig routing;
+  PricingConfig pricing;
 };
 
 }  // namespace turnpike::config

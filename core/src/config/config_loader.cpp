@@ -240,6 +240,21 @@ void readPayments(const YAML::Node& node, Config& config, Diagnostics& d) {
     d.error(node, "payments", "payment methods credit in msat: they need billing.unit: msat");
 }
 
+void readScript(MapReader& r, const std::string& section, std::string& out, Diagnostics& d) {
+  if (r.get("script", out) && out.empty()) d.error(r.child("script"), section + ".script", "must not be empty");
+}
+
+void readPolicy(MapReader& top, Config& config, Diagnostics& d) {
+  {
+    MapReader r(top.child("routing"), "routing", d);
+    readScript(r, "routing", config.routing.script, d);
+    r.finish();
+  }
+  MapReader r(top.child("pricing"), "pricing", d);
+  readScript(r, "pricing", config.pricing.script, d);
+  r.finish();
+}
+
 Config build(YAML::Node root, const std::string& file, const EnvLookup& env) {
   Diagnostics d(file);
   Config config;
@@ -267,6 +282,7 @@ Config build(YAML::Node root, const std::string& file, const EnvLookup& env) {
     r.get("dir", config.plugins.dir);
     r.finish();
   }
+  readPolicy(top, config, d);
   YAML::Node providers = top.child("providers");
   if (!providers.IsDefined() || providers.IsNull()) {
     d.error(root, "providers", "required key is missing: configure at least one provider");
