@@ -1,6 +1,7 @@
 #include "pipeline/request_scan.hpp"
 
 #include "http/api_error.hpp"
+#include "policy/code_signals.hpp"
 #include "util/strings.hpp"
 
 namespace turnpike::pipeline {
@@ -10,6 +11,7 @@ using http::ApiError;
 namespace {
 
 constexpr int kMaxDepth = 64;
+constexpr uint32_t kMaxCodeSignals = 1000;
 
 [[noreturn]] void invalid(std::string param, std::string message, std::string code = "invalid_value") {
   throw ApiError(400, std::move(code), std::move(message), std::move(param));
@@ -78,17 +80,6 @@ std::string unescape(std::string_view raw) {
     }
   }
   return out;
-}
-
-// Occurrences of code markers in raw message text; routing uses it to tell code from chat.
-uint32_t codeMarkers(std::string_view text) {
-  static constexpr std::string_view kMarkers[] = {"```", "def ", "function ", "class ", "#include", "import ",
-                                                  "return ", "=>", "public static", "SELECT "};
-  uint32_t n = 0;
-  for (auto marker : kMarkers)
-    for (size_t pos = text.find(marker); pos != std::string_view::npos && n < 1000; pos = text.find(marker, pos + 1))
-      ++n;
-  return n;
 }
 
 class Scanner {
@@ -507,7 +498,11 @@ class RequestReader {
 
   void text(std::string_view raw) {
     r_.promptBytes += raw.size();
-    r_.codeSignals += codeMarkers(raw);
+    if (r_.codeSignals >= kMaxCodeSignals) return;
+    // Lines are what the counter looks at: decode "\n" escapes first when there are any.
+    r_.codeSignals += raw.find('\\') == std::string_view::npos ? policy::countCodeSignals(raw, kMaxCodeSignals)
+                                                                  : policy::countCodeSignals(unescape(raw), kMaxCodeSignals);
+    r_.codeSignals = std::min(r_.codeSignals, kMaxCodeSignals);
   }
 
   tp_operation op_;

@@ -29,7 +29,7 @@ struct RequestSummary {
   uint64_t promptBytes = 0;  // bytes of text the model reads (messages, prompt, input)
   uint32_t imageCount = 0;
   bool hasTools = false;
-  uint32_t codeSignals = 0;  // code fences and code-like markers in the text
+  uint32_t codeSignals = 0;  // policy::countCodeSignals over the text the model reads
 
   Span modelValue;          // the "model" member's value, quotes included
   Span streamOptionsValue;  // the "stream_options" member's value
