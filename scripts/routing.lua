@@ -14,7 +14,8 @@
 -- ctx = {
 --   providers = { {provider, model, capabilities = {...}, price = {input, output},
 --                  context_length (0 = unknown), health ("ok" | "open" | "half_open"),
---                  latency_ms, error_rate (0..1), in_flight}, ... },   -- config order
+--                  latency_ms (time to first byte, EWMA), error_rate (0..1, last minute),
+--                  in_flight}, ... },   -- config order
 --   by_model  = { [model id] = { same candidate tables, config order } },
 -- }
 -- ctx is shared by every call on the same provider snapshot, and req is one table rewritten by
@@ -83,10 +84,13 @@ local function refOf(memo, c)
   return ref
 end
 
--- 0 healthy, 1 degraded (half-open circuit or many errors), nil when the circuit is open.
+-- 0 healthy, 1 degraded (failing often in the last minute), nil when the circuit is open.
+-- A half-open circuit ranks as healthy: the gateway lets one trial request through (and skips
+-- the provider for the others) until the trial closes the circuit or opens it again, so a
+-- recovered provider gets its traffic back.
 local function healthRank(c)
   if c.health == "open" then return nil end
-  if c.health == "half_open" or c.error_rate >= DEGRADED_ERROR_RATE then return 1 end
+  if c.error_rate >= DEGRADED_ERROR_RATE then return 1 end
   return 0
 end
 

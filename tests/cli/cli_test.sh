@@ -4,10 +4,18 @@ set -uo pipefail
 BIN="$1"; ROOT="$2"; PLUGINS="$3"
 fail() { echo "FAIL: $*"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cd "$ROOT" || fail "no $ROOT"  # relative script paths (scripts/*.lua) are found from the working directory
 
 # The shipped configurations are valid (examples with their secrets set).
 "$BIN" check-config --config "$ROOT/config/turnpike.yaml" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "default config rejected"; }
-grep -q "OK (1 providers, 3 configured models)" "$tmp/out" || fail "check-config summary: $(cat "$tmp/out")"
+grep -q "OK (1 providers, 3 configured models, scripts scripts/routing.lua and scripts/pricing.lua)" "$tmp/out" ||
+  fail "check-config summary: $(cat "$tmp/out")"
+
+# A routing script that does not load is a configuration error naming file, line and key.
+printf 'function route(req, ctx) return nil end\nthis is not lua\n' > "$tmp/broken.lua"
+printf 'providers:\n  - name: mock\n    plugin: mock\n    models: [m]\nrouting:\n  script: %s\n' "$tmp/broken.lua" > "$tmp/script.yaml"
+"$BIN" check-config --config "$tmp/script.yaml" >"$tmp/out" 2>&1 && fail "a broken routing script was accepted"
+grep -q "script.yaml:6: routing.script: .*broken.lua:2" "$tmp/out" || fail "broken script message: $(cat "$tmp/out")"
 for f in "$ROOT"/config/examples/*.yaml; do
   OPENAI_API_KEY=x GROQ_API_KEY=y "$BIN" check-config --config "$f" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "$f rejected"; }
 done

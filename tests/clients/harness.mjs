@@ -2,7 +2,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The repository root: relative script paths (scripts/routing.lua ...) are found from there.
+export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 
 export const BIN = process.env.TURNPIKE_BIN;
 export const PLUGIN_DIR = process.env.TURNPIKE_PLUGIN_DIR;
@@ -24,7 +28,7 @@ export async function startGateway(configYaml = MOCK_CONFIG) {
   const dir = mkdtempSync(join(tmpdir(), 'turnpike-client-'));
   const file = join(dir, 'turnpike.yaml');
   writeFileSync(file, `server:\n  listen: 127.0.0.1:0\nstorage:\n  url: sqlite://${join(dir, 'turnpike.db')}\nplugins:\n  dir: ${PLUGIN_DIR}\n${configYaml}`);
-  const child = spawn(BIN, ['serve', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(BIN, ['serve', '--config', file], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 15000);

@@ -60,7 +60,9 @@ providers:
 )", "db", dbPath), "plugins", pluginDir()), "url", up.baseUrl());
 
   Poco::Pipe errPipe;
-  auto handle = Poco::Process::launch(TURNPIKE_TEST_BINARY, {"serve", "--config", configPath}, nullptr, nullptr, &errPipe);
+  // From the repository root, where the default scripts/ are.
+  auto handle = Poco::Process::launch(TURNPIKE_TEST_BINARY, {"serve", "--config", configPath}, sourcePath("."), nullptr,
+                                      nullptr, &errPipe);
   Poco::PipeInputStream err(errPipe);
   std::string line;
   int port = 0;

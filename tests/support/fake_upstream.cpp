@@ -57,14 +57,16 @@ class FakeUpstream::Factory : public Poco::Net::HTTPRequestHandlerFactory {
   FakeUpstream& owner_;
 };
 
-FakeUpstream::FakeUpstream(Handler handler) : handler_(std::move(handler)) {
+FakeUpstream::FakeUpstream(Handler handler)
+    : pool_(std::make_unique<Poco::ThreadPool>(2, kThreads)), handler_(std::move(handler)) {
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
   auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(64);
+  params->setMaxThreads(kThreads);
   params->setMaxQueued(256);
   params->setKeepAlive(true);
   params->setMaxKeepAliveRequests(100000);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
+  // Its own threads: Poco's default pool (16) is shared by every server in the process.
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *pool_, socket, params);
   server_->start();
 }
 

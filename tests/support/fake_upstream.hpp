@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/ThreadPool.h>
 
 #include <atomic>
 #include <chrono>
@@ -55,6 +56,8 @@ class FakeUpstream {
   void record(const RecordedRequest& r);
 
   class Factory;
+  static constexpr int kThreads = 128;
+  std::unique_ptr<Poco::ThreadPool> pool_;  // declared first: the server stops before its threads go
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   mutable std::mutex mutex_;
   Handler handler_;

@@ -11,6 +11,8 @@ namespace turnpike::test {
 
 std::string pluginDir() { return TURNPIKE_TEST_PLUGIN_DIR; }
 
+std::string sourcePath(const std::string& relative) { return std::string(TURNPIKE_TEST_SOURCE_DIR) + "/" + relative; }
+
 std::string temporaryDatabasePath() {
   return ::testing::TempDir() + "turnpike-test-" + util::randomBase62(12) + ".db";
 }
@@ -27,6 +29,9 @@ GatewayFixture::GatewayFixture(const std::string& yaml, const std::string& datab
   databasePath_ = databasePath.empty() ? temporaryDatabasePath() : databasePath;
   ownsDatabase_ = databasePath.empty();
   config.storage.url = "sqlite://" + databasePath_;
+  // Relative script paths are the repository's scripts/, wherever the test runs.
+  for (auto* script : {&config.routing.script, &config.pricing.script})
+    if (std::filesystem::path(*script).is_relative()) *script = sourcePath(*script);
   gateway_ = std::make_unique<app::Gateway>(std::move(config), pluginDir());
   gateway_->start();
 }

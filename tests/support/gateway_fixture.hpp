@@ -10,6 +10,8 @@ namespace turnpike::test {
 
 // The directory the build put the plugins in.
 std::string pluginDir();
+// A file of the source tree, by its path from the repository root.
+std::string sourcePath(const std::string& relative);
 
 class GatewayFixture {
  public:

@@ -64,7 +64,10 @@ TEST(Pricing, ReservationCoversTheWorstCase) {
   s.messageCount = 2;
   s.n = 2;
   // prompt: 300/3 + 8*2 + 8 = 124; completion: 100 * n
-  EXPECT_EQ(maxCostOf(p, s, 100, kPpm), 124 + 200);
+  auto worst = worstCaseUsage(s, 100);
+  EXPECT_EQ(worst.promptTokens, 124u);
+  EXPECT_EQ(worst.completionTokens, 200u);
+  EXPECT_EQ(costOf(p, worst, kPpm), 124 + 200);
   EXPECT_GE(estimatePromptTokens(s), estimateDeliveredTokens(s.promptBytes));
 }
 

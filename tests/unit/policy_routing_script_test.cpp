@@ -114,8 +114,8 @@ TEST_F(DefaultRouting, AutoChecksTheContextLengthPerRequest) {
 TEST_F(DefaultRouting, AutoSkipsOpenCircuitsAndDemotesDegradedOnes) {
   auto candidates = fleet();
   candidates[0].health = Health::Open;      // cheapco/small
-  candidates[3].health = Health::HalfOpen;  // backup/small
-  EXPECT_EQ(names(route(chatRequest("auto"), candidates)), (Names{"midco/mid", "bigco/large", "backup/small"}));
+  candidates[3].health = Health::HalfOpen;  // backup/small: in its place, for the gateway's trial request
+  EXPECT_EQ(names(route(chatRequest("auto"), candidates)), (Names{"backup/small", "midco/mid", "bigco/large"}));
 
   candidates = fleet();
   candidates[0].errorRate = 0.5;
@@ -158,7 +158,9 @@ TEST_F(DefaultRouting, ConcreteModelKeepsTheConfiguredOrderWhileHealthy) {
 TEST_F(DefaultRouting, ConcreteModelOrdersProvidersByHealth) {
   auto candidates = fleet();
   candidates.push_back(candidate("third", "small", {"chat"}, 1, 1, 16'000, 10));
-  candidates[0].health = Health::HalfOpen;  // cheapco/small
+  candidates[0].health = Health::HalfOpen;  // cheapco/small: still first, for the trial request
+  EXPECT_EQ(route(chatRequest("small"), candidates).decision, RouteOutcome::Decision::Default);
+  candidates[0].errorRate = 0.5;  // ... unless it has been failing lately
   EXPECT_EQ(names(route(chatRequest("small"), candidates)), (Names{"backup/small", "third/small", "cheapco/small"}));
 
   candidates[3].health = Health::Open;  // backup/small

@@ -9,14 +9,13 @@
 #include <sstream>
 #include <string>
 
+#include "gateway_fixture.hpp"
 #include "policy/policy_engine.hpp"
 
 namespace turnpike::policy::testing {
 
 // A path under the repository root (scripts/..., tests/lua/...).
-inline std::string repoPath(const std::string& relative) {
-  return (std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / relative).string();
-}
+inline std::string repoPath(const std::string& relative) { return turnpike::test::sourcePath(relative); }
 
 inline std::string readText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

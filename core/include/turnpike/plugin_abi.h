@@ -112,7 +112,7 @@ typedef enum tp_operation {
 typedef struct tp_provider_call {
   uint32_t struct_size;
   tp_operation operation;
-  tp_str model;          /* id the client asked for */
+  tp_str model;          /* the routed model id (what the client asked for, unless routing chose another) */
   tp_str upstream_model; /* id to send upstream */
   tp_str body;
   int stream; /* 1 when the client asked for server-sent events */

@@ -28,30 +28,50 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
   for (const auto& method : plugins_->payments()) topups_->addMethod(*method);
   buildCatalog();
 
+  policy_ = std::make_unique<PolicyReloader>(config_, registry_);
+  routeHealth_ = std::make_unique<pipeline::HealthTracker>(catalog_, config_.providers.size(), config_.routing.circuitBreaker,
+                                                      registry_);
+  pricer_ = std::make_unique<pipeline::Pricer>(&policy_->engine(), config_.billing.markupPpm, metrics_.policyErrors);
+  auto offload = [this](std::function<void()> task) { server_->workers().submit(std::move(task)); };
+  identify_ = std::make_unique<pipeline::IdentifyStage>(billing_.get(), config_.billing.unit, offload);
+  route_ = std::make_unique<pipeline::RouteStage>(catalog_, *routeHealth_, &policy_->engine(), metrics_.policyErrors);
+
   if (billing_) {
-    admit_ = std::make_unique<pipeline::AdmitStage>(config_.billing, *billing_, limiter_);
+    admit_ = std::make_unique<pipeline::AdmitStage>(config_.billing, *billing_, limiter_, *pricer_);
     account_ = std::make_unique<api::AccountHandler>(*billing_, config_.billing);
     if (!config_.server.adminToken.empty()) admin_ = std::make_unique<api::AdminHandler>(*billing_, config_.server.adminToken);
     payments_ = std::make_unique<api::PaymentsHandler>(*topups_, *billing_, config_.billing, catalog_);
     for (const auto& m : topups_->methods()) {
       if (!m.description.value("l402", false)) continue;
-      admit_->enableL402(*m.method, m.description.value("l402_reuse", "single_use") != "until_expiry",
-                         [this](std::function<void()> task) { server_->workers().submit(std::move(task)); });
+      admit_->enableL402(*m.method, m.description.value("l402_reuse", "single_use") != "until_expiry", offload);
+      identify_->enableL402();
       break;
     }
   }
   services_ = std::make_unique<pipeline::PipelineServices>(pipeline::PipelineServices{
-      metrics_, [this](unsigned loop) -> net::UpstreamClient& { return *upstreams_.at(loop); }, config_.billing,
-      billing_.get(), &limiter_});
+      .metrics = metrics_,
+      .upstreamFor = [this](unsigned loop) -> net::UpstreamClient& { return *upstreams_.at(loop); },
+      .billingConfig = config_.billing,
+      .billing = billing_.get(),
+      .limiter = &limiter_,
+      .health = *routeHealth_,
+      .pricer = *pricer_,
+      .routingInfo = config_.routing.info});
   models_ = std::make_unique<api::ModelsHandler>(catalog_, static_cast<int64_t>(std::time(nullptr)));
-  inference_ = std::make_unique<api::InferenceHandler>(catalog_, *services_, admit_.get());
+  inference_ = std::make_unique<api::InferenceHandler>(*identify_, *route_, admit_.get(), *services_);
   health_ = std::make_unique<api::HealthHandler>(registry_, [this] {
     return api::HealthHandler::Status{plugins_->providers().size(), catalog_.ids().size()};
   });
   registry_.gaugeCallback("turnpike_open_connections", "Client connections currently open",
                           [this] { return server_ ? static_cast<double>(server_->connectionCount()) : 0.0; });
   capabilities_ = std::make_unique<api::CapabilitiesHandler>(*models_, catalog_, config_, topups_.get());
+  routeQuery_ = std::make_unique<api::RouteQueryHandler>(catalog_, *routeHealth_, *route_);
+  if (!config_.server.adminToken.empty())
+    policyAdmin_ = std::make_unique<api::PolicyHandler>([this](std::string_view trigger) { return reloadPolicy(trigger); },
+                                                        *routeHealth_, config_.server.adminToken);
   models_->registerRoutes(router_);
+  routeQuery_->registerRoutes(router_);
+  if (policyAdmin_) policyAdmin_->registerRoutes(router_);
   capabilities_->registerRoutes(router_);
   inference_->registerRoutes(router_);
   health_->registerRoutes(router_);
@@ -72,6 +92,7 @@ void Gateway::buildCatalog() {
       route.model = model;
       route.provider = provider;
       route.providerConfig = &pc;
+      route.providerIndex = static_cast<uint32_t>(i);
       route.discovered = discovered;
       route.duration = &metrics_.requestDuration.with({pc.name, model.id});
       route.upstreamLatency = &metrics_.upstreamLatency.with({pc.name, model.id});
@@ -122,6 +143,9 @@ void Gateway::observe(const http::Exchange& exchange) {
 }
 
 void Gateway::start() {
+  healthRefresh_ = std::make_unique<util::PeriodicTask>(std::chrono::milliseconds(100), [this] { routeHealth_->refresh(); },
+                                                        "tp-health");
+  if (config_.routing.watch) policy_->watch();
   if (database_) {
     database_->lockForServing();
     billing_->releaseStaleReservations();
@@ -156,6 +180,8 @@ void Gateway::start() {
 
 void Gateway::stop() {
   ticks_.clear();
+  healthRefresh_.reset();
+  if (policy_) policy_->stopWatching();
   if (server_) server_->stop();
   // Settlements still queued complete (and post to the stopped loops) before the loops go.
   if (billing_) billing_->writer().stop();

@@ -9,12 +9,15 @@
 
 #include "api/account/account_handler.hpp"
 #include "api/admin/admin_handler.hpp"
+#include "api/admin/policy_handler.hpp"
 #include "api/discovery/capabilities_handler.hpp"
+#include "api/discovery/route_query_handler.hpp"
 #include "api/health/health_handler.hpp"
 #include "api/openai/inference_handler.hpp"
 #include "api/openai/models_handler.hpp"
 #include "api/payments/payments_handler.hpp"
 #include "app/plugin_set.hpp"
+#include "app/policy_reloader.hpp"
 #include "billing/billing_service.hpp"
 #include "billing/payment_host.hpp"
 #include "billing/rate_limiter.hpp"
@@ -26,8 +29,12 @@
 #include "metrics/registry.hpp"
 #include "net/upstream_client.hpp"
 #include "pipeline/admit_stage.hpp"
+#include "pipeline/health_tracker.hpp"
+#include "pipeline/identify_stage.hpp"
 #include "pipeline/model_catalog.hpp"
+#include "pipeline/pricer.hpp"
 #include "pipeline/proxy_call.hpp"
+#include "pipeline/route_stage.hpp"
 #include "store/database.hpp"
 #include "util/periodic_task.hpp"
 
@@ -49,6 +56,9 @@ class Gateway {
   metrics::Registry& metricsRegistry() { return registry_; }
   // Null when billing is off.
   billing::BillingService* billing() { return billing_.get(); }
+  // Reloads the routing and pricing scripts (SIGHUP, admin API); the old ones serve on failure.
+  policy::ReloadResult reloadPolicy(std::string_view trigger) { return policy_->reload(trigger); }
+  pipeline::HealthTracker& routeHealth() { return *routeHealth_; }
 
  private:
   void buildCatalog();
@@ -65,6 +75,12 @@ class Gateway {
   std::unique_ptr<PluginSet> plugins_;
   std::vector<std::unique_ptr<util::PeriodicTask>> ticks_;  // payment watchers; stopped before the plugins go
   pipeline::ModelCatalog catalog_;
+  std::unique_ptr<PolicyReloader> policy_;
+  std::unique_ptr<pipeline::HealthTracker> routeHealth_;
+  std::unique_ptr<util::PeriodicTask> healthRefresh_;
+  std::unique_ptr<pipeline::Pricer> pricer_;
+  std::unique_ptr<pipeline::IdentifyStage> identify_;
+  std::unique_ptr<pipeline::RouteStage> route_;
   billing::RateLimiter limiter_;
   std::unique_ptr<pipeline::AdmitStage> admit_;
   http::Router router_;
@@ -77,6 +93,8 @@ class Gateway {
   std::unique_ptr<api::AdminHandler> admin_;
   std::unique_ptr<api::PaymentsHandler> payments_;
   std::unique_ptr<api::CapabilitiesHandler> capabilities_;
+  std::unique_ptr<api::RouteQueryHandler> routeQuery_;
+  std::unique_ptr<api::PolicyHandler> policyAdmin_;
   std::unique_ptr<http::Server> server_;
 };
 

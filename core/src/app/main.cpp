@@ -14,6 +14,7 @@
 #include "app/gateway.hpp"
 #include "app/logging.hpp"
 #include "app/plugin_set.hpp"
+#include "app/policy_reloader.hpp"
 #include "app/store_commands.hpp"
 #include "app/version.hpp"
 #include "billing/payment_host.hpp"
@@ -88,6 +89,7 @@ int runServe(const std::string& configPath, const std::vector<std::string>&) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
@@ -97,7 +99,7 @@ int runServe(const std::string& configPath, const std::vector<std::string>&) {
   log.notice("turnpike " + std::string(kVersion) + " listening on " + gateway.config().server.host + ":" +
              std::to_string(gateway.port()) + " (" + std::to_string(gateway.catalog().ids().size()) + " models)");
   int sig = 0;
-  sigwait(&signals, &sig);
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) gateway.reloadPolicy("SIGHUP");
   log.notice(std::string("received ") + strsignal(sig) + ", shutting down");
   gateway.stop();
   return 0;
@@ -108,9 +110,12 @@ int runCheckConfig(const std::string& configPath, const std::vector<std::string>
   app::setupLogging("warning");
   billing::ScratchPaymentHost scratch;
   app::PluginSet plugins(cfg, app::defaultPluginDir(), [&](const std::string&) -> plugins::PaymentHost& { return scratch; });
+  metrics::Registry registry;
+  app::PolicyReloader policy(cfg, registry);  // the scripts load and pass their trial calls
   size_t models = 0;
   for (const auto& p : cfg.providers) models += p.models.size();
-  std::cout << configPath << ": OK (" << cfg.providers.size() << " providers, " << models << " configured models)\n";
+  std::cout << configPath << ": OK (" << cfg.providers.size() << " providers, " << models << " configured models, scripts "
+            << cfg.routing.script << " and " << cfg.pricing.script << ")\n";
   return 0;
 }
 

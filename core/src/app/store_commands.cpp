@@ -20,7 +20,8 @@ using nlohmann::json;
 const char* const kAccountsUsage =
     "turnpike accounts create [--name NAME] [--credit AMOUNT] [--config FILE]\n"
     "turnpike accounts credit ACCOUNT_ID AMOUNT [--reason TEXT] [--idempotency-key KEY] [--config FILE]\n"
-    "turnpike accounts show ACCOUNT_ID [--config FILE]\n\n"
+    "turnpike accounts show ACCOUNT_ID [--config FILE]\n"
+    "turnpike accounts tier ACCOUNT_ID TIER [--config FILE]   (what routing and pricing scripts see)\n\n"
     "Amounts are integers in billing.unit; a negative credit is an adjustment.";
 
 const char* const kKeysUsage =
@@ -92,17 +93,6 @@ Services open(const config::Config& config) {
 
 void print(const json& j) { std::cout << j.dump(2) << "\n"; }
 
-json accountJson(billing::BillingService& billing, const std::string& id) {
-  auto account = billing.account(id);
-  if (!account) throw std::invalid_argument("no account " + id);
-  auto wallet = billing.wallet(id).value_or(store::Wallet{});
-  json keys = json::array();
-  for (const auto& k : billing.listKeys(id)) keys.push_back(api::keyJson(k, billing::nowMs()));
-  return json{{"account_id", account->id}, {"name", account->name},       {"tier", account->tier},
-              {"balance", wallet.balance}, {"reserved", wallet.reserved}, {"available", wallet.available()},
-              {"keys", keys}};
-}
-
 int usage(const char* text, const std::string& problem) {
   std::cerr << "turnpike: " << problem << "\nusage:\n" << text << "\n";
   return 2;
@@ -152,7 +142,17 @@ int runAccounts(const config::Config& config, const std::vector<std::string>& ra
       a.allowOnly({});
       if (a.positional.size() != 1) return usage(kAccountsUsage, "show takes ACCOUNT_ID");
       auto s = open(config);
-      print(accountJson(*s.billing, a.positional[0]));
+      auto account = api::accountJson(*s.billing, a.positional[0]);
+      if (!account) throw std::invalid_argument("no account " + a.positional[0]);
+      print(*account);
+      return 0;
+    }
+    if (sub == "tier") {
+      a.allowOnly({});
+      if (a.positional.size() != 2) return usage(kAccountsUsage, "tier takes ACCOUNT_ID TIER");
+      auto s = open(config);
+      if (!s.billing->setTier(a.positional[0], a.positional[1])) throw std::invalid_argument("no account " + a.positional[0]);
+      print(*api::accountJson(*s.billing, a.positional[0]));
       return 0;
     }
     return usage(kAccountsUsage, "unknown subcommand '" + sub + "'");

@@ -218,6 +218,11 @@ CreatedAccount BillingService::createAccountIn(Connection& c, const std::string&
   return out;
 }
 
+bool BillingService::setTier(const std::string& accountId, const std::string& tier) {
+  if (tier.empty() || tier.size() > 64) throw std::invalid_argument("a tier is 1 to 64 characters");
+  return writer_.run([&](Connection& c) { return store::accounts::setTier(c, accountId, tier); });
+}
+
 CreatedAccount BillingService::createAccount(const std::string& name, int64_t credit, const std::string& creditReason) {
   if (credit < 0) throw std::invalid_argument("credit must not be negative");
   return writer_.run([&](Connection& c) {

@@ -140,6 +140,9 @@ class BillingService {
   CreditOutcome credit(const std::string& accountId, int64_t amount, const std::string& kind,
                        const std::string& description, const std::optional<std::string>& idempotencyKey);
   std::optional<store::Account> account(const std::string& id);
+  // The account's tier (what routing and pricing scripts see as tier); false: no such account.
+  // Requests see the change within IdentifyStage::kKeyTtl.
+  bool setTier(const std::string& accountId, const std::string& tier);
   std::optional<store::Wallet> wallet(const std::string& accountId);
   CreatedKey createKey(const std::string& accountId, const KeySpec& spec);
   std::vector<store::ApiKeyRecord> listKeys(const std::string& accountId);

@@ -33,13 +33,12 @@ uint64_t estimatePromptTokens(const pipeline::RequestSummary& summary) {
 
 uint64_t estimateDeliveredTokens(uint64_t deliveredBytes) { return (deliveredBytes + 3) / 4; }
 
-int64_t maxCostOf(const config::Price& price, const pipeline::RequestSummary& summary, uint64_t maxOutputTokens,
-                  int64_t markupPpm) {
+MeteredUsage worstCaseUsage(const pipeline::RequestSummary& summary, uint64_t maxOutputTokens) {
   MeteredUsage worst;
   worst.promptTokens = estimatePromptTokens(summary);
   worst.completionTokens = maxOutputTokens * std::max<uint64_t>(1, summary.n);
   worst.images = summary.imageCount;
-  return costOf(price, worst, markupPpm);
+  return worst;
 }
 
 }  // namespace turnpike::billing

@@ -15,6 +15,8 @@ struct MeteredUsage {
   uint64_t cachedTokens = 0;  // part of promptTokens
   uint64_t images = 0;
   uint64_t milliseconds = 0;  // billed per second where the model has a per-second price
+
+  bool operator==(const MeteredUsage&) const = default;
 };
 
 // ceil((tokens x per-1M prices / 1e6 + request + images x image + seconds x second) x markup)
@@ -26,8 +28,8 @@ uint64_t estimatePromptTokens(const pipeline::RequestSummary& summary);
 // Completion tokens estimated from text actually delivered (4 bytes a token).
 uint64_t estimateDeliveredTokens(uint64_t deliveredBytes);
 
-// The reservation: the request's prompt estimate plus every token it may generate.
-int64_t maxCostOf(const config::Price& price, const pipeline::RequestSummary& summary, uint64_t maxOutputTokens,
-                  int64_t markupPpm);
+// The most a request may use, for its reservation: the prompt estimate plus every token it may
+// generate (maxOutputTokens for each of its n choices), with no cache discount.
+MeteredUsage worstCaseUsage(const pipeline::RequestSummary& summary, uint64_t maxOutputTokens);
 
 }  // namespace turnpike::billing

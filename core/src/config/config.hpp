@@ -74,13 +74,27 @@ struct Price {
   bool isFree() const { return input == 0 && output == 0 && cachedInput <= 0 && request == 0 && image == 0 && second == 0; }
 };
 
-// Lua policy scripts (core/src/policy/policy_engine.hpp).
+// Per-provider circuit breaker: after `failures` consecutive failures (connect error, timeout,
+// 429, 5xx) the provider is skipped for `cooldownMs`, then one trial request decides.
+struct CircuitBreakerConfig {
+  uint32_t failures = 5;
+  uint32_t cooldownMs = 30'000;
+};
+
+// Lua policy scripts (core/src/policy/policy_engine.hpp) and what routing reports.
 struct RoutingConfig {
-  std::string script = "scripts/routing.lua";
+  std::string script = "scripts/routing.lua";  // relative paths: from the working directory
+  SourceLocation where;                        // of routing.script
+  bool info = true;    // routing_info in responses (first stream chunk, non-stream body)
+  bool watch = true;   // reload both scripts when either file changes
+  uint32_t scriptTimeoutMs = 5;    // one route() or price() call
+  uint32_t scriptMemoryMb = 16;    // per Lua state
+  CircuitBreakerConfig circuitBreaker;
 };
 
 struct PricingConfig {
   std::string script = "scripts/pricing.lua";
+  SourceLocation where;  // of pricing.script
 };
 
 struct ModelConfig {
@@ -89,6 +103,7 @@ struct ModelConfig {
   Price price;
   uint64_t contextLength = 0;    // 0 = unknown
   uint64_t maxOutputTokens = 0;  // 0 = unknown
+  double parametersB = 0;        // model size in billions of parameters (router queries); 0 = unknown
   std::vector<std::string> capabilities;  // chat, completions, embeddings, tools, vision, json ...
   SourceLocation where;
 };

@@ -152,6 +152,8 @@ void readModelFields(MapReader& r, ModelConfig& m, Diagnostics& d) {
   if (r.child("price").IsDefined()) readPrice(r.child("price"), r.keyPath("price"), m.price, d);
   r.get("context_length", m.contextLength);
   r.get("max_output_tokens", m.maxOutputTokens);
+  if (r.get("parameters", m.parametersB) && !(m.parametersB >= 0))
+    d.error(r.child("parameters"), r.keyPath("parameters"), "billions of parameters: a number, 0 or more");
   r.get("capabilities", m.capabilities);
 }
 
@@ -240,18 +242,35 @@ void readPayments(const YAML::Node& node, Config& config, Diagnostics& d) {
     d.error(node, "payments", "payment methods credit in msat: they need billing.unit: msat");
 }
 
-void readScript(MapReader& r, const std::string& section, std::string& out, Diagnostics& d) {
-  if (r.get("script", out) && out.empty()) d.error(r.child("script"), section + ".script", "must not be empty");
+void readScript(MapReader& r, const std::string& section, std::string& out, SourceLocation& where, Diagnostics& d) {
+  where = SourceLocation{d.file(), 0};
+  if (!r.get("script", out)) return;
+  where.line = lineOf(r.child("script"));
+  if (out.empty()) d.error(r.child("script"), section + ".script", "must not be empty");
 }
 
 void readPolicy(MapReader& top, Config& config, Diagnostics& d) {
   {
     MapReader r(top.child("routing"), "routing", d);
-    readScript(r, "routing", config.routing.script, d);
+    auto& routing = config.routing;
+    readScript(r, "routing", routing.script, routing.where, d);
+    r.get("info", routing.info);
+    r.get("watch", routing.watch);
+    if (r.get("script_timeout_ms", routing.scriptTimeoutMs) && (routing.scriptTimeoutMs == 0 || routing.scriptTimeoutMs > 1000))
+      d.error(r.child("script_timeout_ms"), "routing.script_timeout_ms", "between 1 and 1000");
+    if (r.get("script_memory_mb", routing.scriptMemoryMb) && (routing.scriptMemoryMb < 1 || routing.scriptMemoryMb > 1024))
+      d.error(r.child("script_memory_mb"), "routing.script_memory_mb", "between 1 and 1024");
+    if (r.child("circuit_breaker").IsDefined()) {
+      MapReader c(r.child("circuit_breaker"), "routing.circuit_breaker", d);
+      if (c.get("failures", routing.circuitBreaker.failures) && routing.circuitBreaker.failures == 0)
+        d.error(c.child("failures"), "routing.circuit_breaker.failures", "at least 1");
+      c.get("cooldown_ms", routing.circuitBreaker.cooldownMs);
+      c.finish();
+    }
     r.finish();
   }
   MapReader r(top.child("pricing"), "pricing", d);
-  readScript(r, "pricing", config.pricing.script, d);
+  readScript(r, "pricing", config.pricing.script, config.pricing.where, d);
   r.finish();
 }
 

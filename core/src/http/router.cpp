@@ -33,6 +33,15 @@ Response guarded(const std::function<Response()>& fn) {
   return errorResponse(500, "internal_error", "internal server error");
 }
 
+void continueGuarded(Exchange& exchange, const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (...) {
+    Response response = guarded([]() -> Response { throw; });
+    if (!exchange.started()) exchange.respond(std::move(response));
+  }
+}
+
 void Router::add(std::string method, std::string pattern, AsyncHandler handler) {
   auto segments = splitPath(pattern);
   routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler), {}});
@@ -83,11 +92,7 @@ void Router::dispatch(const std::shared_ptr<Exchange>& exchange) const {
       runBlocking(route, exchange, std::move(params));
       return;
     }
-    try {
-      route.async(exchange, params);
-    } catch (...) {
-      exchange->respond(guarded([] () -> Response { throw; }));
-    }
+    continueGuarded(*exchange, [&] { route.async(exchange, params); });
     return;
   }
   exchange->setRoute("unmatched");

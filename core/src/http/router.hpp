@@ -47,5 +47,8 @@ class Router {
 
 // Runs `fn` and converts what it throws into a response (the "handler top").
 Response guarded(const std::function<Response()>& fn);
+// The handler top for the rest of an async handler, run later from a callback: what `fn`
+// throws becomes the exchange's response (unless one has started already).
+void continueGuarded(Exchange& exchange, const std::function<void()>& fn);
 
 }  // namespace turnpike::http

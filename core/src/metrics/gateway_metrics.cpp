@@ -21,6 +21,9 @@ GatewayMetrics::GatewayMetrics(Registry& r)
                                  {"provider", "outcome"})),
       tokens(r.counter("turnpike_tokens_total", "Tokens reported by upstreams", {"provider", "model", "type"})),
       errors(r.counter("turnpike_errors_total", "Error responses by error code", {"provider", "model", "code"})),
-      inflight(r.gauge("turnpike_inflight_requests", "Inference requests in progress")) {}
+      inflight(r.gauge("turnpike_inflight_requests", "Inference requests in progress")),
+      policyErrors(r.counter("turnpike_policy_errors_total",
+                             "Policy script calls that failed, by function and kind; the configured default applied",
+                             {"function", "kind"})) {}
 
 }  // namespace turnpike::metrics

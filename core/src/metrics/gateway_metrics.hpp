@@ -20,6 +20,7 @@ struct GatewayMetrics {
   Family<Counter>& tokens;              // provider, model, type
   Family<Counter>& errors;              // provider, model, code
   Family<Gauge>& inflight;              // (none)
+  Family<Counter>& policyErrors;        // function (route, price), kind: a script failed, the default applied
 };
 
 }  // namespace turnpike::metrics

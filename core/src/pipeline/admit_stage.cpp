@@ -5,6 +5,7 @@
 #include "billing/pricing.hpp"
 #include "http/api_error.hpp"
 #include "http/router.hpp"
+#include "pipeline/refusals.hpp"
 #include "util/random.hpp"
 #include "util/strings.hpp"
 
@@ -19,57 +20,15 @@ uint64_t maxOutputTokens(const InferenceRequest& request, const ModelRoute& rout
   return config.defaultMaxOutputTokens;
 }
 
-http::Response refusal(billing::Refusal r, int64_t available, const std::string& unit) {
-  switch (r) {
-    case billing::Refusal::UnknownKey:
-      return http::errorResponse(401, billing::refusalCode(r), "Incorrect API key provided");
-    case billing::Refusal::RevokedKey:
-      return http::errorResponse(401, billing::refusalCode(r), "This API key has been revoked");
-    case billing::Refusal::ExpiredKey:
-      return http::errorResponse(401, billing::refusalCode(r), "This API key has expired");
-    case billing::Refusal::MissingScope:
-      return http::errorResponse(403, billing::refusalCode(r), "This API key lacks the 'inference' scope");
-    case billing::Refusal::InsufficientBalance:
-      return http::errorResponse(402, billing::refusalCode(r),
-                                 "Insufficient balance: " + std::to_string(available) + " " + unit +
-                                     " available, less than this request may cost; top up the account");
-    case billing::Refusal::KeyUsageLimit:
-      return http::errorResponse(403, billing::refusalCode(r),
-                                 "This API key has reached its usage limit for the current period");
-    case billing::Refusal::None:
-      break;
-  }
-  return http::errorResponse(500, "internal_error", "internal server error");
-}
-
 }  // namespace
 
-std::optional<std::string> presentedKey(const http::Request& request) {
-  if (auto auth = request.header("authorization")) {
-    std::string_view v = util::trim(*auth);
-    if (v.size() >= 6 && util::iequals(v.substr(0, 6), "bearer")) {
-      std::string_view token = util::trim(v.substr(6));
-      if (!token.empty()) return std::string(token);
-    }
-  }
-  if (auto spend = request.header("x-spend-token")) {
-    std::string_view token = util::trim(*spend);
-    if (!token.empty()) return std::string(token);
-  }
-  return std::nullopt;
-}
-
-std::string anonymousIdentity(const http::Request& request) {
-  if (auto client = request.header("x-client-id"); client && !client->empty())
-    return "anon:id:" + std::string(client->substr(0, 128));
-  return "anon:" + util::sha256Hex(request.peerAddress + "|" + std::string(request.headerOr("user-agent", ""))).substr(0, 24);
-}
-
-int64_t AdmitStage::maxCost(const InferenceRequest& request, const std::vector<const ModelRoute*>& candidates) const {
+int64_t AdmitStage::maxCost(const InferenceRequest& request, const std::vector<const ModelRoute*>& candidates,
+                            const Payer& payer) const {
   int64_t worst = 0;
-  for (const auto* route : candidates)
-    worst = std::max(worst, billing::maxCostOf(route->model.price, request.summary, maxOutputTokens(request, *route, config_),
-                                               config_.markupPpm));
+  for (const auto* route : candidates) {
+    auto usage = billing::worstCaseUsage(request.summary, maxOutputTokens(request, *route, config_));
+    worst = std::max(worst, pricer_.cost(*route, usage, request.stream(), payer));
+  }
   return worst;
 }
 
@@ -95,17 +54,6 @@ void AdmitStage::enableL402(plugins::PaymentMethod& method, bool singleUse, Offl
   offload_ = std::move(offload);
 }
 
-namespace {
-// "L402 ..." or "LSAT ..." (any case), else empty.
-std::optional<std::string> l402Authorization(const http::Request& request) {
-  auto auth = request.header("authorization");
-  if (!auth) return std::nullopt;
-  std::string_view v = util::trim(*auth);
-  if (v.size() > 5 && (util::iequals(v.substr(0, 5), "L402 ") || util::iequals(v.substr(0, 5), "LSAT ")))
-    return std::string(v);
-  return std::nullopt;
-}
-}  // namespace
 
 void AdmitStage::challenge(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request,
                            int64_t amount) {
@@ -185,16 +133,14 @@ void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, cons
 }
 
 void AdmitStage::run(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request,
-                     const std::vector<const ModelRoute*>& candidates, std::function<void(std::optional<Charging>)> proceed) {
-  int64_t amount = maxCost(request, candidates);
-  if (l402_ != nullptr) {
-    if (auto authorization = l402Authorization(exchange->request())) {
-      admitL402(exchange, request, amount, std::move(*authorization), std::move(proceed));
-      return;
-    }
+                     const Identity& identity, const std::vector<const ModelRoute*>& candidates,
+                     std::function<void(std::optional<Charging>)> proceed) {
+  int64_t amount = maxCost(request, candidates, Payer{identity.accountId, identity.tier});
+  if (identity.kind == Identity::Kind::L402 && l402_ != nullptr) {
+    admitL402(exchange, request, amount, identity.authorization, std::move(proceed));
+    return;
   }
-  auto key = presentedKey(exchange->request());
-  if (!key) {
+  if (identity.kind == Identity::Kind::Anonymous) {
     if (amount > 0 && l402_ != nullptr) {
       challenge(exchange, request, amount);
       return;
@@ -205,26 +151,26 @@ void AdmitStage::run(const std::shared_ptr<http::Exchange>& exchange, const Infe
                                "' is paid: send an API key (Authorization: Bearer) or a spend token (X-Spend-Token)");
     if (!config_.anonymous)
       throw http::ApiError(401, "missing_api_key", "An API key is required (Authorization: Bearer)");
-    if (!rateLimit(*exchange, anonymousIdentity(exchange->request()), config_.anonymousLimits, request)) return;
+    if (!rateLimit(*exchange, identity.rateIdentity, config_.anonymousLimits, request)) return;
     proceed(std::nullopt);
     return;
   }
-  std::string hash = billing::hashKey(*key);
-  std::string identity = "key:" + hash.substr(0, 32);
-  if (!rateLimit(*exchange, identity, config_.keyLimits, request)) return;
-  billing_.admit(billing::AdmitRequest{hash, "inference", amount},
-                 [exchange, proceed = std::move(proceed), unit = config_.unit, identity](billing::Admission a,
-                                                                                        std::exception_ptr error) mutable {
-                   exchange->loop().post([exchange, proceed = std::move(proceed), a = std::move(a), error, unit, identity]() {
+  if (!rateLimit(*exchange, identity.rateIdentity, config_.keyLimits, request)) return;
+  billing_.admit(billing::AdmitRequest{identity.keyHash, "inference", amount},
+                 [exchange, proceed = std::move(proceed), unit = config_.unit, rate = identity.rateIdentity](
+                     billing::Admission a, std::exception_ptr error) mutable {
+                   exchange->loop().post([exchange, proceed = std::move(proceed), a = std::move(a), error, unit, rate]() {
                      if (error) {
                        exchange->respond(http::guarded([&]() -> http::Response { std::rethrow_exception(error); }));
                        return;
                      }
                      if (a.refusal != billing::Refusal::None) {
-                       exchange->respond(refusal(a.refusal, a.available, unit));
+                       exchange->respond(refusalResponse(a.refusal, a.available, unit));
                        return;
                      }
-                     proceed(Charging{a.key.accountId, a.key.id, a.tier, a.reservationId, a.held, a.keyHeld, identity});
+                     http::continueGuarded(*exchange, [&] {
+                       proceed(Charging{a.key.accountId, a.key.id, a.tier, a.reservationId, a.held, a.keyHeld, rate});
+                     });
                    });
                  });
 }

@@ -1,7 +1,7 @@
-// The identify and admit stages: who is calling (API key, spend token or anonymous), whether
-// its rate limits allow the request, and — for paid models — the reservation of the request's
-// maximum cost. Refusals are answered here (401, 402, 403, 429); an admitted request continues
-// with a Charging that says whom to bill.
+// The admit stage: whether the caller's rate limits allow the request and — for paid models —
+// the reservation of the most the request may cost at any of its routed candidates. Refusals
+// are answered here (401, 402 with or without an L402 challenge, 403, 429); an admitted request
+// continues with a Charging that says whom to bill.
 #pragma once
 
 #include <functional>
@@ -15,8 +15,10 @@
 #include "plugins/payment_method.hpp"
 #include "config/config.hpp"
 #include "http/connection.hpp"
+#include "pipeline/identify_stage.hpp"
 #include "pipeline/inference_request.hpp"
 #include "pipeline/model_catalog.hpp"
+#include "pipeline/pricer.hpp"
 
 namespace turnpike::pipeline {
 
@@ -31,18 +33,13 @@ struct Charging {
   std::string rateIdentity;  // whose token budget the usage counts against
 };
 
-// The key presented with Authorization: Bearer or X-Spend-Token; nullopt when none (an empty
-// bearer token counts as none, so SDKs that insist on an apiKey can call free models).
-std::optional<std::string> presentedKey(const http::Request& request);
-// A stable name for an anonymous caller: X-Client-ID, else a digest of address and user agent.
-std::string anonymousIdentity(const http::Request& request);
-
 class AdmitStage {
  public:
   using Offload = std::function<void(std::function<void()>)>;
 
-  AdmitStage(const config::BillingConfig& config, billing::BillingService& billing, billing::RateLimiter& limiter)
-      : config_(config), billing_(billing), limiter_(limiter) {}
+  AdmitStage(const config::BillingConfig& config, billing::BillingService& billing, billing::RateLimiter& limiter,
+             const Pricer& pricer)
+      : config_(config), billing_(billing), limiter_(limiter), pricer_(pricer) {}
 
   // Turns on L402 through `method` (a payment plugin whose description says "l402": true).
   // Its hooks may block: they run through `offload` (the worker pool).
@@ -50,11 +47,12 @@ class AdmitStage {
 
   // Calls `proceed` on the exchange's loop with the charging (nullopt: anonymous, free), or
   // answers the exchange itself.
-  void run(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request,
+  void run(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request, const Identity& identity,
            const std::vector<const ModelRoute*>& candidates, std::function<void(std::optional<Charging>)> proceed);
 
-  // The most the request may cost at any of its candidates.
-  int64_t maxCost(const InferenceRequest& request, const std::vector<const ModelRoute*>& candidates) const;
+  // The most the request may cost at any of its candidates, quoted for `payer`.
+  int64_t maxCost(const InferenceRequest& request, const std::vector<const ModelRoute*>& candidates,
+                  const Payer& payer) const;
 
  private:
   // An Authorization: L402/LSAT credential: verified by the payment plugin, then admitted
@@ -71,6 +69,7 @@ class AdmitStage {
   const config::BillingConfig& config_;
   billing::BillingService& billing_;
   billing::RateLimiter& limiter_;
+  const Pricer& pricer_;
   plugins::PaymentMethod* l402_ = nullptr;
   bool l402SingleUse_ = true;
   Offload offload_;

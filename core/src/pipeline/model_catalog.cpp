@@ -8,21 +8,35 @@ bool ModelRoute::has(std::string_view capability) const {
   return std::find(model.capabilities.begin(), model.capabilities.end(), capability) != model.capabilities.end();
 }
 
+bool serves(const ModelRoute& route, tp_operation operation) {
+  if (route.model.capabilities.empty()) return operation != TP_OP_EMBEDDING;
+  switch (operation) {
+    case TP_OP_CHAT: return route.has("chat");
+    case TP_OP_COMPLETION: return route.has("completions") || route.has("chat");
+    case TP_OP_EMBEDDING: return route.has("embeddings");
+  }
+  return false;
+}
+
 void ModelCatalog::add(ModelRoute route) {
-  auto& list = routes_[route.model.id];
-  if (list.empty()) order_.push_back(route.model.id);
-  list.push_back(std::move(route));
+  route.index = static_cast<uint32_t>(all_.size());
+  const ModelRoute& stored = storage_.emplace_back(std::move(route));
+  auto& list = byId_[stored.model.id];
+  if (list.empty()) order_.push_back(stored.model.id);
+  list.push_back(&stored);
+  all_.push_back(&stored);
 }
 
-const std::vector<ModelRoute>* ModelCatalog::find(std::string_view id) const {
-  auto it = routes_.find(id);
-  return it == routes_.end() ? nullptr : &it->second;
+const std::vector<const ModelRoute*>* ModelCatalog::find(std::string_view id) const {
+  auto it = byId_.find(id);
+  return it == byId_.end() ? nullptr : &it->second;
 }
 
-size_t ModelCatalog::routeCount() const {
-  size_t n = 0;
-  for (const auto& [_, list] : routes_) n += list.size();
-  return n;
+const ModelRoute* ModelCatalog::find(std::string_view id, std::string_view provider) const {
+  if (const auto* list = find(id))
+    for (const auto* route : *list)
+      if (route->providerName() == provider) return route;
+  return nullptr;
 }
 
 }  // namespace turnpike::pipeline

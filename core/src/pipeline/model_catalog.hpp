@@ -2,6 +2,7 @@
 // Built at start; read-only afterwards, so lookups need no lock.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,6 +21,8 @@ struct ModelRoute {
   plugins::Provider* provider = nullptr;
   const config::ProviderConfig* providerConfig = nullptr;
   bool discovered = false;
+  uint32_t index = 0;          // position in ModelCatalog::all()
+  uint32_t providerIndex = 0;  // position of the provider in the configuration
   // Cells resolved once for this pair.
   metrics::Histogram* duration = nullptr;
   metrics::Histogram* upstreamLatency = nullptr;
@@ -31,17 +34,27 @@ struct ModelRoute {
   bool has(std::string_view capability) const;
 };
 
+// Operations a model serves; models without capabilities serve chat and completions.
+bool serves(const ModelRoute& route, tp_operation operation);
+
 class ModelCatalog {
  public:
+  // Sets route.index. Routes never move once added.
   void add(ModelRoute route);
   // Every provider serving `id`, in configuration order; nullptr when none.
-  const std::vector<ModelRoute>* find(std::string_view id) const;
+  const std::vector<const ModelRoute*>* find(std::string_view id) const;
+  // The route of `provider` for `id`, or nullptr.
+  const ModelRoute* find(std::string_view id, std::string_view provider) const;
+  // Every (model, provider) pair in configuration order.
+  const std::vector<const ModelRoute*>& all() const { return all_; }
   // Model ids in configuration order, each once.
   const std::vector<std::string>& ids() const { return order_; }
-  size_t routeCount() const;
+  size_t routeCount() const { return all_.size(); }
 
  private:
-  std::map<std::string, std::vector<ModelRoute>, std::less<>> routes_;
+  std::deque<ModelRoute> storage_;
+  std::map<std::string, std::vector<const ModelRoute*>, std::less<>> byId_;
+  std::vector<const ModelRoute*> all_;
   std::vector<std::string> order_;
 };
 

@@ -54,12 +54,11 @@ std::string streamErrorEvent(int status, std::string_view code, std::string_view
 
 }  // namespace
 
-ProxyCall::ProxyCall(std::shared_ptr<http::Exchange> exchange, InferenceRequest request,
-                     std::vector<const ModelRoute*> candidates, std::optional<Charging> charging,
-                     PipelineServices& services)
+ProxyCall::ProxyCall(std::shared_ptr<http::Exchange> exchange, InferenceRequest request, RoutePlan plan,
+                     std::optional<Charging> charging, PipelineServices& services)
     : exchange_(std::move(exchange)),
       request_(std::move(request)),
-      candidates_(std::move(candidates)),
+      plan_(std::move(plan)),
       charging_(std::move(charging)),
       services_(services),
       upstream_(services.upstreamFor(exchange_->loopIndex())) {}
@@ -72,7 +71,7 @@ void ProxyCall::start() {
   requestId_ = util::nextRequestId();
   exchange_->addResponseHeader("x-request-id", requestId_);
   if (exchange_->clientGone()) {  // left while the request was being admitted
-    route_ = candidates_.front();
+    route_ = plan_.candidates.front();
     settle(499, {});
     finish(499, "client_closed_request");
     return;
@@ -89,11 +88,46 @@ void ProxyCall::start() {
 }
 
 void ProxyCall::attempt() {
-  if (next_ >= candidates_.size()) {
-    respondError(lastFailure_);
+  while (next_ < plan_.candidates.size()) {
+    const ModelRoute* candidate = plan_.candidates[next_++];
+    auto pass = services_.health.acquire(*candidate);
+    if (pass == HealthTracker::Pass::Open) {
+      services_.metrics.upstreamAttempts.with({candidate->providerName(), "circuit_open"}).add();
+      attempts_.push_back(Attempt{candidate, 503, "circuit_open", 0});
+      continue;
+    }
+    route_ = candidate;
+    pass_ = pass;
+    holding_ = true;
+    reported_ = false;
+    launch();
     return;
   }
-  route_ = candidates_[next_++];
+  bool allOpen = !attempts_.empty() && std::all_of(attempts_.begin(), attempts_.end(),
+                                                   [](const Attempt& a) { return a.code == "circuit_open"; });
+  if (allOpen)
+    lastFailure_ = Failure{503, "no_provider_available",
+                           "every provider for model '" + request_.model() +
+                               "' is failing and paused (circuit open); retry shortly"};
+  respondError(lastFailure_);
+}
+
+void ProxyCall::report(HealthTracker::Outcome outcome) {
+  if (!holding_ || reported_) return;
+  reported_ = true;
+  auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - attemptStart_);
+  services_.health.report(*route_, pass_, outcome, elapsed);
+}
+
+void ProxyCall::release() {
+  if (!holding_) return;
+  report(HealthTracker::Outcome::Abandoned);
+  holding_ = false;
+  services_.health.release(*route_);
+}
+
+void ProxyCall::launch() {
+  attemptStart_ = std::chrono::steady_clock::now();
   exchange_->setServedBy(route_->providerName(), route_->id());
   phase_ = Phase::Connecting;
   body_.clear();
@@ -108,7 +142,7 @@ void ProxyCall::attempt() {
   upstreamBody_ = upstreamBody(request_, upstreamId);
   call_ = tp_provider_call{sizeof(tp_provider_call),
                            request_.operation,
-                           {request_.model().data(), request_.model().size()},
+                           {route_->id().data(), route_->id().size()},
                            {upstreamId.data(), upstreamId.size()},
                            {upstreamBody_.data(), upstreamBody_.size()},
                            request_.stream() ? 1 : 0};
@@ -119,6 +153,7 @@ void ProxyCall::attempt() {
   int dispatch = route_->provider->buildRequest(call_, upstreamRequest, error);
   if (dispatch < 0) {
     services_.metrics.upstreamAttempts.with({route_->providerName(), "refused"}).add();
+    report(HealthTracker::Outcome::Abandoned);
     moveOn(Failure{400, "unsupported_request", error});
     return;
   }
@@ -128,17 +163,16 @@ void ProxyCall::attempt() {
   }
   upstreamRequest.idleTimeout = std::chrono::milliseconds(route_->providerConfig->timeoutMs);
   upstreamRequest.connectTimeout = std::chrono::milliseconds(route_->providerConfig->connectTimeoutMs);
-  attemptStart_ = std::chrono::steady_clock::now();
   try {
     transfer_ = upstream_.start(std::move(upstreamRequest), this);
   } catch (const std::exception& e) {
     log().error("provider " + route_->providerName() + ": " + route_->provider->redact(e.what()));
+    report(HealthTracker::Outcome::Failure);
     moveOn(Failure{502, "upstream_error", "could not start the upstream request"});
   }
 }
 
 void ProxyCall::runLocal() {
-  attemptStart_ = std::chrono::steady_clock::now();
   if (request_.stream()) {
     phase_ = Phase::Streaming;
     beginClientStream();
@@ -147,9 +181,11 @@ void ProxyCall::runLocal() {
   }
   std::string error;
   if (!route_->provider->respondLocal(call_, *this, error)) {
+    report(HealthTracker::Outcome::Failure);
     respondError(Failure{502, "upstream_error", error});
     return;
   }
+  report(HealthTracker::Outcome::Success);
   route_->upstreamLatency->observe(secondsSince(attemptStart_));
   services_.metrics.upstreamAttempts.with({route_->providerName(), "ok"}).add();
   if (phase_ == Phase::Streaming) {
@@ -189,6 +225,9 @@ void ProxyCall::flushPending() {
 void ProxyCall::onResponseHead(int status, const std::vector<std::pair<std::string, std::string>>&) {
   upstreamStatus_ = status;
   route_->upstreamLatency->observe(secondsSince(attemptStart_));
+  // The provider's own trouble counts against its circuit; a client's mistake (400, 413, 422)
+  // shows a working provider.
+  report(worthAnotherProvider(status) ? HealthTracker::Outcome::Failure : HealthTracker::Outcome::Success);
   if (status >= 200 && status < 300) {
     if (request_.stream()) {
       phase_ = Phase::Streaming;
@@ -227,6 +266,7 @@ void ProxyCall::onComplete(const net::TransferResult& result) {
         .with({provider, timeout ? "timeout" : result.error == net::TransferError::Connect ? "connect_error" : "failed"})
         .add();
     log().warning("provider " + provider + ": " + route_->provider->redact(result.detail));
+    report(HealthTracker::Outcome::Failure);
     Failure failure;
     if (timeout) {
       failure = Failure{504, "upstream_timeout",
@@ -283,10 +323,13 @@ void ProxyCall::onChunk(std::string_view json, uint32_t flags) {
   if ((flags & TP_CHUNK_USAGE_ONLY) != 0 && charging_) {
     auto used = meteredUsage();
     pendingOut_ += withUsageCost(json, cost(), used.promptTokens, used.completionTokens);
+  } else if (!infoSent_ && services_.routingInfo) {
+    infoSent_ = true;
+    pendingOut_ += insertFirstMember(json, routingInfoMember());
   } else {
     pendingOut_ += json;
-    if (charging_) deliveredBytes_ += generatedTextBytes(json);
   }
+  if ((flags & TP_CHUNK_USAGE_ONLY) == 0 && charging_) deliveredBytes_ += generatedTextBytes(json);
   pendingOut_ += "\n\n";
 }
 
@@ -322,7 +365,29 @@ billing::MeteredUsage ProxyCall::meteredUsage() const {
 }
 
 int64_t ProxyCall::cost() const {
-  return billing::costOf(route_->model.price, meteredUsage(), services_.billingConfig.markupPpm);
+  auto used = meteredUsage();
+  if (!priced_ || priced_->first != used) {
+    Payer payer;
+    if (charging_) payer = Payer{charging_->accountId, charging_->tier};
+    priced_.emplace(used, services_.pricer.cost(*route_, used, request_.stream(), payer));
+  }
+  return priced_->second;
+}
+
+std::string ProxyCall::routingInfoMember() const {
+  nlohmann::json info{{"provider", route_->providerName()},
+                      {"model", route_->id()},
+                      {"requested_model", request_.model()},
+                      {"reason", attempts_.empty() ? plan_.reason : std::string_view("fallback")}};
+  if (!attempts_.empty()) {
+    info["route_reason"] = plan_.reason;
+    auto& list = info["attempts"] = nlohmann::json::array();
+    for (const auto& a : attempts_)
+      list.push_back({{"provider", a.route->providerName()}, {"model", a.route->id()}, {"status", a.status},
+                      {"error", a.code}, {"ms", a.ms}});
+  }
+  if (!plan_.info.is_null()) info["policy"] = plan_.info;
+  return "\"routing_info\":" + info.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void ProxyCall::settle(int status, std::function<void(const billing::SettleOutcome&)> then) {
@@ -344,7 +409,7 @@ void ProxyCall::settle(int status, std::function<void(const billing::SettleOutco
   s.usage.requestId = requestId_;
   s.usage.accountId = charging_->accountId;
   s.usage.keyId = s.keyId;
-  s.usage.model = request_.model();
+  s.usage.model = route_ != nullptr ? route_->id() : request_.model();
   s.usage.provider = route_ != nullptr ? route_->providerName() : std::string();
   s.usage.promptTokens = static_cast<int64_t>(used.promptTokens);
   s.usage.completionTokens = static_cast<int64_t>(used.completionTokens);
@@ -415,6 +480,7 @@ void ProxyCall::completeBuffered() {
     auto used = meteredUsage();
     responseJson_ = withUsageCost(responseJson_, cost(), used.promptTokens, used.completionTokens);
   }
+  if (services_.routingInfo) responseJson_ = insertFirstMember(responseJson_, routingInfoMember());
   phase_ = Phase::Settling;
   settle(200, [this](const billing::SettleOutcome&) {
     http::Response response = http::Response::json(200, std::move(responseJson_));
@@ -440,8 +506,13 @@ void ProxyCall::completeUpstreamError() {
 }
 
 void ProxyCall::moveOn(Failure failure) {
+  attempts_.push_back(Attempt{route_, failure.status, failure.code,
+                              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                                    attemptStart_)
+                                  .count()});
   lastFailure_ = std::move(failure);
   stream_.close();
+  release();
   attempt();
 }
 
@@ -453,6 +524,7 @@ void ProxyCall::respondError(const Failure& failure) {
     return;
   }
   auto response = http::errorResponse(failure.status, failure.code, failure.message);
+  if (services_.routingInfo && route_ != nullptr) response.body = insertFirstMember(response.body, routingInfoMember());
   for (auto& h : routeHeaders()) response.headers.push_back(std::move(h));
   finish(failure.status, failure.code, std::move(response));
 }
@@ -463,6 +535,7 @@ void ProxyCall::clientGone() {
     upstream_.cancel(transfer_);
     transfer_ = nullptr;
   }
+  report(HealthTracker::Outcome::Abandoned);
   settle(499, {});  // no-op when the settlement is already under way
   finish(499, "client_closed_request");
 }
@@ -471,6 +544,7 @@ void ProxyCall::finish(int status, std::string_view errorCode, std::optional<htt
   if (phase_ == Phase::Done) return;
   phase_ = Phase::Done;
   stream_.close();
+  release();
   // The outcome first: ending the exchange reports it to the metrics observer.
   exchange_->setOutcome(status, std::string(errorCode));
   if (response) {

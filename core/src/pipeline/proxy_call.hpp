@@ -1,7 +1,9 @@
 // One inference request from dispatch to the last byte of its response: the dispatch, stream
-// and meter-and-settle stages of the pipeline. Tries the candidate providers in order while
+// and meter-and-settle stages of the pipeline. Tries the routed candidates in order while
 // nothing has reached the client (connect errors, timeouts, 429 and 5xx move on to the next
-// one); once the first byte is out, it only relays. A billed request is settled before its
+// one; providers whose circuit is open are skipped); once the first byte is out, it only relays.
+// What happened is reported as routing_info (first member of the response, or of the first
+// stream chunk) and x-turnpike-provider / x-turnpike-model headers. A billed request is settled before its
 // response completes (the ledger row is committed before the client sees success); failures,
 // disconnects and refusals are settled too, for what was delivered. Runs on the exchange's
 // loop thread throughout.
@@ -23,8 +25,11 @@
 #include "metrics/gateway_metrics.hpp"
 #include "net/upstream_client.hpp"
 #include "pipeline/admit_stage.hpp"
+#include "pipeline/health_tracker.hpp"
 #include "pipeline/inference_request.hpp"
 #include "pipeline/model_catalog.hpp"
+#include "pipeline/pricer.hpp"
+#include "pipeline/route_stage.hpp"
 #include "plugins/host_api.hpp"
 
 namespace turnpike::pipeline {
@@ -35,6 +40,9 @@ struct PipelineServices {
   const config::BillingConfig& billingConfig;
   billing::BillingService* billing = nullptr;  // null when billing is off
   billing::RateLimiter* limiter = nullptr;
+  HealthTracker& health;
+  const Pricer& pricer;
+  bool routingInfo = true;  // routing.info
   size_t maxResponseBytes = 64 * 1024 * 1024;
 };
 
@@ -42,8 +50,8 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
                         private net::TransferHandler,
                         private plugins::EmitSink {
  public:
-  ProxyCall(std::shared_ptr<http::Exchange> exchange, InferenceRequest request,
-            std::vector<const ModelRoute*> candidates, std::optional<Charging> charging, PipelineServices& services);
+  ProxyCall(std::shared_ptr<http::Exchange> exchange, InferenceRequest request, RoutePlan plan,
+            std::optional<Charging> charging, PipelineServices& services);
   ~ProxyCall() override;
 
   void start();
@@ -58,6 +66,7 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   };
 
   void attempt();
+  void launch();
   void runLocal();
   void beginClientStream();
   void flushPending();
@@ -70,6 +79,11 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   // Ends the exchange (with `response`, or by closing the stream) and records the outcome.
   void finish(int status, std::string_view errorCode = {}, std::optional<http::Response> response = {});
   std::vector<http::Header> routeHeaders() const;
+  // The current attempt's verdict for the circuit breaker (once per attempt), and its end.
+  void report(HealthTracker::Outcome outcome);
+  void release();
+  // "\"routing_info\":{...}": what served the request, why, and the failed attempts before it.
+  std::string routingInfoMember() const;
 
   // What the request used: the upstream's usage, else estimates from what was delivered.
   billing::MeteredUsage meteredUsage() const;
@@ -88,14 +102,26 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
 
   std::shared_ptr<http::Exchange> exchange_;
   InferenceRequest request_;
-  std::vector<const ModelRoute*> candidates_;
+  RoutePlan plan_;
   std::optional<Charging> charging_;
   PipelineServices& services_;
   net::UpstreamClient& upstream_;
   std::shared_ptr<ProxyCall> self_;  // keeps the call alive while a transfer runs
 
+  struct Attempt {
+    const ModelRoute* route;
+    int status;
+    std::string code;
+    int64_t ms;
+  };
+
   size_t next_ = 0;
   const ModelRoute* route_ = nullptr;
+  HealthTracker::Pass pass_ = HealthTracker::Pass::Closed;
+  bool holding_ = false;   // route_'s in-flight slot is taken
+  bool reported_ = false;  // route_'s verdict is given
+  std::vector<Attempt> attempts_;  // failed or skipped before route_
+  bool infoSent_ = false;
   Phase phase_ = Phase::Idle;
   std::string upstreamBody_;
   tp_provider_call call_{};
@@ -115,6 +141,7 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   Failure lastFailure_;
   bool tooLarge_ = false;
   bool settled_ = false;
+  mutable std::optional<std::pair<billing::MeteredUsage, int64_t>> priced_;  // the last cost() and its usage
 };
 
 }  // namespace turnpike::pipeline

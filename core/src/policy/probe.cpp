@@ -46,7 +46,7 @@ std::optional<std::string> probeScripts(const ScriptSource& routing, const Scrip
       return "trial call route() for model '" + std::string(model) + "' failed: " + outcome.error.message;
   }
 
-  PriceUsage usage{"probe-small", "probe", 1000, 200, 0, false};
+  PriceUsage usage{"probe-small", "probe", 1000, 200, 0, 0, false};
   PriceContext priceContext;
   priceContext.prices = {150'000, 600'000, 75'000, 0};
   auto priced = lua.price(usage, priceContext);

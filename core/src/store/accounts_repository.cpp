@@ -24,6 +24,10 @@ std::optional<Account> find(Connection& c, std::string_view id) {
   return a;
 }
 
+bool setTier(Connection& c, std::string_view id, std::string_view tier) {
+  return c.prepared("UPDATE accounts SET tier = ? WHERE id = ?").bind(1, tier).bind(2, id).execute() == 1;
+}
+
 std::optional<Wallet> wallet(Connection& c, std::string_view accountId) {
   auto& s = c.prepared("SELECT balance, reserved FROM wallets WHERE account_id = ?");
   s.bind(1, accountId);

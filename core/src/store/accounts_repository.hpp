@@ -12,6 +12,8 @@ namespace turnpike::store::accounts {
 // Inserts the account and its empty wallet.
 void insert(Connection& c, const Account& account);
 std::optional<Account> find(Connection& c, std::string_view id);
+// False when there is no such account.
+bool setTier(Connection& c, std::string_view id, std::string_view tier);
 std::optional<Wallet> wallet(Connection& c, std::string_view accountId);
 
 // Holds `amount` if the wallet has that much available; false otherwise.

@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "billing/billing_service.hpp"
+#include "billing/periods.hpp"
 
 namespace turnpike::api {
 
@@ -83,6 +84,24 @@ json usageJson(const store::UsageRecord& u) {
 
 json walletJson(const store::Wallet& w, const std::string& unit) {
   return json{{"balance", w.balance}, {"reserved", w.reserved}, {"available", w.available()}, {"unit", unit}};
+}
+
+std::optional<json> accountJson(billing::BillingService& billing, const std::string& accountId) {
+  auto account = billing.account(accountId);
+  if (!account) return std::nullopt;
+  auto wallet = billing.wallet(account->id).value_or(store::Wallet{});
+  int64_t now = billing::nowMs();
+  json keys = json::array();
+  for (const auto& k : billing.listKeys(account->id)) keys.push_back(keyJson(k, now));
+  return json{{"object", "account"},
+              {"account_id", account->id},
+              {"name", account->name},
+              {"tier", account->tier},
+              {"created_at", account->createdAt / 1000},
+              {"balance", wallet.balance},
+              {"reserved", wallet.reserved},
+              {"available", wallet.available()},
+              {"keys", std::move(keys)}};
 }
 
 }  // namespace turnpike::api

@@ -1,6 +1,7 @@
 #include "api/admin/admin_handler.hpp"
 
 #include "api/account/account_json.hpp"
+#include "api/admin/admin_auth.hpp"
 #include "api/request_body.hpp"
 #include "billing/periods.hpp"
 #include "http/api_error.hpp"
@@ -13,16 +14,9 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
-void AdminHandler::authorize(const Request& request) const {
-  std::string_view auth = util::trim(request.headerOr("authorization", ""));
-  std::string_view token = auth.size() > 7 && util::iequals(auth.substr(0, 7), "bearer ") ? util::trim(auth.substr(7)) : "";
-  if (!util::constantTimeEquals(token, token_))
-    throw ApiError(401, "invalid_admin_token", "the admin API needs Authorization: Bearer <server.admin_token>");
-}
-
 void AdminHandler::registerRoutes(http::Router& router) {
   router.addBlocking("POST", "/admin/accounts", [this](const Request& r, const http::PathParams&) {
-    authorize(r);
+    requireAdminToken(r, token_);
     json body = jsonBody(r);
     std::string name;
     int64_t credit = 0;
@@ -43,7 +37,7 @@ void AdminHandler::registerRoutes(http::Router& router) {
                                    .dump());
   });
   router.addBlocking("POST", "/admin/accounts/{id}/credit", [this](const Request& r, const http::PathParams& p) {
-    authorize(r);
+    requireAdminToken(r, token_);
     json body = jsonBody(r);
     auto amount = body.find("amount");
     if (amount == body.end() || !amount->is_number_integer() || amount->get<int64_t>() == 0)
@@ -70,23 +64,22 @@ void AdminHandler::registerRoutes(http::Router& router) {
                                    .dump());
   });
   router.addBlocking("GET", "/admin/accounts/{id}", [this](const Request& r, const http::PathParams& p) {
-    authorize(r);
-    auto account = billing_.account(p.get("id"));
+    requireAdminToken(r, token_);
+    auto account = accountJson(billing_, p.get("id"));
     if (!account) throw ApiError(404, "account_not_found", "no account " + p.get("id"), "id");
-    auto wallet = billing_.wallet(account->id).value_or(store::Wallet{});
-    int64_t now = billing::nowMs();
-    json keys = json::array();
-    for (const auto& k : billing_.listKeys(account->id)) keys.push_back(keyJson(k, now));
-    json body{{"object", "account"},
-              {"account_id", account->id},
-              {"name", account->name},
-              {"tier", account->tier},
-              {"created_at", account->createdAt / 1000},
-              {"balance", wallet.balance},
-              {"reserved", wallet.reserved},
-              {"available", wallet.available()},
-              {"keys", std::move(keys)}};
-    return Response::json(200, body.dump());
+    return Response::json(200, account->dump());
+  });
+  router.addBlocking("PATCH", "/admin/accounts/{id}", [this](const Request& r, const http::PathParams& p) {
+    requireAdminToken(r, token_);
+    json body = jsonBody(r);
+    for (const auto& [key, _] : body.items())
+      if (key != "tier") throw ApiError(400, "unknown_parameter", "'" + key + "' cannot be changed here; 'tier' can", key);
+    auto tier = body.find("tier");
+    if (tier == body.end() || !tier->is_string() || tier->get<std::string>().empty() || tier->get<std::string>().size() > 64)
+      throw ApiError(400, "invalid_type", "'tier' must be a string of 1 to 64 characters", "tier");
+    if (!billing_.setTier(p.get("id"), tier->get<std::string>()))
+      throw ApiError(404, "account_not_found", "no account " + p.get("id"), "id");
+    return Response::json(200, accountJson(billing_, p.get("id")).value_or(json::object()).dump());
   });
 }
 

@@ -2,6 +2,7 @@
 //   POST /admin/accounts              {name, credit} -> {account_id, api_key}
 //   POST /admin/accounts/{id}/credit  {amount, reason, idempotency_key?}
 //   GET  /admin/accounts/{id}         account, wallet and keys
+//   PATCH /admin/accounts/{id}        {tier}: what routing and pricing scripts see as the tier
 #pragma once
 
 #include <string>
@@ -17,8 +18,6 @@ class AdminHandler {
   void registerRoutes(http::Router& router);
 
  private:
-  void authorize(const http::Request& request) const;
-
   billing::BillingService& billing_;
   std::string token_;
 };

@@ -25,12 +25,12 @@ ModelsHandler::ModelsHandler(const pipeline::ModelCatalog& catalog, int64_t crea
 json ModelsHandler::modelObject(const std::string& id) const {
   const auto* routes = catalog_.find(id);
   if (routes == nullptr || routes->empty()) return nullptr;
-  const auto& first = routes->front();
+  const auto& first = *routes->front();
   json providers = json::array();
-  for (const auto& r : *routes) {
-    json p{{"name", r.providerName()}, {"price", priceJson(r.model.price)}};
-    if (r.model.upstreamId != r.model.id) p["upstream_id"] = r.model.upstreamId;
-    if (r.discovered) p["discovered"] = true;
+  for (const auto* r : *routes) {
+    json p{{"name", r->providerName()}, {"price", priceJson(r->model.price)}};
+    if (r->model.upstreamId != r->model.id) p["upstream_id"] = r->model.upstreamId;
+    if (r->discovered) p["discovered"] = true;
     providers.push_back(std::move(p));
   }
   json obj{{"id", id},
@@ -42,6 +42,7 @@ json ModelsHandler::modelObject(const std::string& id) const {
   if (first.model.contextLength > 0) obj["context_length"] = first.model.contextLength;
   if (first.model.maxOutputTokens > 0) obj["max_output_tokens"] = first.model.maxOutputTokens;
   if (!first.model.capabilities.empty()) obj["capabilities"] = first.model.capabilities;
+  if (first.model.parametersB > 0) obj["parameters"] = first.model.parametersB;
   return obj;
 }
 

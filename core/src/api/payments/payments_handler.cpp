@@ -163,11 +163,10 @@ int64_t PaymentsHandler::typicalCost(const std::string& accountId) {
   if (n > 0) return total / n;
   // No history: a 500-token prompt and answer on the cheapest paid model.
   int64_t cheapest = 0;
-  for (const auto& id : catalog_.ids())
-    for (const auto& route : *catalog_.find(id)) {
-      int64_t c = billing::costOf(route.model.price, {500, 500, 0, 0, 0}, config_.markupPpm);
-      if (c > 0 && (cheapest == 0 || c < cheapest)) cheapest = c;
-    }
+  for (const auto* route : catalog_.all()) {
+    int64_t c = billing::costOf(route->model.price, {500, 500, 0, 0, 0}, config_.markupPpm);
+    if (c > 0 && (cheapest == 0 || c < cheapest)) cheapest = c;
+  }
   return cheapest;
 }
 

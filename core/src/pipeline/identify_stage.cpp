@@ -1,0 +1,118 @@
+#include "pipeline/identify_stage.hpp"
+
+#include "billing/api_keys.hpp"
+#include "http/api_error.hpp"
+#include "http/router.hpp"
+#include "pipeline/refusals.hpp"
+#include "util/random.hpp"
+#include "util/strings.hpp"
+
+namespace turnpike::pipeline {
+
+namespace {
+// Beyond this many remembered keys per shard, expired ones are swept before adding.
+constexpr size_t kShardSweepAt = 4096;
+}  // namespace
+
+std::optional<std::string> presentedKey(const http::Request& request) {
+  if (auto auth = request.header("authorization")) {
+    std::string_view v = util::trim(*auth);
+    if (v.size() >= 6 && util::iequals(v.substr(0, 6), "bearer")) {
+      std::string_view token = util::trim(v.substr(6));
+      if (!token.empty()) return std::string(token);
+    }
+  }
+  if (auto spend = request.header("x-spend-token")) {
+    std::string_view token = util::trim(*spend);
+    if (!token.empty()) return std::string(token);
+  }
+  return std::nullopt;
+}
+
+std::string anonymousIdentity(const http::Request& request) {
+  if (auto client = request.header("x-client-id"); client && !client->empty())
+    return "anon:id:" + std::string(client->substr(0, 128));
+  return "anon:" + util::sha256Hex(request.peerAddress + "|" + std::string(request.headerOr("user-agent", ""))).substr(0, 24);
+}
+
+std::optional<std::string> l402Authorization(const http::Request& request) {
+  auto auth = request.header("authorization");
+  if (!auth) return std::nullopt;
+  std::string_view v = util::trim(*auth);
+  if (v.size() > 5 && (util::iequals(v.substr(0, 5), "L402 ") || util::iequals(v.substr(0, 5), "LSAT ")))
+    return std::string(v);
+  return std::nullopt;
+}
+
+bool IdentifyStage::cached(Identity& identity) {
+  Shard& shard = shardFor(identity.keyHash);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.keys.find(identity.keyHash);
+  if (it == shard.keys.end() || it->second.expires <= std::chrono::steady_clock::now()) return false;
+  identity.accountId = it->second.accountId;
+  identity.tier = it->second.tier;
+  return true;
+}
+
+void IdentifyStage::remember(const Identity& identity) {
+  Shard& shard = shardFor(identity.keyHash);
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(shard.mutex);
+  if (shard.keys.size() >= kShardSweepAt) std::erase_if(shard.keys, [&](const auto& e) { return e.second.expires <= now; });
+  shard.keys[identity.keyHash] = CachedKey{identity.accountId, identity.tier, now + kKeyTtl};
+}
+
+void IdentifyStage::run(const std::shared_ptr<http::Exchange>& exchange, std::function<void(Identity)> next) {
+  const http::Request& request = exchange->request();
+  Identity identity;
+  if (billing_ == nullptr) {
+    next(std::move(identity));
+    return;
+  }
+  if (l402_) {
+    if (auto authorization = l402Authorization(request)) {
+      identity.kind = Identity::Kind::L402;
+      identity.authorization = std::move(*authorization);
+      next(std::move(identity));
+      return;
+    }
+  }
+  auto key = presentedKey(request);
+  if (!key) {
+    identity.rateIdentity = anonymousIdentity(request);
+    next(std::move(identity));
+    return;
+  }
+  identity.kind = Identity::Kind::Key;
+  identity.keyHash = billing::hashKey(*key);
+  identity.rateIdentity = "key:" + identity.keyHash.substr(0, 32);
+  if (cached(identity)) {
+    next(std::move(identity));
+    return;
+  }
+  offload_([this, exchange, identity = std::move(identity), next = std::move(next)]() mutable {
+    std::optional<http::Response> refused;
+    try {
+      auto a = billing_->authenticate(identity.keyHash, "inference");
+      if (a.refusal == billing::Refusal::None) {
+        identity.accountId = a.key.accountId;
+        identity.tier = a.tier;
+        remember(identity);
+      } else {
+        refused = refusalResponse(a.refusal, 0, unit_);
+      }
+    } catch (...) {
+      refused = http::guarded([]() -> http::Response { throw; });
+    }
+    exchange->loop().post([exchange, identity = std::move(identity), next = std::move(next),
+                           refused = std::move(refused)]() mutable {
+      if (refused) {
+        exchange->respond(std::move(*refused));
+        return;
+      }
+      http::continueGuarded(*exchange, [&] { next(std::move(identity)); });
+    });
+  });
+}
+
+}  // namespace turnpike::pipeline
