@@ -266,6 +266,27 @@ TEST_F(L402, MalformedCredentialsAreRefused) {
   }
 }
 
+TEST_F(L402, AuthorizeRequestsInAnyValidJsonSpelling) {
+  json c = challenge();
+  std::string preimage = pay(c);
+  std::string mac = c["payment"]["macaroon"];
+  // Escaped slashes and unicode escapes, as other JSON writers produce them.
+  std::string escaped;
+  for (char ch : mac) escaped += ch == '/' ? std::string("\\/") : std::string(1, ch);
+  std::string text = R"({"now": null, "path": "\/v1\/chat\/completions", "authorization": "L402 )" + escaped + ":" +
+                     preimage + R"(", "service": "\u0074urnpike"})";
+  auto r = plugin.authorizeText(text);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.body["ok"], true) << r.body.dump();
+  // Whitespace and key order do not matter; a negative clock is still a clock.
+  auto spaced = plugin.authorizeText("  {\n \"path\" : \"" + std::string(kPath) + "\" ,\"authorization\":\"" +
+                                     credential(c, preimage) + "\", \"now\": -5 }");
+  ASSERT_TRUE(spaced.ok) << spaced.error;
+  EXPECT_EQ(spaced.body["ok"], true);
+  EXPECT_FALSE(plugin.authorizeText("[1, 2]").ok);
+  EXPECT_FALSE(plugin.authorizeText("not json").ok);
+}
+
 TEST_F(L402, ChallengeRequestsAreChecked) {
   EXPECT_FALSE(plugin.challenge(json{{"path", kPath}}).ok);
   EXPECT_FALSE(plugin.challenge(json{{"amount_msat", 0}}).ok);

@@ -8,7 +8,6 @@ namespace turnpike::lightning_test {
 
 namespace {
 
-std::string_view view(tp_str s) { return {s.data, s.size}; }
 tp_str str(const std::string& s) { return {s.data(), s.size()}; }
 
 template <class Call>
@@ -89,9 +88,10 @@ HookReply LightningPlugin::challenge(const json& request) {
   return invoke([&](tp_buffer* out, tp_error* e) { return vtable()->on_challenge(instance_, str(text), out, e); });
 }
 
-HookReply LightningPlugin::authorize(const json& request) {
-  std::string text = request.dump();
-  return invoke([&](tp_buffer* out, tp_error* e) { return vtable()->on_authorize(instance_, str(text), out, e); });
+HookReply LightningPlugin::authorize(const json& request) { return authorizeText(request.dump()); }
+
+HookReply LightningPlugin::authorizeText(const std::string& request) {
+  return invoke([&](tp_buffer* out, tp_error* e) { return vtable()->on_authorize(instance_, str(request), out, e); });
 }
 
 void LightningPlugin::tick() { vtable()->on_tick(instance_); }

@@ -45,6 +45,7 @@ class LightningPlugin {
   HookReply topupCheck(const json& topup);
   HookReply challenge(const json& request);
   HookReply authorize(const json& request);
+  HookReply authorizeText(const std::string& request);  // the request JSON exactly as given
   void tick();
 
   // POST /dev/lightning/pay through on_http; returns {"status", "body" (parsed)}.

@@ -2,9 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 
 #include <turnpike/encoding.hpp>
+#include <turnpike/json_scan.hpp>
 
 #include "common/crypto.hpp"
 #include "lightning/clock.hpp"
@@ -31,12 +34,52 @@ std::string text(const json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::string serviceOf(const json& request, const L402Config& config) {
-  std::string service = text(request, "service");
+std::string serviceOf(std::string service, const L402Config& config) {
   if (service.empty()) return config.service;
   if (service.find_first_of(",:= ") != std::string::npos)
     throw std::invalid_argument("l402: service name must not contain ',', ':', '=' or spaces");
   return service;
+}
+
+struct AuthorizeRequest {
+  std::string authorization;
+  std::string service;
+  std::string path;
+  std::optional<int64_t> now;
+};
+
+// A string member read without building a JSON tree: "" when absent or null, nullopt when it
+// needs the full parser (escapes, another type).
+std::optional<std::string> scanString(std::string_view object, std::string_view key) {
+  auto member = sdk::json_scan::find(object, key);
+  if (!member || member->value == "null") return std::string();
+  std::string_view v = member->value;
+  if (v.size() < 2 || v.front() != '"' || v.back() != '"') return std::nullopt;
+  v = v.substr(1, v.size() - 2);
+  if (v.find('\\') != std::string_view::npos) return std::nullopt;
+  return std::string(v);
+}
+
+// authorize() runs on every paid request: its request is scanned, not parsed, unless a value
+// is escaped or not of the expected type.
+AuthorizeRequest readAuthorizeRequest(std::string_view requestJson) {
+  size_t first = requestJson.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && requestJson[first] == '{') {
+    auto authorization = scanString(requestJson, "authorization");
+    auto service = scanString(requestJson, "service");
+    auto path = scanString(requestJson, "path");
+    auto now = sdk::json_scan::find(requestJson, "now");
+    auto nowValue = sdk::json_scan::findUint(requestJson, "now");
+    if (authorization && service && path && (!now || now->value == "null" || nowValue)) {
+      AuthorizeRequest r{std::move(*authorization), std::move(*service), std::move(*path), std::nullopt};
+      if (nowValue && *nowValue <= static_cast<uint64_t>(INT64_MAX)) r.now = static_cast<int64_t>(*nowValue);
+      return r;
+    }
+  }
+  json request = parseObject(requestJson, "authorize");
+  AuthorizeRequest r{text(request, "authorization"), text(request, "service"), text(request, "path"), std::nullopt};
+  if (auto now = request.find("now"); now != request.end() && now->is_number_integer()) r.now = now->get<int64_t>();
+  return r;
 }
 
 json refusal(int status, std::string_view code, std::string_view message) {
@@ -58,7 +101,7 @@ std::string L402Service::challenge(std::string_view requestJson) {
   uint64_t amountMsat = amount->get<uint64_t>();
   if (amountMsat > config_.topupMaxMsat)
     throw std::invalid_argument("challenge: amount_msat is above the method's maximum");
-  std::string service = serviceOf(request, config_.l402);
+  std::string service = serviceOf(text(request, "service"), config_.l402);
   std::string path = text(request, "path");
   std::string memo = text(request, "description");
   if (memo.empty()) memo = path.empty() ? service : service + " " + path;
@@ -94,19 +137,16 @@ std::string L402Service::challenge(std::string_view requestJson) {
 }
 
 std::string L402Service::authorize(std::string_view requestJson) {
-  json request = parseObject(requestJson, "authorize");
+  AuthorizeRequest request = readAuthorizeRequest(requestJson);
   if (!config_.l402.enabled) return refusal(401, "l402_disabled", "l402 is disabled for this payment method").dump();
-  std::string service = serviceOf(request, config_.l402);
-  std::string path = text(request, "path");
-  int64_t now = request.contains("now") && request["now"].is_number_integer() ? request["now"].get<int64_t>()
-                                                                              : nowSeconds();
-  std::string header = text(request, "authorization");
+  std::string service = serviceOf(std::move(request.service), config_.l402);
+  int64_t now = request.now.value_or(nowSeconds());
 
   auto rootKeys = [this](const l402::Identifier& id) -> std::optional<std::string> {
     auto hex = host_.stateGet(keys::rootKey(encoding::hexEncode(l402::rootKeyId(id))));
     return hex ? encoding::hexDecode(*hex) : std::nullopt;
   };
-  CredentialCheck check = checkCredential(header, rootKeys, service, path, now);
+  CredentialCheck check = checkCredential(request.authorization, rootKeys, service, request.path, now);
   if (!check.ok) {
     host_.count("l402_refused");
     return refusal(check.status, check.code, check.message).dump();
@@ -125,12 +165,11 @@ std::string L402Service::authorize(std::string_view requestJson) {
     paid = settled_.find(check.paymentHash);
     if (!paid) paid = settled_.record(check.paymentHash, status->amountPaidMsat);
   }
-  json ok{{"ok", true},
-          {"payment_hash", check.paymentHash},
-          {"amount_msat", *paid},
-          {"expires_at", check.validUntil ? json(*check.validUntil) : json(nullptr)},
-          {"reuse", reuseName(config_.l402.reuse)}};
-  return ok.dump();
+  // Hex, digits and a fixed word: nothing to escape, so no JSON tree either.
+  std::string ok = "{\"ok\":true,\"payment_hash\":\"" + check.paymentHash + "\",\"amount_msat\":" + std::to_string(*paid) +
+                   ",\"expires_at\":" + (check.validUntil ? std::to_string(*check.validUntil) : std::string("null")) +
+                   ",\"reuse\":\"" + std::string(reuseName(config_.l402.reuse)) + "\"}";
+  return ok;
 }
 
 }  // namespace turnpike::payments::lightning
