@@ -100,6 +100,17 @@ TEST_F(Lnbits, LookupFailuresAreRetried) {
   expectNoSecretsLogged();
 }
 
+TEST_F(Lnbits, AFailingNodeCostsOneLookupPerTick) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(plugin.topupCreate(topup("top_" + std::to_string(i), 200'000)).ok);
+  node.lookupStatus = 503;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // all three are due
+  plugin.tick();
+  EXPECT_EQ(node.count("GET", "/api/v1/payments/"), 1u);
+  node.lookupStatus = 0;
+  plugin.tick();
+  EXPECT_EQ(node.count("GET", "/api/v1/payments/"), 3u);  // the other two; the failed one backs off
+}
+
 TEST_F(Lnbits, RefusalsBecomeClearErrors) {
   node.createStatus = 500;
   auto locked = plugin.topupCreate(topup("t", 200'000));

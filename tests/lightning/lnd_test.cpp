@@ -175,6 +175,25 @@ TEST_F(Lnd, SubscriptionResumesFromTheLastSettleIndex) {
   EXPECT_TRUE(resumed);
 }
 
+TEST_F(Lnd, ARestartedInstanceReplaysWhatSettledWhileItWasDown) {
+  std::string second;
+  {
+    LightningPlugin plugin(host, config(true));
+    ASSERT_TRUE(waitUntil([&] { return node.openStreams() == 1; }));
+    std::string first = plugin.topupCreate(topup("top_a", 200'000)).body["external_ref"];
+    second = plugin.topupCreate(topup("top_b", 300'000)).body["external_ref"];
+    node.node().settle(first);
+    ASSERT_TRUE(waitUntil([&] { return host.reports().size() == 1; }));
+    node.closeStreams();
+  }
+  node.node().settle(second);
+  TestHost restarted(host.db());
+  LightningPlugin again(restarted, config(true));
+  ASSERT_TRUE(waitUntil([&] { return restarted.reports().size() == 2; }));  // from the stream, no tick()
+  EXPECT_EQ(restarted.reports()[1]["topup_id"], "top_b");
+  EXPECT_EQ(node.requests().back().uri, "/v1/invoices/subscribe?settle_index=1");
+}
+
 TEST_F(Lnd, PollingCoversAFailingSubscription) {
   node.subscribeStatus = 500;
   LightningPlugin plugin(host, config(true));

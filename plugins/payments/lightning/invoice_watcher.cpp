@@ -50,19 +50,20 @@ void InvoiceWatcher::tick() {
       store_.dropDue(entry);
       continue;
     }
-    examine(*record, now);
+    // A node that is down costs one timeout per tick, not one per due invoice.
+    if (!examine(*record, now)) return;
   }
 }
 
-void InvoiceWatcher::examine(InvoiceRecord& record, int64_t nowMs) {
+bool InvoiceWatcher::examine(InvoiceRecord& record, int64_t nowMs) {
   auto status = backend_.lookupInvoice(record.paymentHash);
   if (status && status->state == InvoiceState::Settled) {
     settle(record, status->amountPaidMsat);
-    return;
+    return true;
   }
   if (status && status->state == InvoiceState::Canceled) {
     store_.close(record, WatchStatus::Canceled);
-    return;
+    return true;
   }
   if (!status) {
     host_.count("backend_errors");
@@ -70,10 +71,11 @@ void InvoiceWatcher::examine(InvoiceRecord& record, int64_t nowMs) {
   } else if (nowMs / 1000 >= record.watchUntil) {
     // Only a successful lookup ends the watch: an outage must not hide a late payment.
     store_.close(record, WatchStatus::Expired);
-    return;
+    return true;
   }
   ++record.attempts;
   store_.reschedule(record, nowMs + backoffMs(record.attempts));
+  return status.ok();
 }
 
 void InvoiceWatcher::settle(InvoiceRecord& record, uint64_t amountPaidMsat) {

@@ -39,7 +39,8 @@ class InvoiceWatcher {
   static constexpr size_t kBatch = 50;
 
  private:
-  void examine(InvoiceRecord& record, int64_t nowMs);
+  // Looks the invoice up and acts on the answer; false when the node could not answer.
+  bool examine(InvoiceRecord& record, int64_t nowMs);
   void settle(InvoiceRecord& record, uint64_t amountPaidMsat);
   void report(std::string_view topupId, std::string_view paymentHash, uint64_t amountMsat);
 
