@@ -35,6 +35,13 @@ TEST(Crypto, HmacRfc4231) {
   // A key longer than the block is hashed first (RFC 4231 test case 6).
   EXPECT_EQ(hex(crypto::hmacSha256(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First")),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(hex(crypto::hmacSha512(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f3526b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598");
+  // Test case 7: long key and long data.
+  EXPECT_EQ(hex(crypto::hmacSha256(std::string(131, '\xaa'),
+                                   "This is a test using a larger than block-size key and a larger than block-size data. "
+                                   "The key needs to be hashed before being used by the HMAC algorithm.")),
+            "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
   // An empty key is a valid key, not a missing one.
   EXPECT_EQ(hex(crypto::hmacSha256("", "")), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
 }

@@ -53,8 +53,9 @@ inline std::string base64Encode(std::string_view bytes, const char* alphabet, bo
 // every byte string has exactly one encoding.
 inline std::optional<std::string> base64DecodeUnpadded(std::string_view text, bool url) {
   if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
+  // Sized once and written by index: this decodes every L402 credential on the request path.
+  std::string out(text.size() * 6 / 8, '\0');
+  size_t n = 0;
   uint32_t acc = 0;
   int bits = 0;
   for (char c : text) {
@@ -64,7 +65,7 @@ inline std::optional<std::string> base64DecodeUnpadded(std::string_view text, bo
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+      out[n++] = static_cast<char>((acc >> bits) & 0xff);
     }
   }
   if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;

@@ -1,0 +1,175 @@
+#include "lightning/l402_service.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+
+#include <turnpike/encoding.hpp>
+#include <turnpike/json_scan.hpp>
+
+#include "common/crypto.hpp"
+#include "lightning/clock.hpp"
+#include "lightning/l402.hpp"
+#include "lightning/l402_check.hpp"
+#include "lightning/state_keys.hpp"
+
+namespace turnpike::payments::lightning {
+
+using nlohmann::json;
+namespace encoding = sdk::encoding;
+
+namespace {
+
+json parseObject(std::string_view text, const char* what) {
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) throw std::invalid_argument(std::string(what) + ": expected a JSON object");
+  return j;
+}
+
+// A string member; "" when absent, null or of another type.
+std::string text(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string serviceOf(std::string service, const L402Config& config) {
+  if (service.empty()) return config.service;
+  if (service.find_first_of(",:= ") != std::string::npos)
+    throw std::invalid_argument("l402: service name must not contain ',', ':', '=' or spaces");
+  return service;
+}
+
+struct AuthorizeRequest {
+  std::string authorization;
+  std::string service;
+  std::string path;
+  std::optional<int64_t> now;
+};
+
+// A string member read without building a JSON tree: "" when absent or null, nullopt when it
+// needs the full parser (escapes, another type).
+std::optional<std::string> scanString(std::string_view object, std::string_view key) {
+  auto member = sdk::json_scan::find(object, key);
+  if (!member || member->value == "null") return std::string();
+  std::string_view v = member->value;
+  if (v.size() < 2 || v.front() != '"' || v.back() != '"') return std::nullopt;
+  v = v.substr(1, v.size() - 2);
+  if (v.find('\\') != std::string_view::npos) return std::nullopt;
+  return std::string(v);
+}
+
+// authorize() runs on every paid request: its request is scanned, not parsed, unless a value
+// is escaped or not of the expected type.
+AuthorizeRequest readAuthorizeRequest(std::string_view requestJson) {
+  size_t first = requestJson.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && requestJson[first] == '{') {
+    auto authorization = scanString(requestJson, "authorization");
+    auto service = scanString(requestJson, "service");
+    auto path = scanString(requestJson, "path");
+    auto now = sdk::json_scan::find(requestJson, "now");
+    auto nowValue = sdk::json_scan::findUint(requestJson, "now");
+    if (authorization && service && path && (!now || now->value == "null" || nowValue)) {
+      AuthorizeRequest r{std::move(*authorization), std::move(*service), std::move(*path), std::nullopt};
+      if (nowValue && *nowValue <= static_cast<uint64_t>(INT64_MAX)) r.now = static_cast<int64_t>(*nowValue);
+      return r;
+    }
+  }
+  json request = parseObject(requestJson, "authorize");
+  AuthorizeRequest r{text(request, "authorization"), text(request, "service"), text(request, "path"), std::nullopt};
+  if (auto now = request.find("now"); now != request.end() && now->is_number_integer()) r.now = now->get<int64_t>();
+  return r;
+}
+
+json refusal(int status, std::string_view code, std::string_view message) {
+  return json{{"ok", false}, {"status", status}, {"code", code}, {"message", message}};
+}
+
+}  // namespace
+
+L402Service::L402Service(sdk::Host host, const PluginConfig& config, Backend& backend, InvoiceWatcher& watcher,
+                         SettledInvoices& settled)
+    : host_(host), config_(config), backend_(backend), watcher_(watcher), settled_(settled) {}
+
+std::string L402Service::challenge(std::string_view requestJson) {
+  if (!config_.l402.enabled) throw std::runtime_error("l402 is disabled for this payment method");
+  json request = parseObject(requestJson, "challenge");
+  auto amount = request.find("amount_msat");
+  if (amount == request.end() || !amount->is_number_unsigned() || amount->get<uint64_t>() == 0)
+    throw std::invalid_argument("challenge: amount_msat must be a positive whole number");
+  uint64_t amountMsat = amount->get<uint64_t>();
+  if (amountMsat > config_.topupMaxMsat)
+    throw std::invalid_argument("challenge: amount_msat is above the method's maximum");
+  std::string service = serviceOf(text(request, "service"), config_.l402);
+  std::string path = text(request, "path");
+  std::string memo = text(request, "description");
+  if (memo.empty()) memo = path.empty() ? service : service + " " + path;
+
+  InvoiceRequest invoiceRequest{amountMsat, clampMemo(memo), config_.invoiceExpirySeconds};
+  auto invoice = backend_.createInvoice(invoiceRequest);
+  if (!invoice) throw std::runtime_error(invoice.error());
+  watcher_.track(*invoice, InvoiceKind::L402, "");
+
+  l402::Identifier id = l402::newIdentifier(*encoding::hexDecode(invoice->paymentHash));
+  std::string rootKey = crypto::randomBytes(32);
+  if (!host_.stateInsert(keys::rootKey(encoding::hexEncode(l402::rootKeyId(id))), encoding::hexEncode(rootKey)))
+    throw std::runtime_error("l402: root key id collision");
+  int64_t validUntil = nowSeconds() + config_.l402.validSeconds;
+  std::vector<l402::Caveat> caveats{l402::servicesCaveat({{service, 0}}), l402::validUntilCaveat(service, validUntil)};
+  if (!path.empty()) caveats.push_back(pathCaveat(service, path));
+  Macaroon macaroon = l402::mintMacaroon(rootKey, id, caveats);
+
+  json reply{
+      {"headers",
+       json::array({json::array({"WWW-Authenticate", l402::challenge(l402::Scheme::LSAT, macaroon, invoice->bolt11)}),
+                    json::array({"WWW-Authenticate", l402::challenge(l402::Scheme::L402, macaroon, invoice->bolt11)})})},
+      {"payment",
+       {{"payment_request", invoice->bolt11},
+        {"payment_hash", invoice->paymentHash},
+        {"amount_sats", (invoice->amountMsat + 999) / 1000},
+        {"amount_msat", invoice->amountMsat},
+        {"expires_at", invoice->expiresAt},
+        {"valid_until", validUntil},
+        {"macaroon", encoding::base64Encode(macaroon.serialize())}}}};
+  host_.count("l402_challenges");
+  return reply.dump();
+}
+
+std::string L402Service::authorize(std::string_view requestJson) {
+  AuthorizeRequest request = readAuthorizeRequest(requestJson);
+  if (!config_.l402.enabled) return refusal(401, "l402_disabled", "l402 is disabled for this payment method").dump();
+  std::string service = serviceOf(std::move(request.service), config_.l402);
+  int64_t now = request.now.value_or(nowSeconds());
+
+  auto rootKeys = [this](const l402::Identifier& id) -> std::optional<std::string> {
+    auto hex = host_.stateGet(keys::rootKey(encoding::hexEncode(l402::rootKeyId(id))));
+    return hex ? encoding::hexDecode(*hex) : std::nullopt;
+  };
+  CredentialCheck check = checkCredential(request.authorization, rootKeys, service, request.path, now);
+  if (!check.ok) {
+    host_.count("l402_refused");
+    return refusal(check.status, check.code, check.message).dump();
+  }
+
+  // A preimage alone is not proof of payment (hold invoices): the node must say SETTLED.
+  auto paid = settled_.find(check.paymentHash);
+  if (!paid) {
+    auto status = backend_.lookupInvoice(check.paymentHash);
+    if (!status) throw std::runtime_error(status.error());
+    if (status->state == InvoiceState::Canceled)
+      return refusal(401, "l402_invoice_canceled", "l402: the invoice was canceled").dump();
+    if (status->state != InvoiceState::Settled)
+      return refusal(402, "l402_not_settled", "l402: the invoice is not paid yet").dump();
+    watcher_.settledByNode(check.paymentHash, status->amountPaidMsat);
+    paid = settled_.find(check.paymentHash);
+    if (!paid) paid = settled_.record(check.paymentHash, status->amountPaidMsat);
+  }
+  // Hex, digits and a fixed word: nothing to escape, so no JSON tree either.
+  std::string ok = "{\"ok\":true,\"payment_hash\":\"" + check.paymentHash + "\",\"amount_msat\":" + std::to_string(*paid) +
+                   ",\"expires_at\":" + (check.validUntil ? std::to_string(*check.validUntil) : std::string("null")) +
+                   ",\"reuse\":\"" + std::string(reuseName(config_.l402.reuse)) + "\"}";
+  return ok;
+}
+
+}  // namespace turnpike::payments::lightning
