@@ -8,7 +8,7 @@ cd "$ROOT" || fail "no $ROOT"  # relative script paths (scripts/*.lua) are found
 
 # The shipped configurations are valid (examples with their secrets set).
 "$BIN" check-config --config "$ROOT/config/turnpike.yaml" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "default config rejected"; }
-grep -q "OK (1 providers, 3 configured models, scripts scripts/routing.lua and scripts/pricing.lua)" "$tmp/out" ||
+grep -q "OK (1 providers, 4 configured models, scripts scripts/routing.lua and scripts/pricing.lua)" "$tmp/out" ||
   fail "check-config summary: $(cat "$tmp/out")"
 
 # A routing script that does not load is a configuration error naming file, line and key.

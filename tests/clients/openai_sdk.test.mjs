@@ -33,6 +33,24 @@ test('chat completion', async () => {
   assert.equal(r.choices[0].message.content, 'Mock reply from mock-fast: hello sdk');
   assert.equal(r.usage.completion_tokens, 6);
   assert.equal(r.usage.total_tokens, r.usage.prompt_tokens + r.usage.completion_tokens);
+  assert.deepEqual(r.routing_info, {
+    provider: 'mock', model: 'mock-fast', requested_model: 'mock-fast', reason: 'configured_order',
+  });
+});
+
+test('model "auto" is routed, and the first chunk says where', async () => {
+  const r = await client.chat.completions.create({ model: 'auto', messages });
+  assert.equal(r.routing_info.model, 'mock-fast');
+  assert.equal(r.routing_info.reason, 'auto');
+  const stream = await client.chat.completions.create({ model: 'auto', messages, stream: true });
+  let first = null;
+  let text = '';
+  for await (const chunk of stream) {
+    first ??= chunk;
+    text += chunk.choices[0]?.delta.content ?? '';
+  }
+  assert.equal(first.routing_info.provider, 'mock');
+  assert.equal(text, 'Mock reply from mock-fast: hello sdk');
 });
 
 test('streaming with usage', async () => {

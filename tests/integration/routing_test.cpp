@@ -461,6 +461,34 @@ TEST(Routing, HundredRequestsInFlightSurviveReloads) {
   EXPECT_EQ(ok, 100);
 }
 
+TEST(Routing, AnonymousCallersAreNotAskedToPayForAFallback) {
+  auto a = namedUpstream("from-a", 503);  // free, down
+  auto b = namedUpstream("from-b");       // paid
+  GatewayFixture gw(expand(expand(R"(
+providers:
+  - name: a
+    plugin: openai_compat
+    base_url: {{a}}
+    models: [m]
+  - name: b
+    plugin: openai_compat
+    base_url: {{b}}
+    models:
+      - id: m
+        price: {request: 1000}
+)",
+                                  "a", a->baseUrl()),
+                           "b", b->baseUrl()));
+  auto anonymous = postJson(gw.port(), "/v1/chat/completions", kChat);
+  EXPECT_EQ(anonymous.status, 502) << "only the free provider was theirs to use: " << anonymous.body;
+  EXPECT_EQ(b->requestCount(), 0u);
+  auto account = gw.fundedAccount(10'000);
+  auto paid = postJson(gw.port(), "/v1/chat/completions", kChat, {{"Authorization", "Bearer " + account.apiKey}});
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  EXPECT_EQ(contentOf(paid.body), "from-b");
+  EXPECT_EQ(gw.billing().wallet(account.accountId)->balance, 9'000);
+}
+
 TEST(Routing, PricingScriptChargesAndQuotesWithFallbackToConfig) {
   auto a = namedUpstream("from-a");  // usage: 10 prompt + 5 completion tokens
   ScriptFile pricing(R"(

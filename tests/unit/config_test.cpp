@@ -251,6 +251,25 @@ headers: {X-Key: abcdef}
   EXPECT_NE(d2.list()[2].message.find("did you mean 'base_url'"), std::string::npos);
 }
 
+TEST(PluginSchema, NestedValuesKeepTheirYamlTypes) {
+  auto schema = PluginSchema::parse(R"({"l402": {"type": "object"}})");
+  auto root = YAML::Load(R"(
+name: p
+plugin: x
+l402: {enabled: false, valid_seconds: 60, ratio: 0.5, service: "007", list: [1, "2", true], none: ~}
+)");
+  Diagnostics d("t.yaml");
+  auto section = validatePluginSection(root, paymentCoreKeys(), schema, "payments[0]", d);
+  ASSERT_TRUE(d.ok()) << d.report();
+  const auto& l402 = section.config["l402"];
+  EXPECT_EQ(l402["enabled"], false);
+  EXPECT_EQ(l402["valid_seconds"], 60);
+  EXPECT_EQ(l402["ratio"], 0.5);
+  EXPECT_EQ(l402["service"], "007");  // quoted: text
+  EXPECT_EQ(l402["list"], nlohmann::json::parse(R"([1, "2", true])"));
+  EXPECT_TRUE(l402["none"].is_null());
+}
+
 TEST(PluginSchema, MalformedSchemaIsRejected) {
   EXPECT_THROW(PluginSchema::parse("[1]"), std::invalid_argument);
   EXPECT_THROW(PluginSchema::parse(R"({"k": {"type": "pointer"}})"), std::invalid_argument);

@@ -10,7 +10,21 @@ namespace {
 
 const std::set<std::string> kTypes{"string", "integer", "number", "boolean", "object", "array"};
 
-// Untyped conversion for nested values: scalars stay strings.
+// A plain (unquoted) scalar as YAML's core schema reads it: boolean, integer, float, or text.
+// Quoted scalars are always text.
+nlohmann::json scalarJson(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() == "!") return text;
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  int64_t integer = 0;
+  if (!parseValue(node, integer)) return integer;
+  double number = 0;
+  if (text.find_first_of(".eE") != std::string::npos && !parseValue(node, number)) return number;
+  return text;
+}
+
+// Nested values keep YAML's types (plugins' schemas type only their top-level keys).
 nlohmann::json toJson(const YAML::Node& node) {
   if (node.IsMap()) {
     nlohmann::json obj = nlohmann::json::object();
@@ -23,7 +37,7 @@ nlohmann::json toJson(const YAML::Node& node) {
     return arr;
   }
   if (node.IsNull()) return nullptr;
-  return node.Scalar();
+  return scalarJson(node);
 }
 
 }  // namespace

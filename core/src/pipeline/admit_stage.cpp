@@ -1,5 +1,9 @@
 #include "pipeline/admit_stage.hpp"
 
+#include <Poco/Logger.h>
+
+#include <algorithm>
+
 #include "billing/api_keys.hpp"
 #include "billing/periods.hpp"
 #include "billing/pricing.hpp"
@@ -79,16 +83,18 @@ void AdmitStage::challenge(const std::shared_ptr<http::Exchange>& exchange, cons
 }
 
 void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request,
-                           int64_t amount, std::string authorization,
+                           int64_t amount, const Identity& identity,
                            std::function<void(std::optional<Charging>)> proceed) {
-  nlohmann::json call{{"authorization", std::move(authorization)},
+  nlohmann::json call{{"authorization", identity.authorization},
                       {"path", exchange->request().path},
                       {"now", billing::nowMs() / 1000}};
-  offload_([this, exchange, amount, call = std::move(call), proceed = std::move(proceed), model = request.model()]() mutable {
+  offload_([this, exchange, amount, call = std::move(call), proceed = std::move(proceed),
+            rate = identity.rateIdentity]() mutable {
     nlohmann::json verdict;
     try {
       verdict = l402_->authorize(call);
     } catch (const std::exception& e) {
+      Poco::Logger::get("payments").warning(std::string("L402 check failed: ") + e.what());
       auto response = http::errorResponse(502, "payment_method_failed", "the L402 credential could not be checked");
       exchange->loop().post([exchange, response = std::move(response)]() mutable { exchange->respond(std::move(response)); });
       return;
@@ -106,9 +112,8 @@ void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, cons
       expiresAt = verdict["expires_at"].get<int64_t>() * 1000;
     billing_.admitL402(
         hash, paid, expiresAt, l402SingleUse_, amount,
-        [this, exchange, proceed = std::move(proceed), hash, amount](billing::L402Admission a,
-                                                                     std::exception_ptr error) mutable {
-          exchange->loop().post([this, exchange, proceed = std::move(proceed), a = std::move(a), error, hash, amount]() {
+        [exchange, proceed = std::move(proceed), rate](billing::L402Admission a, std::exception_ptr error) mutable {
+          exchange->loop().post([exchange, proceed = std::move(proceed), a = std::move(a), error, rate]() {
             if (error) {
               exchange->respond(http::guarded([&]() -> http::Response { std::rethrow_exception(error); }));
               return;
@@ -126,18 +131,24 @@ void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, cons
               case billing::L402Admission::Refusal::None:
                 break;
             }
-            proceed(Charging{a.accountId, "", "", a.reservationId, a.held, 0, "l402:" + hash});
+            http::continueGuarded(*exchange, [&] { proceed(Charging{a.accountId, "", "", a.reservationId, a.held, 0, rate}); });
           });
         });
   });
 }
 
 void AdmitStage::run(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request,
-                     const Identity& identity, const std::vector<const ModelRoute*>& candidates,
+                     const Identity& identity, std::vector<const ModelRoute*>& candidates,
                      std::function<void(std::optional<Charging>)> proceed) {
   int64_t amount = maxCost(request, candidates, Payer{identity.accountId, identity.tier});
+  if (amount > 0 && identity.kind == Identity::Kind::Anonymous &&
+      std::any_of(candidates.begin(), candidates.end(), [](const ModelRoute* r) { return r->model.price.isFree(); })) {
+    std::erase_if(candidates, [](const ModelRoute* r) { return !r->model.price.isFree(); });
+    amount = 0;
+  }
   if (identity.kind == Identity::Kind::L402 && l402_ != nullptr) {
-    admitL402(exchange, request, amount, identity.authorization, std::move(proceed));
+    if (!rateLimit(*exchange, identity.rateIdentity, config_.keyLimits, request)) return;
+    admitL402(exchange, request, amount, identity, std::move(proceed));
     return;
   }
   if (identity.kind == Identity::Kind::Anonymous) {

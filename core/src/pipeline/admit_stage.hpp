@@ -46,9 +46,10 @@ class AdmitStage {
   void enableL402(plugins::PaymentMethod& method, bool singleUse, Offload offload);
 
   // Calls `proceed` on the exchange's loop with the charging (nullopt: anonymous, free), or
-  // answers the exchange itself.
+  // answers the exchange itself. An anonymous caller whose candidates are partly free keeps
+  // only the free ones (`candidates` is narrowed): nobody is asked to pay for a fallback.
   void run(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request, const Identity& identity,
-           const std::vector<const ModelRoute*>& candidates, std::function<void(std::optional<Charging>)> proceed);
+           std::vector<const ModelRoute*>& candidates, std::function<void(std::optional<Charging>)> proceed);
 
   // The most the request may cost at any of its candidates, quoted for `payer`.
   int64_t maxCost(const InferenceRequest& request, const std::vector<const ModelRoute*>& candidates,
@@ -58,7 +59,7 @@ class AdmitStage {
   // An Authorization: L402/LSAT credential: verified by the payment plugin, then admitted
   // against the credential's own account.
   void admitL402(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request, int64_t amount,
-                 std::string authorization, std::function<void(std::optional<Charging>)> proceed);
+                 const Identity& identity, std::function<void(std::optional<Charging>)> proceed);
   // No credential on a paid request: 402 with an L402 challenge for `amount`.
   void challenge(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request, int64_t amount);
 

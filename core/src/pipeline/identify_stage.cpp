@@ -72,6 +72,8 @@ void IdentifyStage::run(const std::shared_ptr<http::Exchange>& exchange, std::fu
   if (l402_) {
     if (auto authorization = l402Authorization(request)) {
       identity.kind = Identity::Kind::L402;
+      // A reusable credential is limited like a key: the same header, the same budget.
+      identity.rateIdentity = "l402:" + util::sha256Hex(*authorization).substr(0, 32);
       identity.authorization = std::move(*authorization);
       next(std::move(identity));
       return;

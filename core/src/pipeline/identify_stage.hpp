@@ -29,7 +29,7 @@ struct Identity {
   std::string accountId;      // Key: as of the last lookup
   std::string tier;           // Key: the account's tier
   std::string authorization;  // L402: the Authorization header
-  std::string rateIdentity;   // whose rate limits apply: "key:...", "anon:..." (L402: set once verified)
+  std::string rateIdentity;   // whose rate limits apply: "key:...", "l402:...", "anon:..."
 };
 
 // The key presented with Authorization: Bearer or X-Spend-Token; nullopt when none (an empty
