@@ -92,15 +92,7 @@ class FakeNodeServer::Factory : public Poco::Net::HTTPRequestHandlerFactory {
    public:
     explicit Handler(FakeNodeServer& owner) : owner_(owner) {}
     void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
-      NodeRequest r;
-      r.method = request.getMethod();
-      r.uri = request.getURI();
-      for (const auto& [n, v] : request) {
-        std::string lower = n;
-        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        r.headers[lower] = v;
-      }
-      Poco::StreamCopier::copyToString(request.stream(), r.body);
+      NodeRequest r = turnpike::test::readRequest(request);
       {
         std::lock_guard lock(owner_.mutex_);
         owner_.requests_.push_back(r);

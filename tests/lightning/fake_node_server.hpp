@@ -13,18 +13,14 @@
 #include <vector>
 
 #include "fake_node.hpp"
+#include "fake_upstream.hpp"
 #include "self_signed_cert.hpp"
 
 namespace turnpike::lightning_test {
 
 enum class Flavor { Lnbits, Lnd, Cln };
 
-struct NodeRequest {
-  std::string method;
-  std::string uri;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-};
+using NodeRequest = turnpike::test::RecordedRequest;
 
 class FakeNodeServer {
  public:

@@ -13,6 +13,19 @@ namespace turnpike::test {
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
 
+RecordedRequest readRequest(Poco::Net::HTTPServerRequest& request) {
+  RecordedRequest r;
+  r.method = request.getMethod();
+  r.uri = request.getURI();
+  for (const auto& [n, v] : request) {
+    std::string lower = n;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers[lower] = v;
+  }
+  Poco::StreamCopier::copyToString(request.stream(), r.body);
+  return r;
+}
+
 class FakeUpstream::Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit Factory(FakeUpstream& owner) : owner_(owner) {}
@@ -21,15 +34,7 @@ class FakeUpstream::Factory : public Poco::Net::HTTPRequestHandlerFactory {
    public:
     explicit Handler(FakeUpstream& owner) : owner_(owner) {}
     void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
-      RecordedRequest r;
-      r.method = request.getMethod();
-      r.uri = request.getURI();
-      for (const auto& [n, v] : request) {
-        std::string lower = n;
-        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        r.headers[lower] = v;
-      }
-      Poco::StreamCopier::copyToString(request.stream(), r.body);
+      RecordedRequest r = readRequest(request);
       owner_.record(r);
       FakeUpstream::Handler h;
       {

@@ -26,6 +26,9 @@ struct RecordedRequest {
   std::string body;
 };
 
+// Reads one request of a Poco test server whole: method, URI, lower-case headers, body.
+RecordedRequest readRequest(Poco::Net::HTTPServerRequest& request);
+
 class FakeUpstream {
  public:
   using Handler = std::function<void(const RecordedRequest&, Poco::Net::HTTPServerResponse&)>;
