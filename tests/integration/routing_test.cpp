@@ -229,6 +229,7 @@ routing:
   auto r = postJson(gw.port(), "/v1/chat/completions", kChat);
   EXPECT_EQ(r.status, 503) << r.body;
   EXPECT_EQ(json::parse(r.body)["error"]["code"], "no_provider_available");
+  EXPECT_EQ(json::parse(r.body)["routing_info"]["attempts"][0]["error"], "circuit_open");
   EXPECT_EQ(a->requestCount(), 1u);
   std::this_thread::sleep_for(std::chrono::milliseconds(350));
   EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", kChat).status, 502);  // the trial, failing

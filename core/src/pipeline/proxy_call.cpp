@@ -375,8 +375,9 @@ int64_t ProxyCall::cost() const {
 }
 
 std::string ProxyCall::routingInfoMember() const {
-  nlohmann::json info{{"provider", route_->providerName()},
-                      {"model", route_->id()},
+  // No route_: every candidate was skipped (open circuits); the attempts say so.
+  nlohmann::json info{{"provider", route_ ? nlohmann::json(route_->providerName()) : nlohmann::json(nullptr)},
+                      {"model", route_ ? nlohmann::json(route_->id()) : nlohmann::json(nullptr)},
                       {"requested_model", request_.model()},
                       {"reason", attempts_.empty() ? plan_.reason : std::string_view("fallback")}};
   if (!attempts_.empty()) {
@@ -524,7 +525,8 @@ void ProxyCall::respondError(const Failure& failure) {
     return;
   }
   auto response = http::errorResponse(failure.status, failure.code, failure.message);
-  if (services_.routingInfo && route_ != nullptr) response.body = insertFirstMember(response.body, routingInfoMember());
+  if (services_.routingInfo && (route_ != nullptr || !attempts_.empty()))
+    response.body = insertFirstMember(response.body, routingInfoMember());
   for (auto& h : routeHeaders()) response.headers.push_back(std::move(h));
   finish(failure.status, failure.code, std::move(response));
 }

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The benchmark gateway's config on stdout. usage: bench_config.sh PORT MOCK_URL (see gateway_for_bench.sh)
+set -euo pipefail
+MODE="${TURNPIKE_BENCH_MODE:-billed}"
+DB="${TURNPIKE_BENCH_DB:-${TMPDIR:-/tmp}/turnpike-bench.db}"
+cat <<YAML
+server:
+  listen: 127.0.0.1:$1
+storage:
+  url: sqlite://$DB
+log:
+  level: warning
+billing:
+  enabled: $([ "$MODE" = free ] && echo false || echo true)
+  rate_limits: {anonymous: {requests_per_minute: 0}}
+providers:
+  - name: mock
+    plugin: openai_compat
+    base_url: $2
+    api_key: sk-mock-key
+    models:
+      - id: gpt-4o-mini
+        price: {input: 150000, output: 600000}
+YAML
