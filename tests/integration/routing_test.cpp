@@ -429,37 +429,51 @@ TEST(Routing, FileChangesReloadTheScripts) {
 }
 
 TEST(Routing, HundredRequestsInFlightSurviveReloads) {
-  std::atomic<int> served{0};
-  FakeUpstream slow([&](const RecordedRequest& r, HTTPServerResponse& res) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    ++served;
-    FakeUpstream::sendJson(res, 200, chatCompletionJson("m", "slow"));
+  Gate release;
+  FakeUpstream held([&](const RecordedRequest&, HTTPServerResponse& res) {
+    release.wait(std::chrono::seconds(20));
+    FakeUpstream::sendJson(res, 200, chatCompletionJson("m", "held"));
   });
   auto b = namedUpstream("from-b");
   ScriptFile script("function route(req, ctx) return {provider = 'a', model = 'm', fallbacks = {'b'}} end");
-  GatewayFixture gw(twoProviders(slow, *b,
-                                 "server:\n  admin_token: adm\n  workers: 2\nbilling:\n  rate_limits:\n    anonymous: "
-                                 "{requests_per_minute: 0}\nrouting:\n  watch: false\n  script: " +
-                                     script.path() + "\n"));
+  GatewayFixture gw(expand(expand(expand(R"(
+server: {admin_token: adm, workers: 2}
+billing: {rate_limits: {anonymous: {requests_per_minute: 0}}}
+routing: {watch: false, script: {{script}}}
+providers:
+  - name: a
+    plugin: openai_compat
+    base_url: {{a}}
+    timeout_ms: 30000
+    models: [m]
+  - name: b
+    plugin: openai_compat
+    base_url: {{b}}
+    models: [m]
+)",
+                                         "a", held.baseUrl()),
+                                  "b", b->baseUrl()),
+                           "script", script.path()));
   std::vector<std::future<HttpResult>> inFlight;
   for (int i = 0; i < 100; ++i)
     inFlight.push_back(std::async(std::launch::async, [&] { return postJson(gw.port(), "/v1/chat/completions", kChat); }));
-  // Reload while the upstream holds most of them.
-  for (int i = 0; i < 500 && slow.requestCount() < 80; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  EXPECT_GE(slow.requestCount(), 80u);
-  EXPECT_EQ(served.load(), 0);
+  // Every one of them is at the upstream, waiting, while the scripts change under them.
+  for (int i = 0; i < 5000 && held.requestCount() < 100; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_EQ(held.requestCount(), 100u);
   for (int i = 0; i < 10; ++i) {
     script.write(i % 2 == 0 ? "function route(req, ctx) return nil end"
                             : "function route(req, ctx) return {provider = 'a', model = 'm', fallbacks = {'b'}} end");
     EXPECT_EQ(postJson(gw.port(), "/admin/reload", "", {{"Authorization", "Bearer adm"}}).status, 200);
   }
+  release.open();
   int ok = 0;
   for (auto& f : inFlight) {
     auto r = f.get();
     EXPECT_EQ(r.status, 200) << r.body;
-    ok += r.status == 200;
+    ok += r.status == 200 && contentOf(r.body) == "held";
   }
   EXPECT_EQ(ok, 100);
+  EXPECT_EQ(b->requestCount(), 0u);
 }
 
 TEST(Routing, AnonymousCallersAreNotAskedToPayForAFallback) {
