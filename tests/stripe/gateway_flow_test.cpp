@@ -100,7 +100,10 @@ TEST_F(StripeGateway, SignedWebhookCreditsTheAccountOnce) {
   EXPECT_EQ(session["client_reference_id"], t["topup_id"]);
   EXPECT_EQ(t["expires_at"], session["expires_at"]);
 
+  // The signature covers the raw bytes, non-ASCII text included.
+  stripe.patch(session["id"], {{"customer_details", {{"name", "Zoë Ångström"}, {"email", "zoe@example.com"}}}});
   std::string event = paidEvent(session["id"]);
+  ASSERT_NE(event.find("Zoë"), std::string::npos);
   auto first = webhook(event, signatureHeader(kWebhookSecret, event));
   EXPECT_EQ(first.status, 200) << first.body;
   EXPECT_EQ(json::parse(first.body)["outcome"], "credited");
