@@ -17,7 +17,7 @@ printf 'providers:\n  - name: mock\n    plugin: mock\n    models: [m]\nrouting:\
 "$BIN" check-config --config "$tmp/script.yaml" >"$tmp/out" 2>&1 && fail "a broken routing script was accepted"
 grep -q "script.yaml:6: routing.script: .*broken.lua:2" "$tmp/out" || fail "broken script message: $(cat "$tmp/out")"
 for f in "$ROOT"/config/examples/*.yaml; do
-  OPENAI_API_KEY=x GROQ_API_KEY=y "$BIN" check-config --config "$f" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "$f rejected"; }
+  OPENAI_API_KEY=x GROQ_API_KEY=y STRIPE_SECRET_KEY=sk_test_x STRIPE_WEBHOOK_SECRET=whsec_x "$BIN" check-config --config "$f" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "$f rejected"; }
 done
 
 # Every problem is reported with file, line and key, and the exit code is 1.

@@ -40,7 +40,7 @@ class DevFlow : public ::testing::Test {
 
 TEST_F(DevFlow, DescribeAndRoutes) {
   json d = plugin->describe();
-  EXPECT_EQ(d["currencies"], json::array({"SATS", "BTC"}));
+  EXPECT_EQ(d["currencies"], json::array({"SATS", "BTC", "USD"}));
   EXPECT_EQ(d["min_msat"], 100'000);
   EXPECT_EQ(d["max_msat"], 1'000'000'000);
   EXPECT_EQ(d["confirmation"], "instant");

@@ -145,6 +145,7 @@ TEST(StripeObjects, CompletedCheckoutEvent) {
   EXPECT_EQ(s.currency, "usd");
   EXPECT_EQ(s.clientReferenceId, "acct_42");
   EXPECT_EQ(s.url, "");
+  EXPECT_FALSE(s.expiresAt.has_value());
   EXPECT_EQ(s.metadata.at("account_id"), "42");
   EXPECT_EQ(s.metadata.at("topup"), "t_9");
 }
@@ -152,9 +153,10 @@ TEST(StripeObjects, CompletedCheckoutEvent) {
 TEST(StripeObjects, SessionResponse) {
   auto s = parseCheckoutSession(R"({"id":"cs_1","object":"checkout.session","status":"open",
       "payment_status":"unpaid","amount_total":null,"currency":"eur","url":"https://checkout.stripe.com/c/pay/cs_1",
-      "client_reference_id":null,"metadata":{}})");
+      "client_reference_id":null,"expires_at":1700003600,"metadata":{}})");
   ASSERT_TRUE(s.ok()) << s.error();
   EXPECT_FALSE(s->isPaid());
+  EXPECT_EQ(s->expiresAt, 1700003600);
   EXPECT_FALSE(s->amountTotal.has_value());
   EXPECT_EQ(s->url, "https://checkout.stripe.com/c/pay/cs_1");
   EXPECT_EQ(s->clientReferenceId, "");
@@ -196,6 +198,7 @@ TEST(StripeObjects, RejectsMalformedJson) {
       {R"({"id":"cs","amount_total":-1})", "amount_total"},
       {R"({"id":"cs","amount_total":"500"})", "amount_total"},
       {R"({"id":"cs","payment_status":true})", "payment_status"},
+      {R"({"id":"cs","expires_at":"soon"})", "expires_at"},
       {R"({"id":"cs","metadata":{"k":1}})", "metadata value 'k'"},
       {R"({"id":"cs","metadata":"x"})", "metadata"},
   };

@@ -2,6 +2,9 @@
 
 #include <Poco/Logger.h>
 
+#include <algorithm>
+
+#include "billing/currency.hpp"
 #include "billing/periods.hpp"
 #include "store/accounts_repository.hpp"
 #include "http/api_error.hpp"
@@ -23,7 +26,42 @@ void TopupService::addMethod(plugins::PaymentMethod& m) {
   entry.minMsat = d.value("min_msat", int64_t{0});
   entry.maxMsat = d.value("max_msat", int64_t{0});
   entry.underpaymentTolerance = d.value("underpayment_tolerance", 0.0);
+  if (auto c = d.find("currencies"); c != d.end() && c->is_array())
+    for (const auto& currency : *c)
+      if (currency.is_string()) entry.currencies.push_back(currency.get<std::string>());
+  if (auto l = d.find("limits"); l != d.end() && l->is_object()) {
+    for (const auto& [currency, bounds] : l->items()) {
+      CurrencyLimit limit;
+      limit.min = bounds.is_object() ? bounds.value("min", "0") : "0";
+      limit.max = bounds.is_object() ? bounds.value("max", "") : "";
+      auto min = parseFixed(limit.min, kLimitScale);
+      auto max = limit.max.empty() ? std::optional<int64_t>(0) : parseFixed(limit.max, kLimitScale);
+      if (!min || !max)
+        throw std::runtime_error("payment method '" + m.name() + "' describes unreadable limits for " + currency);
+      limit.minUnits = *min;
+      limit.maxUnits = *max;
+      entry.limits.emplace(currency, std::move(limit));
+    }
+  }
   methods_.push_back(std::move(entry));
+}
+
+void TopupService::checkCurrency(const Method& m, const Request& request) {
+  if (!m.currencies.empty() && std::find(m.currencies.begin(), m.currencies.end(), request.currency) == m.currencies.end()) {
+    std::string accepted;
+    for (const auto& c : m.currencies) accepted += (accepted.empty() ? "" : ", ") + c;
+    throw ApiError(400, "unsupported_currency",
+                   "payment method '" + request.method + "' takes amounts in " + accepted, "currency");
+  }
+  auto limit = m.limits.find(request.currency);
+  if (limit == m.limits.end()) return;
+  auto units = parseFixed(request.currencyAmount, kLimitScale);
+  const CurrencyLimit& l = limit->second;
+  if (!units || *units < l.minUnits || (l.maxUnits > 0 && *units > l.maxUnits))
+    throw ApiError(400, "amount_out_of_range",
+                   (l.max.empty() ? "the amount must be at least " + l.min : "the amount must be between " + l.min + " and " + l.max) +
+                       " " + request.currency,
+                   "amount");
 }
 
 const TopupService::Method* TopupService::method(std::string_view name) const {
@@ -49,6 +87,7 @@ std::string TopupService::statusAfterPayment(const store::Topup& t) const {
 store::Topup TopupService::create(const Request& request) {
   const Method* m = method(request.method);
   if (m == nullptr) throw ApiError(404, "unknown_payment_method", "no payment method '" + request.method + "'", "method");
+  checkCurrency(*m, request);
   if (request.amountMsat < m->minMsat || (m->maxMsat > 0 && request.amountMsat > m->maxMsat))
     throw ApiError(400, "amount_out_of_range",
                    "the amount must be between " + std::to_string(m->minMsat / 1000) + " and " +

@@ -5,6 +5,7 @@
 // claimed later as a spend token (an account and a key created once).
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -19,12 +20,22 @@ namespace turnpike::billing {
 
 class TopupService {
  public:
+  // Bounds a method puts on amounts stated in one currency (describe()'s "limits"), as the
+  // decimal text it gave and in 10^-8 units of that currency for comparing.
+  struct CurrencyLimit {
+    std::string min, max;
+    int64_t minUnits = 0;
+    int64_t maxUnits = 0;  // 0: no maximum
+  };
+
   struct Method {
     plugins::PaymentMethod* method;
     nlohmann::json description;  // describe(), read at start
     int64_t minMsat = 0;
     int64_t maxMsat = 0;  // 0: no maximum
     double underpaymentTolerance = 0;
+    std::vector<std::string> currencies{};  // describe()'s "currencies": what amounts may be asked in; empty: any
+    std::map<std::string, CurrencyLimit> limits{};
   };
 
   struct Request {
@@ -51,7 +62,8 @@ class TopupService {
   const std::vector<Method>& methods() const { return methods_; }
   const Method* method(std::string_view name) const;
 
-  // Throws http::ApiError: 400 outside the method's limits, 502 when the method fails.
+  // Throws http::ApiError: 400 in a currency the method does not take or outside its limits
+  // (nothing is recorded then), 502 when the method fails.
   store::Topup create(const Request& request);
   // With `refresh`, a pending top-up's method looks at its payment first.
   std::optional<store::Topup> find(const std::string& id, bool refresh);
@@ -67,6 +79,11 @@ class TopupService {
   // Credits every recorded payment of a top-up that has an account (inside a writer job).
   static void creditPayments(store::Connection& c, store::Topup& topup, int64_t now);
   std::string statusAfterPayment(const store::Topup& topup) const;
+  // Throws http::ApiError 400 when the method does not take the request's currency or amount.
+  static void checkCurrency(const Method& method, const Request& request);
+
+  // Enough decimals for every currency a top-up may be asked in (BTC has 8).
+  static constexpr int kLimitScale = 8;
 
   BillingService& billing_;
   std::vector<Method> methods_;

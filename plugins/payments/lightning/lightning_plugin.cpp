@@ -61,7 +61,8 @@ class LightningPayments final : public sdk::PaymentMethod {
   }
 
   std::string describe() override {
-    return json{{"currencies", {"SATS", "BTC"}},
+    // USD amounts are converted to msat by the gateway (billing.rates.usd_per_btc).
+    return json{{"currencies", {"SATS", "BTC", "USD"}},
                 {"min_msat", config_.topupMinMsat},
                 {"max_msat", config_.topupMaxMsat},
                 {"confirmation", "instant"},

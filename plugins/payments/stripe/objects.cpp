@@ -40,6 +40,10 @@ Result<CheckoutSession> sessionFrom(const json& obj) {
       return fail("stripe: 'amount_total' is not a non-negative integer");
     s.amountTotal = it->get<int64_t>();
   }
+  if (auto it = obj.find("expires_at"); it != obj.end() && !it->is_null()) {
+    if (!it->is_number_integer()) return fail("stripe: 'expires_at' is not an integer");
+    s.expiresAt = it->get<int64_t>();
+  }
   if (auto it = obj.find("metadata"); it != obj.end() && !it->is_null()) {
     if (!it->is_object()) return fail("stripe: 'metadata' is not an object");
     for (const auto& [key, value] : it->items()) {

@@ -19,6 +19,7 @@ struct CheckoutSession {
   std::string currency;            // lowercase ISO code
   std::string clientReferenceId;
   std::string url;
+  std::optional<int64_t> expiresAt;  // unix seconds
   std::map<std::string, std::string> metadata;
 
   // Only "paid" may be credited (a completed session can still be awaiting an async payment).
