@@ -57,8 +57,16 @@ std::string FakeEsplora::url() const { return "http://127.0.0.1:" + std::to_stri
 std::string FakeEsplora::pay(const std::vector<std::pair<std::string, uint64_t>>& outputs) {
   Tx tx;
   tx.txid = randomHex32();
-  // Change to someone else first, so the paid outputs are not at vout 0.
-  tx.outputs.push_back({"", "0014" + randomHex32().substr(0, 40), 12'345});
+  // Change to someone else first, so the paid outputs are not at vout 0: BIP350's taproot
+  // vectors, whose bech32m addresses a client must parse (and not match) when servers name
+  // outputs by address only.
+  std::string change = network_ == payments::Network::Mainnet
+                           ? "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0"
+                       : network_ == payments::Network::Regtest
+                           ? ""
+                           : "tb1pqqqqp399et2xygdj5xreqhjjvcmzhxw4aywxecjdzew6hylgvsesf3hn0c";
+  std::string changeScript = change.empty() ? "0014" + randomHex32().substr(0, 40) : scriptOf(change, network_);
+  tx.outputs.push_back({change, changeScript, 12'345});
   for (const auto& [address, sats] : outputs) tx.outputs.push_back({address, scriptOf(address, network_), sats});
   std::lock_guard lock(mutex_);
   tx.sequence = ++sequence_;
@@ -121,10 +129,13 @@ std::string FakeEsplora::txJson(const Tx& tx) const {
   json vout = json::array();
   uint64_t total = 0;
   for (const auto& o : tx.outputs) {
-    json out{{"scriptpubkey", o.scriptHex},
-             {"scriptpubkey_asm", "OP_0 OP_PUSHBYTES_20 " + o.scriptHex.substr(4)},
-             {"scriptpubkey_type", "v0_p2wpkh"},
-             {"value", o.sats}};
+    bool taproot = o.scriptHex.substr(0, 4) == "5120";
+    json out{{"scriptpubkey_type", taproot ? "v1_p2tr" : "v0_p2wpkh"}, {"value", o.sats}};
+    if (!addressesOnly) {
+      out["scriptpubkey"] = o.scriptHex;
+      out["scriptpubkey_asm"] =
+          (taproot ? "OP_PUSHNUM_1 OP_PUSHBYTES_32 " : "OP_0 OP_PUSHBYTES_20 ") + o.scriptHex.substr(4);
+    }
     if (!o.address.empty()) out["scriptpubkey_address"] = o.address;
     vout.push_back(std::move(out));
     total += o.sats;

@@ -29,7 +29,8 @@ class FakeEsplora {
   // The API root, e.g. http://127.0.0.1:41234/api
   std::string url() const;
 
-  // A mempool transaction with a change output first, then one output per (address, sats).
+  // A mempool transaction with a change output first (to a taproot address on mainnet and
+  // testnet), then one output per (address, sats).
   std::string pay(const std::vector<std::pair<std::string, uint64_t>>& outputs);
   std::string pay(const std::string& address, uint64_t sats) { return pay({{address, sats}}); }
   // Mines `count` blocks; the first one confirms every mempool transaction.
@@ -52,6 +53,8 @@ class FakeEsplora {
 
   // Non-zero: every request is answered with this status (an explorer that is down).
   std::atomic<int> failStatus{0};
+  // Outputs name only their address (scriptpubkey_address), as some Esplora-like servers do.
+  std::atomic<bool> addressesOnly{false};
 
  private:
   struct Output {

@@ -294,6 +294,19 @@ TEST(OnchainWatcher, ALongHistoryIsReadPageByPage) {
   EXPECT_GE(esplora.requestCount("/address/" + addressOf(topup) + "/txs/chain/"), 1u);
 }
 
+TEST(OnchainWatcher, OutputsNamedOnlyByAddressAreMatchedByTheirScript) {
+  FakeEsplora esplora;
+  esplora.addressesOnly = true;  // bech32 ours, bech32m (taproot) the payer's change
+  TestHost host;
+  OnchainPlugin plugin(host, onchainConfig(esplora));
+  auto topup = plugin.topupCreate(topupRequest("addr", 20'000'000));
+  std::string txid = esplora.pay(addressOf(topup), 20'000);
+  esplora.mine();
+  ASSERT_TRUE(tickUntil(plugin, [&] { return host.creditedCount() == 1; }));
+  EXPECT_EQ(host.settledReports()[0]["external_id"], txid + ":1");
+  EXPECT_EQ(host.settledReports()[0]["amount_msat"], 20'000'000);
+}
+
 TEST(OnchainWatcher, ACheckLooksNowForItsOwnTopupOnly) {
   FakeEsplora esplora;
   TestHost host;
