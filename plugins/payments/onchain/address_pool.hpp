@@ -8,6 +8,8 @@
 // (checked unused again first); with none, the top-up is refused (503) until a payment arrives
 // or a watch ends. An address that already has a history when it is claimed (the key is used
 // elsewhere too) is marked used and skipped: its old payments must not credit a new top-up.
+// Fresh claims are atomic in the database; the free list and used_high are kept consistent by a
+// mutex, i.e. within one gateway (one serving gateway per database, as SQLite requires today).
 #pragma once
 
 #include <cstdint>
@@ -59,13 +61,12 @@ class AddressPool {
   // The watch of `index` ended; an index that never received anything becomes reusable.
   void release(uint32_t index, bool used);
 
-  // The receive address at `index` (BIP32 may skip an index: a failure).
-  Result<std::string> address(uint32_t index) const;
-
   // How many candidates one claim may check with Esplora before giving up (bounds its latency).
   static constexpr int kMaxChecksPerClaim = 20;
 
  private:
+  // The receive address at `index` (BIP32 may skip an index: a failure).
+  Result<std::string> address(uint32_t index) const;
   std::optional<Claim> claimFresh(std::string_view topupId, int& checks);
   std::optional<Claim> claimReleased(std::string_view topupId, int& checks);
   // Hands `index` (claimed) to the top-up when Esplora shows it unused; marks it otherwise.

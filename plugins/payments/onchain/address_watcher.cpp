@@ -48,14 +48,16 @@ void AddressWatcher::esploraAnswered() {
   retryAtMs_ = 0;
 }
 
-bool AddressWatcher::enter(const std::string& address) {
-  std::lock_guard lock(busyMutex_);
-  return busy_.insert(address).second;
+AddressWatcher::Visit::Visit(AddressWatcher& watcher, std::string address)
+    : watcher_(watcher), address_(std::move(address)) {
+  std::lock_guard lock(watcher_.busyMutex_);
+  entered_ = watcher_.busy_.insert(address_).second;
 }
 
-void AddressWatcher::leave(const std::string& address) {
-  std::lock_guard lock(busyMutex_);
-  busy_.erase(address);
+AddressWatcher::Visit::~Visit() {
+  if (!entered_) return;
+  std::lock_guard lock(watcher_.busyMutex_);
+  watcher_.busy_.erase(address_);
 }
 
 void AddressWatcher::track(const WatchRecord& record) {
@@ -74,12 +76,8 @@ void AddressWatcher::tick() {
   ChainView chain(esplora_);
   for (const auto& entry : entries) {
     // A client's check has it: it reschedules the address itself.
-    if (!enter(entry.id)) continue;
-    struct Leave {
-      AddressWatcher& w;
-      const std::string& address;
-      ~Leave() { w.leave(address); }
-    } leave{*this, entry.id};
+    Visit visit(*this, entry.id);
+    if (!visit.entered()) continue;
     auto record = store_.find(entry.id);
     // A queue entry left behind by a reschedule or a close that raced with another: drop it.
     if (!record || !record->open || record->nextCheckMs != entry.atMs) {
@@ -101,13 +99,8 @@ void AddressWatcher::tick() {
 Result<bool> AddressWatcher::checkNow(std::string_view address, std::string_view topupId) {
   int64_t now = nowMs();
   if (now < retryAtMs_) return false;
-  std::string key(address);
-  if (!enter(key)) return false;
-  struct Leave {
-    AddressWatcher& w;
-    const std::string& address;
-    ~Leave() { w.leave(address); }
-  } leave{*this, key};
+  Visit visit(*this, std::string(address));
+  if (!visit.entered()) return false;
   auto record = store_.find(address);
   if (!record || !record->open || record->topupId != topupId || now - record->lastCheckMs < config_.pollIntervalMs)
     return false;

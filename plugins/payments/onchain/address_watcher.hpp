@@ -59,9 +59,21 @@ class AddressWatcher {
   void esploraFailed(const std::string& error, int64_t nowMs);
   void esploraAnswered();
 
-  // Marks an address as being looked at; false when another thread already is.
-  bool enter(const std::string& address);
-  void leave(const std::string& address);
+  // An address being looked at by one thread (a tick or a client's check) and no other.
+  class Visit {
+   public:
+    Visit(AddressWatcher& watcher, std::string address);
+    ~Visit();
+    Visit(const Visit&) = delete;
+    Visit& operator=(const Visit&) = delete;
+    // False when another thread is already looking at the address.
+    bool entered() const { return entered_; }
+
+   private:
+    AddressWatcher& watcher_;
+    std::string address_;
+    bool entered_;
+  };
 
   sdk::Host host_;
   const PluginConfig& config_;

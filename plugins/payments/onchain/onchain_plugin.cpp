@@ -99,8 +99,6 @@ class OnchainPayments final : public sdk::PaymentMethod {
     record.scriptPubKeyHex = claim.scriptPubKeyHex;
     record.index = claim.index;
     record.topupId = topupId;
-    record.amountMsat = amountMsat;
-    record.expiresAtMs = expiresAt;
     record.watchUntilMs = expiresAt + config_.watchAfterExpirySeconds * 1000;
     record.nextCheckMs = now + config_.pollIntervalMs;
     watcher_.track(record);

@@ -19,8 +19,6 @@ json toJson(const WatchRecord& r) {
   return json{{"script", r.scriptPubKeyHex},
               {"index", r.index},
               {"topup_id", r.topupId},
-              {"amount_msat", r.amountMsat},
-              {"expires_at_ms", r.expiresAtMs},
               {"watch_until_ms", r.watchUntilMs},
               {"next_check_ms", r.nextCheckMs},
               {"last_check_ms", r.lastCheckMs},
@@ -58,8 +56,6 @@ std::optional<WatchRecord> WatchStore::find(std::string_view address) const {
     r.scriptPubKeyHex = j.at("script").get<std::string>();
     r.index = j.at("index").get<uint32_t>();
     r.topupId = j.at("topup_id").get<std::string>();
-    r.amountMsat = j.at("amount_msat").get<uint64_t>();
-    r.expiresAtMs = j.at("expires_at_ms").get<int64_t>();
     r.watchUntilMs = j.at("watch_until_ms").get<int64_t>();
     r.nextCheckMs = j.at("next_check_ms").get<int64_t>();
     r.lastCheckMs = j.value("last_check_ms", int64_t{0});

@@ -31,9 +31,7 @@ struct WatchRecord {
   std::string scriptPubKeyHex;
   uint32_t index = 0;
   std::string topupId;
-  uint64_t amountMsat = 0;
-  int64_t expiresAtMs = 0;
-  int64_t watchUntilMs = 0;  // expiresAtMs + watch_after_expiry_seconds
+  int64_t watchUntilMs = 0;  // the top-up's expiry + watch_after_expiry_seconds
   int64_t nextCheckMs = 0;
   int64_t lastCheckMs = 0;
   uint32_t attempts = 0;  // looks in a row that found nothing new (the backoff)
