@@ -3,84 +3,9 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "plugins/loader.hpp"
 #include "stripe_events.hpp"
 
 namespace turnpike::stripe_test {
-
-namespace {
-
-tp_str str(const std::string& s) { return {s.data(), s.size()}; }
-
-const tp_plugin_descriptor* descriptor() {
-  static const tp_plugin_descriptor* d =
-      plugins::Loader::loadFile(TURNPIKE_STRIPE_PLUGIN, "stripe", TP_KIND_PAYMENT).descriptor;
-  return d;
-}
-
-template <class Call>
-HookReply invoke(Call&& call, bool expectBody = true) {
-  std::string out;
-  tp_error error{};
-  HookReply r;
-  r.ok = call(lightning_test::asBuffer(out), &error) == 0;
-  if (!r.ok) {
-    r.error = error.message;
-    return r;
-  }
-  if (expectBody) r.body = json::parse(out);
-  return r;
-}
-
-}  // namespace
-
-const tp_payment_vtable* StripePlugin::vtable() { return static_cast<const tp_payment_vtable*>(descriptor()->vtable); }
-
-StripePlugin::StripePlugin(TestHost& host, const json& config) : host_(host) {
-  std::string text = config.dump();
-  tp_error error{};
-  instance_ = descriptor()->on_create(TestHost::api(), host_.handle(), str(text), &error);
-  if (instance_ == nullptr) throw std::runtime_error(error.message);
-}
-
-StripePlugin::~StripePlugin() { descriptor()->on_destroy(instance_); }
-
-std::string StripePlugin::createError(const json& config) {
-  TestHost host;
-  try {
-    StripePlugin plugin(host, config);
-    return "";
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-}
-
-json StripePlugin::describe() {
-  auto r = invoke([&](tp_buffer* out, tp_error* e) { return vtable()->on_describe(instance_, out, e); });
-  if (!r.ok) throw std::runtime_error(r.error);
-  return r.body;
-}
-
-json StripePlugin::routes() {
-  auto r = invoke([&](tp_buffer* out, tp_error* e) { return vtable()->on_routes(instance_, out, e); });
-  if (!r.ok) throw std::runtime_error(r.error);
-  return r.body;
-}
-
-HookReply StripePlugin::http(const json& request) {
-  std::string text = request.dump();
-  return invoke([&](tp_buffer* out, tp_error* e) { return vtable()->on_http(instance_, str(text), out, e); });
-}
-
-HookReply StripePlugin::topupCreate(const json& topup) {
-  std::string text = topup.dump();
-  return invoke([&](tp_buffer* out, tp_error* e) { return vtable()->on_topup_create(instance_, str(text), out, e); });
-}
-
-HookReply StripePlugin::topupCheck(const json& topup) {
-  std::string text = topup.dump();
-  return invoke([&](tp_buffer*, tp_error* e) { return vtable()->on_topup_check(instance_, str(text), e); }, false);
-}
 
 RouteReply StripePlugin::route(const json& request) {
   auto r = http(request);

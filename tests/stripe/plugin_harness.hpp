@@ -1,27 +1,21 @@
 // libstripe.so loaded through the gateway's real loader and driven through its
-// tp_payment_vtable, with the lightning tests' TestHost (in-memory state, recorded payment
-// reports credited once per external id, captured logs, the gateway's HTTP client) behind it.
+// tp_payment_vtable (tests/payment_support's PaymentPlugin), with the shared TestHost (in-memory
+// state, recorded payment reports credited once per external id, captured logs, the gateway's
+// HTTP client) behind it; plus the Stripe-shaped calls its routes take.
 #pragma once
-
-#include <turnpike/plugin_abi.h>
 
 #include <nlohmann/json.hpp>
 
 #include <string>
 
+#include "payment_plugin.hpp"
 #include "test_host.hpp"
 
 namespace turnpike::stripe_test {
 
-using lightning_test::TestHost;
 using nlohmann::json;
-
-// A hook's answer: the JSON it returned, or its error message.
-struct HookReply {
-  bool ok = false;
-  json body;
-  std::string error;
-};
+using payment_test::HookReply;
+using payment_test::TestHost;
 
 // An on_http answer, its body parsed.
 struct RouteReply {
@@ -33,24 +27,16 @@ struct RouteReply {
 inline constexpr const char* kSecretKey = "sk_test_51Fake0TurnpikeKey4242";
 inline constexpr const char* kWebhookSecret = "whsec_turnpike0test0signing0secret";
 
-class StripePlugin {
+class StripePlugin : public payment_test::PaymentPlugin {
  public:
-  static const tp_payment_vtable* vtable();
-
   // Throws std::runtime_error with the plugin's create error.
-  StripePlugin(TestHost& host, const json& config);
-  ~StripePlugin();
-  StripePlugin(const StripePlugin&) = delete;
-  StripePlugin& operator=(const StripePlugin&) = delete;
+  StripePlugin(TestHost& host, const json& config)
+      : PaymentPlugin(TURNPIKE_STRIPE_PLUGIN, "stripe", host, config) {}
 
   // The create error for `config`, or "" when it was accepted.
-  static std::string createError(const json& config);
-
-  json describe();
-  json routes();
-  HookReply http(const json& request);
-  HookReply topupCreate(const json& topup);
-  HookReply topupCheck(const json& topup);
+  static std::string createError(const json& config) {
+    return PaymentPlugin::createError(TURNPIKE_STRIPE_PLUGIN, "stripe", config);
+  }
 
   // POST /v1/webhooks/stripe with `payload` and, unless empty, `signature` as Stripe-Signature.
   RouteReply webhook(const std::string& payload, const std::string& signature);
@@ -61,9 +47,6 @@ class StripePlugin {
 
  private:
   RouteReply route(const json& request);
-
-  TestHost& host_;
-  void* instance_ = nullptr;
 };
 
 // A config for the fake Stripe at `apiBase`, with `extra` merged in.

@@ -249,6 +249,8 @@ typedef struct tp_provider_vtable {
  *                   -> {"status": N, "headers": {...}, "body": "<text>"}
  *   on_topup_create {"topup_id", "amount_msat", "currency", "currency_amount", "expires_at" (unix ms),
  *                   "description"} -> {"external_ref", "expires_at", "details": {method fields}}
+ *                   or, to refuse with an answer meant for the client,
+ *                   {"error": {"status": 400..599, "code", "message"}} (e.g. 503 out of addresses)
  *   on_topup_check  the same plus "external_ref": look at the payment now and report through
  *                   callback_payment_received
  *   on_challenge    {"amount_msat", "service", "path", "description"}

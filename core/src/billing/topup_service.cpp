@@ -120,6 +120,20 @@ store::Topup TopupService::create(const Request& request) {
     billing_.writer().run([&](Connection& c) { store::topups::setStatus(c, t.id, "failed", nowMs()); });
     throw ApiError(502, "payment_method_failed", "the payment method could not create the payment; try again");
   }
+  // A refusal meant for the client as it is (a method out of addresses answers 503).
+  if (auto refusal = reply.find("error"); refusal != reply.end() && refusal->is_object()) {
+    auto text = [&](const char* key, const char* fallback) {
+      auto it = refusal->find(key);
+      return it != refusal->end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+    };
+    auto status = refusal->find("status");
+    int64_t code = status != refusal->end() && status->is_number_integer() ? status->get<int64_t>() : 502;
+    if (code < 400 || code > 599) code = 502;
+    std::string message = text("message", "the payment method refused the top-up");
+    log().warning("top-up " + t.id + " (" + t.method + ") refused: " + message);
+    billing_.writer().run([&](Connection& c) { store::topups::setStatus(c, t.id, "failed", nowMs()); });
+    throw ApiError(static_cast<int>(code), text("code", "payment_method_refused"), message);
+  }
   t.externalRef = reply.value("external_ref", "");
   t.details = reply.contains("details") ? reply["details"].dump() : "{}";
   t.expiresAt = reply.value("expires_at", t.expiresAt);

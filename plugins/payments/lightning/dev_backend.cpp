@@ -6,10 +6,10 @@
 
 #include <turnpike/encoding.hpp>
 
+#include "common/clock.hpp"
 #include "common/crypto.hpp"
 #include "common/secp256k1.hpp"
 #include "lightning/bolt11.hpp"
-#include "lightning/clock.hpp"
 #include "lightning/state_keys.hpp"
 
 namespace turnpike::payments::lightning {

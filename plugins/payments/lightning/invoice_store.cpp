@@ -39,7 +39,7 @@ void InvoiceStore::write(const InvoiceRecord& r) {
 void InvoiceStore::add(const InvoiceRecord& record) {
   write(record);
   if (record.kind == InvoiceKind::Topup && record.status == WatchStatus::Open)
-    host_.statePut(keys::due(record.nextCheckMs, record.paymentHash), "");
+    queue_.add(record.nextCheckMs, record.paymentHash);
 }
 
 std::optional<InvoiceRecord> InvoiceStore::find(std::string_view paymentHash) const {
@@ -67,30 +67,16 @@ void InvoiceStore::reschedule(InvoiceRecord& record, int64_t atMs) {
   record.nextCheckMs = atMs;
   // New queue entry first: a crash in between leaves a stale entry (dropped when met), never
   // an invoice nobody watches.
-  host_.statePut(keys::due(atMs, record.paymentHash), "");
+  queue_.add(atMs, record.paymentHash);
   write(record);
-  if (previous != atMs) host_.stateDelete(keys::due(previous, record.paymentHash));
+  if (previous != atMs) queue_.remove(previous, record.paymentHash);
 }
 
 void InvoiceStore::close(InvoiceRecord& record, WatchStatus status, uint64_t settledMsat) {
   record.status = status;
   record.settledMsat = settledMsat;
   write(record);
-  host_.stateDelete(keys::due(record.nextCheckMs, record.paymentHash));
+  queue_.remove(record.nextCheckMs, record.paymentHash);
 }
-
-std::vector<keys::DueEntry> InvoiceStore::due(int64_t nowMs, size_t limit) const {
-  std::vector<keys::DueEntry> out;
-  host_.stateScan(keys::kDuePrefix, [&](std::string_view key, std::string_view) {
-    keys::DueEntry entry;
-    if (!keys::parseDue(key, entry)) return true;  // not ours to judge; skip
-    if (entry.atMs > nowMs) return false;          // key order is due order: nothing more is due
-    out.push_back(std::move(entry));
-    return out.size() < limit;
-  });
-  return out;
-}
-
-void InvoiceStore::dropDue(const keys::DueEntry& entry) { host_.stateDelete(keys::due(entry.atMs, entry.hash)); }
 
 }  // namespace turnpike::payments::lightning

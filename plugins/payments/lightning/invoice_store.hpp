@@ -11,6 +11,7 @@
 
 #include <turnpike/plugin.hpp>
 
+#include "common/due_queue.hpp"
 #include "lightning/state_keys.hpp"
 
 namespace turnpike::payments::lightning {
@@ -40,7 +41,7 @@ struct InvoiceRecord {
 
 class InvoiceStore {
  public:
-  explicit InvoiceStore(sdk::Host host) : host_(host) {}
+  explicit InvoiceStore(sdk::Host host) : host_(host), queue_(host, std::string(keys::kDuePrefix)) {}
 
   // Records a new invoice; open top-ups join the watch queue at `nextCheckMs`.
   void add(const InvoiceRecord& record);
@@ -52,14 +53,15 @@ class InvoiceStore {
   void close(InvoiceRecord& record, WatchStatus status, uint64_t settledMsat = 0);
 
   // Queue entries due at or before `nowMs`, earliest first, at most `limit`.
-  std::vector<keys::DueEntry> due(int64_t nowMs, size_t limit) const;
+  std::vector<DueQueue::Entry> due(int64_t nowMs, size_t limit) const { return queue_.due(nowMs, limit); }
   // Removes a queue entry that no longer matches its record.
-  void dropDue(const keys::DueEntry& entry);
+  void dropDue(const DueQueue::Entry& entry) { queue_.remove(entry.atMs, entry.id); }
 
  private:
   void write(const InvoiceRecord& record);
 
   sdk::Host host_;
+  DueQueue queue_;
 };
 
 }  // namespace turnpike::payments::lightning

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "lightning/clock.hpp"
+#include "common/clock.hpp"
 
 namespace turnpike::payments::lightning {
 
@@ -43,7 +43,7 @@ void InvoiceWatcher::track(const CreatedInvoice& invoice, InvoiceKind kind, std:
 void InvoiceWatcher::tick() {
   int64_t now = nowMs();
   for (const auto& entry : store_.due(now, kBatch)) {
-    auto record = store_.find(entry.hash);
+    auto record = store_.find(entry.id);
     // A queue entry left behind by a reschedule or a close that raced with another: drop it.
     if (!record || record->status != WatchStatus::Open || record->kind != InvoiceKind::Topup ||
         record->nextCheckMs != entry.atMs) {

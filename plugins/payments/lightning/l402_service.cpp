@@ -9,8 +9,8 @@
 #include <turnpike/encoding.hpp>
 #include <turnpike/json_scan.hpp>
 
+#include "common/clock.hpp"
 #include "common/crypto.hpp"
-#include "lightning/clock.hpp"
 #include "lightning/l402.hpp"
 #include "lightning/l402_check.hpp"
 #include "lightning/state_keys.hpp"

@@ -8,8 +8,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "common/clock.hpp"
 #include "lightning/backend.hpp"
-#include "lightning/clock.hpp"
 #include "lightning/cln_backend.hpp"
 #include "lightning/dev_backend.hpp"
 #include "lightning/dev_pay_route.hpp"

@@ -2,10 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include <set>
 #include <stdexcept>
 
 #include <turnpike/encoding.hpp>
+
+#include "common/config_section.hpp"
 
 namespace turnpike::payments::lightning {
 
@@ -29,76 +30,9 @@ namespace {
 
 constexpr int64_t kMaxSeconds = 10LL * 365 * 86'400;
 
-[[noreturn]] void bad(const std::string& key, const std::string& problem) {
-  throw std::invalid_argument("lightning config: " + key + ": " + problem);
-}
+[[noreturn]] void bad(const std::string& key, const std::string& problem) { configError("lightning", key, problem); }
 
-// One JSON object of the config, read key by key; finish() refuses keys nobody read.
-class Section {
- public:
-  Section(const json& value, std::string path) : path_(std::move(path)) {
-    if (value.is_null()) return;
-    if (!value.is_object()) bad(path_.empty() ? "config" : path_, "expected a mapping");
-    value_ = &value;
-  }
-
-  bool present() const { return value_ != nullptr; }
-
-  const json* find(const std::string& key) {
-    seen_.insert(key);
-    if (value_ == nullptr) return nullptr;
-    auto it = value_->find(key);
-    return it == value_->end() || it->is_null() ? nullptr : &*it;
-  }
-
-  std::string name(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-
-  std::optional<std::string> string(const std::string& key) {
-    const json* v = find(key);
-    if (v == nullptr) return std::nullopt;
-    if (!v->is_string()) bad(name(key), "expected a string");
-    return v->get<std::string>();
-  }
-
-  int64_t integer(const std::string& key, int64_t fallback, int64_t min, int64_t max) {
-    const json* v = find(key);
-    if (v == nullptr) return fallback;
-    int64_t n = 0;
-    if (v->is_number_integer()) {
-      n = v->get<int64_t>();
-    } else if (v->is_string()) {
-      const std::string& s = v->get_ref<const std::string&>();
-      if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos)
-        bad(name(key), "expected a whole number, got '" + s + "'");
-      n = std::stoll(s);
-    } else {
-      bad(name(key), "expected a whole number");
-    }
-    if (n < min || n > max) bad(name(key), "must be between " + std::to_string(min) + " and " + std::to_string(max));
-    return n;
-  }
-
-  bool boolean(const std::string& key, bool fallback) {
-    const json* v = find(key);
-    if (v == nullptr) return fallback;
-    if (v->is_boolean()) return v->get<bool>();
-    if (v->is_string() && (*v == "true" || *v == "false")) return *v == "true";
-    bad(name(key), "expected true or false");
-  }
-
-  void finish() const {
-    if (value_ == nullptr) return;
-    for (const auto& [key, _] : value_->items())
-      if (seen_.count(key) == 0) bad(name(key), "unknown key");
-  }
-
- private:
-  const json* value_ = nullptr;
-  std::string path_;
-  std::set<std::string> seen_;
-};
-
-std::string readUrl(Section& s) {
+std::string readUrl(ConfigSection& s) {
   auto url = s.string("url");
   if (!url || url->empty()) bad(s.name("url"), "required for this backend");
   if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
@@ -107,7 +41,7 @@ std::string readUrl(Section& s) {
   return *url;
 }
 
-std::string readTlsCert(Section& s) {
+std::string readTlsCert(ConfigSection& s) {
   auto pem = s.string("tls_cert");
   if (!pem || pem->empty()) return {};
   if (pem->find("-----BEGIN CERTIFICATE-----") == std::string::npos)
@@ -115,7 +49,7 @@ std::string readTlsCert(Section& s) {
   return *pem;
 }
 
-std::string readCredential(Section& s, const std::string& key) {
+std::string readCredential(ConfigSection& s, const std::string& key) {
   auto value = s.string(key);
   if (!value || value->empty()) bad(s.name(key), "required for this backend");
   return *value;
@@ -138,7 +72,7 @@ std::string_view reuseName(L402Reuse reuse) { return reuse == L402Reuse::SingleU
 PluginConfig PluginConfig::parse(std::string_view text) {
   json root = json::parse(text.empty() ? std::string_view("{}") : text, nullptr, false);
   if (root.is_discarded()) throw std::invalid_argument("lightning config: not valid JSON");
-  Section top(root, "");
+  ConfigSection top(root, "lightning");
   PluginConfig c;
 
   auto backend = top.string("backend");
@@ -149,8 +83,7 @@ PluginConfig PluginConfig::parse(std::string_view text) {
   else if (*backend == "cln") c.backend = BackendKind::Cln;
   else bad("backend", "unknown backend '" + *backend + "' (expected dev, lnbits, lnd or cln)");
 
-  json none;
-  Section l402(top.find("l402") ? *top.find("l402") : none, "l402");
+  ConfigSection l402 = top.child("l402");
   c.l402.enabled = l402.boolean("enabled", true);
   if (auto reuse = l402.string("reuse")) {
     if (*reuse == "single_use") c.l402.reuse = L402Reuse::SingleUse;
@@ -163,7 +96,7 @@ PluginConfig PluginConfig::parse(std::string_view text) {
     bad("l402.service", "must be a non-empty name without ',', ':', '=' or spaces");
   l402.finish();
 
-  Section topup(top.find("topup") ? *top.find("topup") : none, "topup");
+  ConfigSection topup = top.child("topup");
   constexpr int64_t kMaxSats = 21'000'000LL * 100'000'000;
   int64_t minSats = topup.integer("min_sats", 100, 1, kMaxSats);
   int64_t maxSats = topup.integer("max_sats", 1'000'000, 1, kMaxSats);
@@ -185,7 +118,7 @@ PluginConfig PluginConfig::parse(std::string_view text) {
       continue;
     }
     if (value == nullptr) bad(key, "section required by backend: " + key);
-    Section s(*value, key);
+    ConfigSection s(*value, "lightning", key);
     c.node.url = readUrl(s);
     if (kind == BackendKind::Lnbits) {
       c.node.credential = readCredential(s, "api_key");

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lightning/clock.hpp"
+#include "common/clock.hpp"
 #include "lightning/state_keys.hpp"
 
 namespace turnpike::payments::lightning {

@@ -2,8 +2,8 @@
 // Hashes are lowercase hex payment hashes; values are JSON unless noted.
 //
 //   inv:<hash>                  invoice record (InvoiceRecord): kind, topup_id, amounts, watch schedule
-//   due:<ms, 16 digits>:<hash>  "" — the watch queue: key order is due order, so a tick reads only
-//                               what is due
+//   due:<ms, 16 digits>:<hash>  "" — the watch queue (DueQueue): key order is due order, so a
+//                               tick reads only what is due
 //   settled:<hash>              {"amount_msat", "settled_at"}: the invoice is paid (never changes again)
 //   rootkey:<hex sha256(id)>    hex L402 root key of one macaroon (secret); deleting it revokes the token
 //   dev:node_key                hex secret key of the dev backend's node (secret)
@@ -12,8 +12,6 @@
 //   lnd:settle_index            decimal settle_index of the last invoice the subscription saw
 #pragma once
 
-#include <cstdint>
-#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -39,32 +37,5 @@ inline std::string settled(std::string_view hash) { return join(kSettledPrefix, 
 inline std::string rootKey(std::string_view idHex) { return join(kRootKeyPrefix, idHex); }
 inline std::string devInvoice(std::string_view hash) { return join(kDevInvoicePrefix, hash); }
 inline std::string devPaid(std::string_view hash) { return join(kDevPaidPrefix, hash); }
-
-// Zero-padded so that lexicographic order is numeric order.
-inline std::string due(int64_t atMs, std::string_view hash) {
-  char digits[24];
-  std::snprintf(digits, sizeof digits, "%016lld:", static_cast<long long>(atMs < 0 ? 0 : atMs));
-  return join(kDuePrefix, digits) + std::string(hash);
-}
-
-struct DueEntry {
-  int64_t atMs = 0;
-  std::string hash;
-};
-
-// Inverse of due(); false for a key of another shape.
-inline bool parseDue(std::string_view key, DueEntry& out) {
-  if (key.substr(0, kDuePrefix.size()) != kDuePrefix) return false;
-  key.remove_prefix(kDuePrefix.size());
-  if (key.size() < 18 || key[16] != ':') return false;
-  int64_t at = 0;
-  for (char c : key.substr(0, 16)) {
-    if (c < '0' || c > '9') return false;
-    at = at * 10 + (c - '0');
-  }
-  out.atMs = at;
-  out.hash = std::string(key.substr(17));
-  return true;
-}
 
 }  // namespace turnpike::payments::lightning::keys

@@ -5,7 +5,7 @@
 
 #include "net/http_client.hpp"
 
-namespace turnpike::lightning_test {
+namespace turnpike::payment_test {
 
 namespace {
 
@@ -132,6 +132,14 @@ std::vector<nlohmann::json> TestHost::reports() const {
   return db_->reports;
 }
 
+std::vector<nlohmann::json> TestHost::settledReports() const {
+  std::lock_guard lock(db_->mutex);
+  std::vector<nlohmann::json> out;
+  for (const auto& r : db_->reports)
+    if (r.value("settled", true)) out.push_back(r);
+  return out;
+}
+
 size_t TestHost::creditedCount() const {
   std::lock_guard lock(db_->mutex);
   return db_->credited.size();
@@ -160,15 +168,18 @@ int TestHost::paymentReceived(std::string_view text, tp_error* error) {
     return -1;
   }
   nlohmann::json event = nlohmann::json::parse(text, nullptr, false);
+  // As the gateway: a report that is not settled needs no amount and credits nothing.
+  bool settled = !event.is_object() || event.value("settled", true);
   if (!event.is_object() || !event.contains("topup_id") || !event["topup_id"].is_string() ||
-      !event.contains("external_id") || !event["external_id"].is_string() || !event.contains("amount_msat") ||
-      !event["amount_msat"].is_number_unsigned()) {
+      !event.contains("external_id") || !event["external_id"].is_string() ||
+      (settled && (!event.contains("amount_msat") || !event["amount_msat"].is_number_unsigned()))) {
     setError(error, "malformed payment report");
     return -1;
   }
   std::lock_guard lock(db_->mutex);
   db_->reports.push_back(event);
+  if (!settled) return 1;
   return db_->credited.insert(event["external_id"].get<std::string>()).second ? 0 : 1;
 }
 
-}  // namespace turnpike::lightning_test
+}  // namespace turnpike::payment_test

@@ -1,6 +1,6 @@
-// A host for the lightning plugin in tests: the tp_host_api table with an in-memory durable
-// state, recorded payment reports (credited once per external_id, as the gateway promises),
-// captured log lines and the gateway's real HTTP client (libcurl, pinned TLS).
+// A host for payment plugins in tests: the tp_host_api table with an in-memory durable state,
+// recorded payment reports (settled ones credited once per external_id, as the gateway
+// promises), captured log lines and the gateway's real HTTP client (libcurl, pinned TLS).
 #pragma once
 
 #include <turnpike/plugin_abi.h>
@@ -16,14 +16,14 @@
 #include <string>
 #include <vector>
 
-namespace turnpike::lightning_test {
+namespace turnpike::payment_test {
 
 // What outlives a plugin instance: its state and the host's record of payments.
 struct HostDatabase {
   std::mutex mutex;
   std::map<std::string, std::string> state;
   std::vector<nlohmann::json> reports;  // every callback_payment_received, in order
-  std::set<std::string> credited;       // external ids credited
+  std::set<std::string> credited;       // external ids credited (settled reports only)
 };
 
 class TestHost {
@@ -42,6 +42,8 @@ class TestHost {
   std::vector<std::string> stateKeys(const std::string& prefix) const;
 
   std::vector<nlohmann::json> reports() const;
+  // Settled reports only (those without "settled": false).
+  std::vector<nlohmann::json> settledReports() const;
   size_t creditedCount() const;
 
   std::vector<std::string> logs() const;
@@ -65,4 +67,4 @@ class TestHost {
 // A host-owned output buffer (tp_buffer is opaque to plugins).
 inline tp_buffer* asBuffer(std::string& s) { return reinterpret_cast<tp_buffer*>(&s); }
 
-}  // namespace turnpike::lightning_test
+}  // namespace turnpike::payment_test
