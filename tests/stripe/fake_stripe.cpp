@@ -1,11 +1,7 @@
 #include "fake_stripe.hpp"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
 
 #include <chrono>
 #include <random>
@@ -113,58 +109,20 @@ std::map<std::string, std::string> decodeForm(const std::string& body) {
   return out;
 }
 
-class FakeStripe::Factory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(FakeStripe& owner) : owner_(owner) {}
+FakeStripe::FakeStripe(std::string secretKey)
+    : secretKey_(std::move(secretKey)),
+      http_(std::make_unique<test::FakeUpstream>(
+          [this](const test::RecordedRequest& r, HTTPServerResponse& response) { handle(r, response); })) {}
 
-  class Handler : public Poco::Net::HTTPRequestHandler {
-   public:
-    explicit Handler(FakeStripe& owner) : owner_(owner) {}
-    void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
-      test::RecordedRequest r = test::readRequest(request);
-      {
-        std::lock_guard lock(owner_.mutex_);
-        owner_.requests_.push_back(r);
-      }
-      try {
-        owner_.handle(r, response);
-      } catch (const std::exception&) {
-        // The client gave up waiting (a slow create).
-      }
-    }
+FakeStripe::~FakeStripe() = default;
 
-   private:
-    FakeStripe& owner_;
-  };
+std::string FakeStripe::url() const { return "http://127.0.0.1:" + std::to_string(http_->port()); }
 
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override { return new Handler(owner_); }
-
- private:
-  FakeStripe& owner_;
-};
-
-FakeStripe::FakeStripe(std::string secretKey) : secretKey_(std::move(secretKey)) {
-  auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(16);
-  params->setKeepAlive(true);
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
-  server_->start();
-}
-
-FakeStripe::~FakeStripe() { server_->stopAll(true); }
-
-std::string FakeStripe::url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
-
-std::vector<test::RecordedRequest> FakeStripe::requests() const {
-  std::lock_guard lock(mutex_);
-  return requests_;
-}
+std::vector<test::RecordedRequest> FakeStripe::requests() const { return http_->requests(); }
 
 size_t FakeStripe::count(const std::string& method, const std::string& prefix) const {
-  std::lock_guard lock(mutex_);
   size_t n = 0;
-  for (const auto& r : requests_)
+  for (const auto& r : http_->requests())
     if (r.method == method && r.uri.rfind(prefix, 0) == 0) ++n;
   return n;
 }

@@ -1,4 +1,4 @@
-// A fake Stripe API on 127.0.0.1, port 0 (Poco HTTPServer, as Poco's own HTTPServerTest does):
+// A fake Stripe API on 127.0.0.1, port 0 (a test::FakeUpstream answering as Stripe):
 // POST /v1/checkout/sessions (form-encoded, Bearer key, parameter checks, the 30 min..24 h
 // expires_at window) and GET /v1/checkout/sessions/{id}, answering in the documented object and
 // error shapes, with Stripe's idempotency rules (a key replays its first answer, refuses other
@@ -50,7 +50,6 @@ class FakeStripe {
   std::atomic<int64_t> amountSkewCents{0};   // make sessions charge this much more than asked
 
  private:
-  class Factory;
   struct Answer {
     int status = 200;
     std::string body;
@@ -67,10 +66,9 @@ class FakeStripe {
 
   std::string secretKey_;
   mutable std::mutex mutex_;
-  std::vector<test::RecordedRequest> requests_;
   std::map<std::string, nlohmann::json> sessions_;
   std::map<std::string, Idempotent> idempotency_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<test::FakeUpstream> http_;  // last: stops before the state its handler uses
 };
 
 }  // namespace turnpike::stripe_test

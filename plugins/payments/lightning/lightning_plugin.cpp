@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "common/clock.hpp"
+#include "common/json_fields.hpp"
 #include "lightning/backend.hpp"
 #include "lightning/cln_backend.hpp"
 #include "lightning/dev_backend.hpp"
@@ -30,17 +31,6 @@ using nlohmann::json;
 
 bool isPaymentHash(std::string_view s) {
   return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
-json parseObject(std::string_view text, const char* what) {
-  json j = json::parse(text, nullptr, false);
-  if (!j.is_object()) throw std::invalid_argument(std::string(what) + ": expected a JSON object");
-  return j;
-}
-
-std::string stringField(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 class LightningPayments final : public sdk::PaymentMethod {

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "common/clock.hpp"
+#include "common/json_fields.hpp"
 #include "onchain/address_pool.hpp"
 #include "onchain/address_watcher.hpp"
 #include "onchain/bip21.hpp"
@@ -20,17 +21,6 @@ namespace turnpike::payments::onchain {
 namespace {
 
 using nlohmann::json;
-
-json parseObject(std::string_view text, const char* what) {
-  json j = json::parse(text, nullptr, false);
-  if (!j.is_object()) throw std::invalid_argument(std::string(what) + ": expected a JSON object");
-  return j;
-}
-
-std::string stringField(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 std::string replaceAll(std::string text, std::string_view from, std::string_view to) {
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))

@@ -8,6 +8,7 @@
 
 #include <stdexcept>
 
+#include "common/json_fields.hpp"
 #include "stripe/api_client.hpp"
 #include "stripe/check_throttle.hpp"
 #include "stripe/checkout_request.hpp"
@@ -25,17 +26,6 @@ namespace turnpike::payments::stripe {
 namespace {
 
 using nlohmann::json;
-
-json parseObject(std::string_view text, const char* what) {
-  json j = json::parse(text, nullptr, false);
-  if (!j.is_object()) throw std::invalid_argument(std::string(what) + ": expected a JSON object");
-  return j;
-}
-
-std::string stringField(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 class StripePayments final : public sdk::PaymentMethod {
  public:
