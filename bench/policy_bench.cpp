@@ -13,7 +13,7 @@ namespace {
 using namespace turnpike::policy;
 
 ScriptSource script(const char* relative) {
-  auto path = std::filesystem::path(__FILE__).parent_path().parent_path() / relative;
+  auto path = std::filesystem::path(TURNPIKE_SOURCE_DIR) / relative;
   std::ifstream in(path);
   std::ostringstream text;
   text << in.rdbuf();

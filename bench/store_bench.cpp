@@ -68,8 +68,8 @@ void BM_AdmitSettle(benchmark::State& state) {
         st.usage.requestId = "req";
         st.usage.accountId = a.key.accountId;
         st.usage.keyId = a.key.id;
-        st.usage.model = "m";
-        st.usage.provider = "p";
+        st.usage.model = "bench-model";
+        st.usage.provider = "bench-provider";
         st.usage.promptTokens = 100;
         st.usage.completionTokens = 20;
         st.usage.status = 200;

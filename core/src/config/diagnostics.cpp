@@ -4,7 +4,10 @@ namespace turnpike::config {
 
 std::string Diagnostic::format() const {
   std::string out = file;
-  if (line > 0) out += ":" + std::to_string(line);
+  if (line > 0) {
+    out += ':';
+    out += std::to_string(line);
+  }
   out += ": ";
   if (!key.empty()) out += key + ": ";
   out += message;

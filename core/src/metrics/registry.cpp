@@ -152,7 +152,9 @@ void Family<Cell>::render(std::string& out) const {
       }
       out += name_ + "_bucket";
       appendLabels(out, labels_, values, "le", "+Inf");
-      out += " " + std::to_string(count) + "\n";
+      out.push_back(' ');
+      out += std::to_string(count);
+      out.push_back('\n');
       out += name_ + "_sum";
       appendLabels(out, labels_, values);
       out.push_back(' ');
@@ -160,7 +162,9 @@ void Family<Cell>::render(std::string& out) const {
       out.push_back('\n');
       out += name_ + "_count";
       appendLabels(out, labels_, values);
-      out += " " + std::to_string(count) + "\n";
+      out.push_back(' ');
+      out += std::to_string(count);
+      out.push_back('\n');
     }
   }
 }

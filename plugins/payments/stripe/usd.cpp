@@ -23,9 +23,11 @@ std::optional<int64_t> parseUsdCents(std::string_view text) {
 }
 
 std::string formatUsd(int64_t cents) {
-  std::string fraction = std::to_string(cents % 100);
-  if (fraction.size() < 2) fraction.insert(0, "0");
-  return std::to_string(cents / 100) + "." + fraction;
+  std::string out = std::to_string(cents / 100);
+  out.push_back('.');
+  if (cents % 100 < 10) out.push_back('0');
+  out += std::to_string(cents % 100);
+  return out;
 }
 
 }  // namespace turnpike::payments::stripe
