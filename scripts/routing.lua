@@ -24,7 +24,8 @@
 -- Return one of:
 --   nil                                      keep the configured provider order for req.model
 --   {provider = , model = , fallbacks = {...}, info = {...}}
---       fallbacks: provider names (same model) or {provider = , model = }, tried in order;
+--       fallbacks: tried in order; each a provider name (same model), {provider = , model = },
+--                  or a candidate table of ctx itself (the cheapest for the gateway to read);
 --       info: optional table reported back as routing information
 --   {deny = <HTTP status 400-599>, message = "..."}
 -- Anything else counts as a script failure and the gateway uses the configured order.
@@ -56,7 +57,7 @@ local memos = setmetatable({}, { __mode = "k" })
 local function memoFor(ctx)
   local memo = memos[ctx]
   if not memo then
-    memo = { caps = {}, refs = {}, order = {}, ranked = {}, plans = {} }
+    memo = { caps = {}, order = {}, ranked = {}, plans = {} }
     for i, c in ipairs(ctx.providers) do memo.order[c] = i end
     memos[ctx] = memo
   end
@@ -72,16 +73,6 @@ local function capsOf(memo, c)
     memo.caps[c] = caps
   end
   return caps
-end
-
--- {provider, model} for a fallbacks list, one table per candidate.
-local function refOf(memo, c)
-  local ref = memo.refs[c]
-  if not ref then
-    ref = { provider = c.provider, model = c.model }
-    memo.refs[c] = ref
-  end
-  return ref
 end
 
 -- 0 healthy, 1 degraded (failing often in the last minute), nil when the circuit is open.
@@ -147,7 +138,7 @@ local function rank(memo, ctx, operation, needTools, needVision, strong)
     local fallbacks, fits = {}, math.maxinteger
     for i = 1, math.min(#list, MAX_FALLBACKS + 1) do
       local c = list[i]
-      if i > 1 then fallbacks[#fallbacks + 1] = refOf(memo, c) end
+      if i > 1 then fallbacks[#fallbacks + 1] = c end
       if c.context_length > 0 and c.context_length < fits then fits = c.context_length end
     end
     ranking.fits = fits
@@ -193,7 +184,7 @@ local function routeAuto(req, ctx)
       if not chosen then
         chosen = c
       else
-        fallbacks[#fallbacks + 1] = refOf(memo, c)
+        fallbacks[#fallbacks + 1] = c
         if #fallbacks == MAX_FALLBACKS then break end
       end
     end
@@ -210,7 +201,7 @@ end
 
 -- nil while every provider of the model is healthy (the configured order stands); otherwise the
 -- healthy ones in config order, then the degraded ones, open circuits left out.
-local function planFor(memo, candidates)
+local function planFor(candidates)
   local healthy, degraded = {}, {}
   for _, c in ipairs(candidates) do
     local h = healthRank(c)
@@ -220,7 +211,7 @@ local function planFor(memo, candidates)
   for _, c in ipairs(degraded) do healthy[#healthy + 1] = c end
   if #healthy == 0 then return false end  -- all open: let the configured order report it
   local fallbacks = {}
-  for i = 2, math.min(#healthy, MAX_FALLBACKS + 1) do fallbacks[#fallbacks + 1] = refOf(memo, healthy[i]) end
+  for i = 2, math.min(#healthy, MAX_FALLBACKS + 1) do fallbacks[#fallbacks + 1] = healthy[i] end
   return { provider = healthy[1].provider, model = healthy[1].model, fallbacks = fallbacks }
 end
 
@@ -230,7 +221,7 @@ local function routeModel(req, ctx)
   local memo = memoFor(ctx)
   local plan = memo.plans[req.model]
   if plan == nil then
-    plan = planFor(memo, candidates)
+    plan = planFor(candidates)
     memo.plans[req.model] = plan
   end
   return plan or nil

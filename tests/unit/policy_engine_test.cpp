@@ -163,6 +163,38 @@ TEST(PolicyEngine, RouteResultIsParsedAndResolved) {
   EXPECT_TRUE(out.info.is_null());
 }
 
+TEST(PolicyEngine, CtxCandidateTablesAreFallbacksByIdentity) {
+  auto engine = returning("{provider = 'p', fallbacks = {ctx.by_model[req.model][3], ctx.by_model[req.model][2]}}");
+  auto context = pqContext();
+  auto out = engine->route(chatRequest("m"), context);
+  ASSERT_TRUE(out.ok()) << out.error.message;
+  ASSERT_EQ(out.fallbacks.size(), 2u);
+  EXPECT_EQ(out.fallbacks[0].candidate, &context.providers->candidates()[2]);
+  EXPECT_EQ(out.fallbacks[0].provider, "r");
+  EXPECT_EQ(out.fallbacks[1].candidate, &context.providers->candidates()[1]);
+  EXPECT_EQ(out.fallbacks[1].model, "m");
+
+  // A new snapshot builds new tables: the same script now points into it.
+  RouteContext reordered{snapshotOf({candidate("p", "m", {"chat"}, 1, 1, 1000, 10),
+                                     candidate("r", "m", {"chat"}, 1, 1, 1000, 10),
+                                     candidate("q", "m", {"chat"}, 1, 1, 1000, 10)})};
+  auto again = engine->route(chatRequest("m"), reordered);
+  ASSERT_TRUE(again.ok()) << again.error.message;
+  ASSERT_EQ(again.fallbacks.size(), 2u);
+  EXPECT_EQ(again.fallbacks[0].candidate, &reordered.providers->candidates()[2]);
+  EXPECT_EQ(again.fallbacks[0].provider, "q");
+  EXPECT_EQ(again.fallbacks[1].candidate, &reordered.providers->candidates()[1]);
+
+  // A copy with the same fields is not a candidate table: it is read as {provider, model} and refused.
+  auto copying = returning(
+      "{provider = 'p', fallbacks = {(function() local t = {} "
+      "for k, v in pairs(ctx.by_model.m[2]) do t[k] = v end return t end)()}}");
+  auto copied = copying->route(chatRequest("m"), context);
+  EXPECT_EQ(copied.error.kind, PolicyErrorKind::BadResult);
+  EXPECT_NE(copied.error.message.find("fallbacks[1] has an unexpected field"), std::string::npos)
+      << copied.error.message;
+}
+
 TEST(PolicyEngine, NilMeansDefaultAndDenyIsADecision) {
   auto context = pqContext();
   auto none = returning("nil")->route(chatRequest("m"), context);

@@ -724,6 +724,8 @@ struct LuaState::Internals {
     }
     luaL_checkstack(L, 12, nullptr);
     const auto& candidates = context.providers ? context.providers->candidates() : kNoCandidates;
+    self.candidateTables_.clear();
+    self.ctxCached_ = false;
     lua_createtable(L, 0, 2);                                       // ctx
     lua_createtable(L, static_cast<int>(candidates.size()), 0);     // ctx, providers
     lua_createtable(L, 0, static_cast<int>(candidates.size()));     // ctx, providers, by_model
@@ -731,6 +733,7 @@ struct LuaState::Internals {
     int byModel = lua_gettop(L);
     for (size_t i = 0; i < candidates.size(); ++i) {
       pushCandidate(L, candidates[i]);                              // ... candidate
+      self.candidateTables_.emplace_back(lua_topointer(L, -1), &candidates[i]);
       lua_pushvalue(L, -1);
       lua_rawseti(L, providers, static_cast<lua_Integer>(i + 1));
       lua_pushlstring(L, candidates[i].model.data(), candidates[i].model.size());
@@ -750,6 +753,7 @@ struct LuaState::Internals {
     lua_setfield(L, -2, "providers");
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &kContextKey);
+    std::sort(self.candidateTables_.begin(), self.candidateTables_.end());
     self.cachedSnapshot_ = context.providers;
     self.ctxCached_ = true;
   }
@@ -764,14 +768,31 @@ struct LuaState::Internals {
     return 1;
   }
 
-  // {provider = , model = } or a provider name (same model as the target).
-  static std::string readFallback(lua_State* L, int idx, const RouteTarget& target, RouteTarget& out) {
+  // The candidate whose ctx table is at idx, or nullptr. Lua never moves a table, and the cached
+  // ctx keeps these alive, so the address identifies the candidate.
+  static const ProviderCandidate* candidateTable(const LuaState& self, lua_State* L, int idx) {
+    const void* table = lua_topointer(L, idx);
+    auto it = std::lower_bound(self.candidateTables_.begin(), self.candidateTables_.end(),
+                               std::pair<const void*, const ProviderCandidate*>(table, nullptr));
+    return it != self.candidateTables_.end() && it->first == table ? it->second : nullptr;
+  }
+
+  // A candidate table from ctx, {provider = , model = }, or a provider name (same model as the target).
+  static std::string readFallback(const LuaState& self, lua_State* L, int idx, const RouteTarget& target,
+                                  RouteTarget& out) {
     if (lua_type(L, idx) == LUA_TSTRING) {
       if (!readName(L, idx, out.provider)) return "is an empty string";
       out.model = target.model;
       return {};
     }
-    if (lua_type(L, idx) != LUA_TTABLE) return "is " + aTypeName(L, idx) + "; expected a provider name or {provider =, model =}";
+    if (lua_type(L, idx) != LUA_TTABLE)
+      return "is " + aTypeName(L, idx) + "; expected a provider name, {provider =, model =} or a ctx candidate";
+    if (const ProviderCandidate* c = candidateTable(self, L, idx)) {
+      out.provider = c->provider;
+      out.model = c->model;
+      out.candidate = c;
+      return {};
+    }
     lua_pushnil(L);
     while (lua_next(L, idx) != 0) {
       std::string_view key = lua_type(L, -2) == LUA_TSTRING ? stringAt(L, -2) : std::string_view();
@@ -789,7 +810,8 @@ struct LuaState::Internals {
     return {};
   }
 
-  static std::string readFallbacks(lua_State* L, int idx, const PolicyLimits& limits, RouteOutcome& out) {
+  static std::string readFallbacks(const LuaState& self, lua_State* L, int idx, RouteOutcome& out) {
+    const PolicyLimits& limits = self.limits_;
     auto length = static_cast<lua_Integer>(lua_rawlen(L, idx));
     lua_Integer entries = 0;
     lua_pushnil(L);
@@ -804,7 +826,7 @@ struct LuaState::Internals {
     for (lua_Integer i = 1; i <= length; ++i) {
       lua_rawgeti(L, idx, i);
       RouteTarget fallback;
-      std::string problem = readFallback(L, lua_gettop(L), out.target, fallback);
+      std::string problem = readFallback(self, L, lua_gettop(L), out.target, fallback);
       if (!problem.empty()) return "fallbacks[" + std::to_string(i) + "] " + problem;
       auto same = [&](const RouteTarget& t) { return t.provider == fallback.provider && t.model == fallback.model; };
       if (same(out.target) || std::any_of(out.fallbacks.begin(), out.fallbacks.end(), same))
@@ -815,8 +837,9 @@ struct LuaState::Internals {
     return {};
   }
 
-  static std::string readRoute(lua_State* L, int idx, const RouteRequest& request, const PolicyLimits& limits,
+  static std::string readRoute(const LuaState& self, lua_State* L, int idx, const RouteRequest& request,
                                RouteOutcome& out) {
+    const PolicyLimits& limits = self.limits_;
     int type = lua_type(L, idx);
     if (type == LUA_TNIL) return {};
     if (type != LUA_TTABLE) return "returned " + aTypeName(L, idx) + "; expected nil or a table";
@@ -864,7 +887,7 @@ struct LuaState::Internals {
     if (!provider) return "result needs provider (or deny)";
     if (!model) out.target.model.assign(request.model);
     if (hasFallbacks) {
-      std::string problem = readFallbacks(L, fallbacks, limits, out);
+      std::string problem = readFallbacks(self, L, fallbacks, out);
       if (!problem.empty()) return "result: " + problem;
     }
     out.decision = RouteOutcome::Decision::Route;
@@ -987,7 +1010,7 @@ RouteOutcome LuaState::route(const RouteRequest& request, const RouteContext& co
     out.error = std::move(e);
     return out;
   }
-  std::string problem = Internals::readRoute(L_, lua_gettop(L_), request, limits_, out);
+  std::string problem = Internals::readRoute(*this, L_, lua_gettop(L_), request, out);
   if (!problem.empty()) {
     out = RouteOutcome{};
     out.error = {PolicyErrorKind::BadResult, routingName_ + ": route() " + problem};

@@ -26,6 +26,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "policy/policy_error.hpp"
 #include "policy/policy_limits.hpp"
@@ -54,8 +56,9 @@ class LuaState {
   LuaState(const LuaState&) = delete;
   LuaState& operator=(const LuaState&) = delete;
 
-  // Calls route(req, ctx) and checks the shape of its result. Target and fallback names are
-  // not resolved against ctx.providers (RouteTarget::candidate stays null); generation stays 0.
+  // Calls route(req, ctx) and checks the shape of its result. Fallbacks given as ctx candidate
+  // tables come with RouteTarget::candidate set; names are left for the caller to resolve
+  // against ctx.providers (candidate stays null). generation stays 0.
   RouteOutcome route(const RouteRequest& request, const RouteContext& context);
   // Calls price(usage, ctx) and checks the result: a non-negative integer up to maxAmount.
   PriceOutcome price(const PriceUsage& usage, const PriceContext& context);
@@ -97,6 +100,8 @@ class LuaState {
   // The snapshot whose ctx table is cached in the registry (see RouteContext).
   std::shared_ptr<const ProviderSnapshot> cachedSnapshot_;
   bool ctxCached_ = false;
+  // The cached ctx's candidate tables by address (sorted), so a script can return them as fallbacks.
+  std::vector<std::pair<const void*, const ProviderCandidate*>> candidateTables_;
 };
 
 }  // namespace turnpike::policy

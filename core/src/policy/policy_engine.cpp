@@ -34,6 +34,7 @@ std::optional<std::string> readFile(const std::string& path, std::string& out) {
 PolicyError resolveTargets(RouteOutcome& out, const RouteContext& context, const std::string& script) {
   const ProviderSnapshot* snapshot = context.providers.get();
   auto resolve = [&](RouteTarget& t, const std::string& what) -> PolicyError {
+    if (t.candidate != nullptr) return {};  // returned as a ctx candidate table
     t.candidate = snapshot != nullptr ? snapshot->find(t.provider, t.model) : nullptr;
     if (t.candidate != nullptr) return {};
     return {PolicyErrorKind::BadResult,
