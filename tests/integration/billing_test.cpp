@@ -129,6 +129,24 @@ TEST(Billing, StreamsCarryTheCostAndAPaygUsageEventAfterDone) {
   EXPECT_EQ(me(gw.port(), payer.apiKey)["balance"], 100'000 - cost);
 }
 
+TEST(Billing, UsageEventCanBeTurnedOff) {
+  GatewayFixture gw(configWith("  usage_event: false\n"));
+  auto payer = gw.fundedAccount(100'000);
+  std::string body = chat("per-token", true, R"(,"stream_options":{"include_usage":true})");
+  std::string raw = rawExchange(gw.port(), "POST /v1/chat/completions HTTP/1.1\r\nAuthorization: Bearer " + payer.apiKey +
+                                                "\r\nContent-Length: " + std::to_string(body.size()) +
+                                                "\r\nConnection: close\r\n\r\n" + body);
+  ASSERT_NE(raw.find("data: [DONE]"), std::string::npos) << raw;
+  EXPECT_EQ(raw.find("payg-usage"), std::string::npos) << raw;
+  // Still charged, and the usage chunk still says how much.
+  size_t at = raw.find("\"usage\":{\"cost\":");
+  ASSERT_NE(at, std::string::npos) << raw;
+  int64_t cost = std::stoll(raw.substr(at + 16));
+  EXPECT_GT(cost, 0);
+  waitSettled(gw);
+  EXPECT_EQ(me(gw.port(), payer.apiKey)["balance"], 100'000 - cost);
+}
+
 TEST(Billing, InsufficientBalanceIs402AndChangesNothing) {
   GatewayFixture gw(kConfig);
   auto payer = gw.fundedAccount(999);

@@ -45,6 +45,7 @@ struct BillingConfig {
   int64_t markupPpm = 1'000'000; // multiplier on every price, in millionths (1.25 -> 1250000)
   bool signupOpen = true;        // POST /v1/accounts creates accounts
   bool anonymous = true;         // models priced 0 are served without a key
+  bool usageEvent = true;        // paid streams end with `event: payg-usage` after [DONE]
   int64_t signupCredit = 0;      // credited to accounts created through POST /v1/accounts
   uint64_t defaultMaxOutputTokens = 4096;  // reservation ceiling when neither request nor model says
   int64_t usdPerBtc = 0;         // fixed conversion rate for USD top-ups (0: USD not accepted)

@@ -97,6 +97,7 @@ void readBilling(const YAML::Node& node, BillingConfig& out, Diagnostics& d) {
     out.signupOpen = signup == "open";
   }
   r.get("anonymous", out.anonymous);
+  r.get("usage_event", out.usageEvent);
   if (r.get("signup_credit", out.signupCredit) && out.signupCredit < 0)
     d.error(r.child("signup_credit"), "billing.signup_credit", "must not be negative");
   if (r.get("default_max_output_tokens", out.defaultMaxOutputTokens) && out.defaultMaxOutputTokens == 0)

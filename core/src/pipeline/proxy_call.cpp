@@ -456,7 +456,7 @@ void ProxyCall::completeStream() {
   phase_ = Phase::Settling;
   settle(200, [this](const billing::SettleOutcome& outcome) {
     exchange_->write("data: [DONE]\n\n");
-    if (charging_) {
+    if (charging_ && services_.billingConfig.usageEvent) {
       // After [DONE], where SDKs have stopped reading: the charge, for clients that want it.
       auto used = meteredUsage();
       exchange_->write({"event: payg-usage\ndata: {\"cost\":", std::to_string(outcome.charged), ",\"balance\":",
