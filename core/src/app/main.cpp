@@ -1,4 +1,5 @@
 // turnpike: the gateway binary and its subcommands.
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -139,6 +140,10 @@ int runPlugins(const std::string& configPath, const std::vector<std::string>&) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc returns a thread arena's free top to the kernel (madvise) as soon as it passes 128 KiB,
+  // and the next request faults the pages back in, with a TLB shootdown each time: measured at
+  // a tenth of the store writer's time under load. Keep up to 64 MiB per arena instead.
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     printHelp();

@@ -69,16 +69,11 @@ void Writer::runBatch(Connection& connection, std::deque<Job>& batch) {
   std::vector<std::exception_ptr> errors(batch.size());
   try {
     connection.begin();
-    for (size_t i = 0; i < batch.size(); ++i) {
-      connection.prepared("SAVEPOINT job").execute();
-      try {
-        batch[i].work(connection);
-        connection.prepared("RELEASE job").execute();
-      } catch (...) {
-        errors[i] = std::current_exception();
-        connection.prepared("ROLLBACK TO job").execute();
-        connection.prepared("RELEASE job").execute();
-      }
+    if (batch.size() == 1) {
+      // Alone, the job's failure is the transaction's: no savepoint needed.
+      batch[0].work(connection);
+    } else {
+      runJobs(connection, batch, errors);
     }
     connection.commit();
   } catch (...) {
@@ -97,6 +92,20 @@ void Writer::runBatch(Connection& connection, std::deque<Job>& batch) {
       batch[i].after(errors[i]);
     } catch (const std::exception& e) {
       Poco::Logger::get("store").error(std::string("write completion failed: ") + e.what());
+    }
+  }
+}
+
+void Writer::runJobs(Connection& connection, std::deque<Job>& batch, std::vector<std::exception_ptr>& errors) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    connection.prepared("SAVEPOINT job").execute();
+    try {
+      batch[i].work(connection);
+      connection.prepared("RELEASE job").execute();
+    } catch (...) {
+      errors[i] = std::current_exception();
+      connection.prepared("ROLLBACK TO job").execute();
+      connection.prepared("RELEASE job").execute();
     }
   }
 }

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 #include "store/connection.hpp"
 
@@ -66,6 +67,8 @@ class Writer {
 
  private:
   void runBatch(Connection& connection, std::deque<Job>& batch);
+  // Each job in its own savepoint, so one failing job leaves the others intact.
+  void runJobs(Connection& connection, std::deque<Job>& batch, std::vector<std::exception_ptr>& errors);
 
   size_t maxBatch_;
   std::mutex mutex_;
