@@ -12,7 +12,7 @@ log:
   level: warning
 billing:
   enabled: $([ "$MODE" = free ] && echo false || echo true)
-  usage_event: false  # compare.sh's validation counts a stream's data lines
+$([ "$MODE" = free ] || echo "  usage_event: false  # compare.sh's validation counts a stream's data lines")
   rate_limits: {anonymous: {requests_per_minute: 0}}
 providers:
   - name: mock

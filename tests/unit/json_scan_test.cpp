@@ -18,6 +18,26 @@ TEST(JsonScan, FindsTopLevelMembersOnly) {
   EXPECT_EQ(j.substr(usage->valueOffset, usage->value.size()), usage->value);
 }
 
+TEST(JsonScan, FindEachTakesSeveralMembersInOnePass) {
+  std::string j = R"({"id":"x","choices":[{"delta":{"content":"\"usage\":1"}}],"usage":null,"choices":[]})";
+  static constexpr std::string_view kKeys[] = {"usage", "choices", "error"};
+  std::optional<json_scan::Member> found[3];
+  json_scan::findEach(j, kKeys, found);
+  ASSERT_TRUE(found[0]);
+  EXPECT_EQ(found[0]->value, "null");
+  ASSERT_TRUE(found[1]);  // the first of two equal keys, as find() answers
+  EXPECT_EQ(found[1]->value, json_scan::find(j, "choices")->value);
+  EXPECT_FALSE(json_scan::isEmptyArray(found[1]->value));
+  EXPECT_FALSE(found[2]);
+
+  // Malformed after a member: what was found before the fault stays found.
+  std::optional<json_scan::Member> partial[3];
+  json_scan::findEach(std::string_view(R"({"usage":{"prompt_tokens":1},"choices":[)"), kKeys, partial);
+  ASSERT_TRUE(partial[0]);
+  EXPECT_EQ(json_scan::findUint(partial[0]->value, "prompt_tokens"), 1u);
+  EXPECT_FALSE(partial[1]);
+}
+
 TEST(JsonScan, ValuesOfEveryKind) {
   std::string j = R"({"a":null,"b":true,"c":-1.5e3,"d":"s\\","e":[],"f":[ ],"g":[1]})";
   EXPECT_EQ(json_scan::find(j, "a")->value, "null");

@@ -69,26 +69,54 @@ struct Member {
   size_t valueOffset;      // offset of `value` in the scanned text
 };
 
-// The member `key` of the object `json` (no unescaping of keys: keys with escapes never match).
-inline std::optional<Member> find(std::string_view json, std::string_view key) {
+// Calls visit(key, member) for each member of the object `json`, in order, until it returns
+// false. Stops quietly at malformed input. Keys are compared raw: keys with escapes never match.
+template <class Visit>
+inline void forEachMember(std::string_view json, Visit&& visit) {
   using namespace detail;
   size_t i = skipSpace(json, 0);
-  if (i >= json.size() || json[i] != '{') return std::nullopt;
+  if (i >= json.size() || json[i] != '{') return;
   i = skipSpace(json, i + 1);
   while (i < json.size() && json[i] == '"') {
     size_t keyEnd = skipString(json, i);
-    if (keyEnd == std::string_view::npos) return std::nullopt;
+    if (keyEnd == std::string_view::npos) return;
     std::string_view k = json.substr(i + 1, keyEnd - i - 2);
     i = skipSpace(json, keyEnd);
-    if (i >= json.size() || json[i] != ':') return std::nullopt;
+    if (i >= json.size() || json[i] != ':') return;
     i = skipSpace(json, i + 1);
     size_t valueEnd = skipValue(json, i);
-    if (valueEnd == std::string_view::npos) return std::nullopt;
-    if (k == key) return Member{json.substr(i, valueEnd - i), i};
+    if (valueEnd == std::string_view::npos) return;
+    if (!visit(k, Member{json.substr(i, valueEnd - i), i})) return;
     i = skipSpace(json, valueEnd);
     if (i < json.size() && json[i] == ',') i = skipSpace(json, i + 1);
   }
-  return std::nullopt;
+}
+
+// The member `key` of the object `json`.
+inline std::optional<Member> find(std::string_view json, std::string_view key) {
+  std::optional<Member> found;
+  forEachMember(json, [&](std::string_view k, const Member& m) {
+    if (k == key) found = m;
+    return !found;
+  });
+  return found;
+}
+
+// Several members in one pass (per event on a stream, this halves the scanning):
+// out[i] is the member keys[i], or nullopt.
+template <size_t N>
+inline void findEach(std::string_view json, const std::string_view (&keys)[N], std::optional<Member> (&out)[N]) {
+  size_t missing = N;
+  forEachMember(json, [&](std::string_view k, const Member& m) {
+    for (size_t i = 0; i < N; ++i) {
+      if (!out[i] && k == keys[i]) {
+        out[i] = m;
+        --missing;
+        break;
+      }
+    }
+    return missing > 0;
+  });
 }
 
 // An unsigned integer member (absent, negative, fractional or null → nullopt).

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "turnpike/encoding.hpp"
+
 namespace turnpike::util {
 
 inline char asciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -19,10 +21,10 @@ std::vector<std::string_view> split(std::string_view s, char sep);
 // Parses a whole string as an unsigned decimal integer (no sign, no spaces, no overflow).
 std::optional<uint64_t> parseUint(std::string_view s);
 
-// Value of one hex digit, or -1.
-int hexValue(char c);
-std::string hexEncode(std::string_view bytes);
-std::optional<std::string> hexDecode(std::string_view hex);
+// Hex as plugins have it (lowercase out, either case in): one definition for both sides.
+using sdk::encoding::hexDecode;
+using sdk::encoding::hexEncode;
+using sdk::encoding::hexValue;
 
 // Percent-decoding; in query components '+' is a space, in paths it is literal.
 std::string percentDecode(std::string_view s, bool plusIsSpace);

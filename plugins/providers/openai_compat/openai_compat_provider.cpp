@@ -80,15 +80,16 @@ class OpenAiStream final : public ResponseStream {
  private:
   void onEvent(std::string_view data, Emitter& emitter) {
     if (data == "[DONE]") return;
-    auto choices = json_scan::find(data, "choices");
-    if (!choices) {
-      if (auto error = json_scan::find(data, "error")) {
-        emitUpstreamError(502, data, emitter);
-        return;
-      }
+    static constexpr std::string_view kMembers[] = {"choices", "usage", "error"};
+    std::optional<json_scan::Member> found[3];
+    json_scan::findEach(data, kMembers, found);
+    const auto& [choices, usage, error] = found;
+    if (!choices && error) {
+      emitUpstreamError(502, data, emitter);
+      return;
     }
     uint32_t flags = 0;
-    if (auto usage = json_scan::find(data, "usage")) {
+    if (usage) {
       if (auto u = parseUsage(usage->value)) {
         emitter.usage(*u);
         if (!choices || json_scan::isEmptyArray(choices->value)) flags |= TP_CHUNK_USAGE_ONLY;
