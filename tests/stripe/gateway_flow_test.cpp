@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "config/diagnostics.hpp"
 #include "fake_stripe.hpp"
 #include "gateway_fixture.hpp"
 #include "plugin_harness.hpp"
@@ -244,6 +245,28 @@ TEST_F(StripeGateway, StripeFailureIsABadGateway) {
   EXPECT_EQ(json::parse(r.body)["error"]["code"], "payment_method_failed");
   EXPECT_EQ(r.body.find(kSecretKey), std::string::npos);
   EXPECT_EQ(stripe.count("POST", "/v1/checkout/sessions"), 3u);
+}
+
+TEST(StripeGatewayConfig, TwoEntriesSharingTheWebhookPathAreAConfigError) {
+  FakeStripe stripe{kSecretKey};
+  std::string one = config(stripe.url());
+  std::string second = R"(
+  - name: card2
+    plugin: stripe
+    secret_key: )" + std::string(kSecretKey) + R"(
+    webhook_secret: )" + std::string(kWebhookSecret) + R"(
+    api_base: )" + stripe.url() + R"(
+    success_url: https://gateway.example/paid
+)";
+  std::string yaml = one.insert(one.find("providers:"), second.substr(1));
+  try {
+    GatewayFixture gw(yaml);
+    FAIL() << "a second stripe entry was accepted:\n" << yaml;
+  } catch (const turnpike::config::ConfigError& e) {
+    std::string message = e.what();
+    EXPECT_NE(message.find("payments[1]"), std::string::npos) << message;
+    EXPECT_NE(message.find("'card' and 'card2' both serve POST /v1/webhooks/stripe"), std::string::npos) << message;
+  }
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
+#include <string>
 
 #include "config/config_loader.hpp"
 #include "config/plugin_schema.hpp"
@@ -65,6 +67,7 @@ PluginSet::PluginSet(config::Config& config, const std::string& defaultDir, cons
       d.error(p.section, path, "provider '" + p.name + "' (plugin " + p.plugin + "): " + e.what());
     }
   }
+  std::map<std::string, std::string> routeOwners;  // "METHOD /path" -> payment method name
   for (size_t i = 0; i < config.payments.size(); ++i) {
     auto& p = config.payments[i];
     std::string path = "payments[" + std::to_string(i) + "]";
@@ -79,6 +82,17 @@ PluginSet::PluginSet(config::Config& config, const std::string& defaultDir, cons
           std::make_unique<plugins::PaymentMethod>(*plugin, p.name, p.pluginConfig, p.secrets, paymentHostFor(p.name)));
     } catch (const std::exception& e) {
       d.error(p.section, path, "payment method '" + p.name + "' (plugin " + p.plugin + "): " + e.what());
+      continue;
+    }
+    // Two methods serving one path (two stripe entries: one webhook URL) would leave the second
+    // one unreachable without a word.
+    for (const auto& route : payments_.back()->routes()) {
+      if (!route.is_object() || !route.contains("method") || !route.contains("path")) continue;
+      std::string key = route["method"].get<std::string>() + " " + route["path"].get<std::string>();
+      auto [it, added] = routeOwners.emplace(key, p.name);
+      if (!added)
+        d.error(p.section, path, "payment methods '" + it->second + "' and '" + p.name + "' both serve " + key +
+                                     "; configure one entry per plugin that takes callbacks");
     }
   }
   if (!d.ok()) throw config::ConfigError(d);
