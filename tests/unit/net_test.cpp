@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "net/ssrf_guard.hpp"
 #include "plugins/host_api.hpp"
 #include "util/strings.hpp"
@@ -30,6 +32,20 @@ TEST(Strings, HexAndPercentCoding) {
   EXPECT_TRUE(util::constantTimeEquals("abc", "abc"));
   EXPECT_FALSE(util::constantTimeEquals("abc", "abd"));
   EXPECT_FALSE(util::constantTimeEquals("abc", "ab"));
+}
+
+TEST(Strings, JsonStringLiteralsParseBackToTheirText) {
+  for (std::string text : {std::string("gpt-4o"), std::string("quote \" back\\slash"), std::string("\n\r\t\x01\x1f end"),
+                           std::string("caf\xc3\xa9 \xe2\x82\xac"), std::string()}) {
+    std::string out;
+    util::appendJsonString(out, text);
+    auto parsed = nlohmann::json::parse(out);
+    ASSERT_TRUE(parsed.is_string()) << out;
+    EXPECT_EQ(parsed.get<std::string>(), text) << out;
+  }
+  std::string control;
+  util::appendJsonString(control, "\x01");
+  EXPECT_EQ(control, "\"\\u0001\"");
 }
 
 TEST(Redact, ReplacesEverySecretOccurrence) {

@@ -8,6 +8,7 @@
 #include "http/api_error.hpp"
 #include "pipeline/response_edit.hpp"
 #include "util/request_id.hpp"
+#include "util/strings.hpp"
 
 namespace turnpike::pipeline {
 
@@ -375,20 +376,41 @@ int64_t ProxyCall::cost() const {
 }
 
 std::string ProxyCall::routingInfoMember() const {
+  // Written directly rather than through a json DOM: it goes into every response, and building
+  // and dumping the object was 6% of a request's CPU.
+  auto field = [](std::string& out, const char* name, std::string_view value) {
+    out += name;
+    util::appendJsonString(out, value);
+  };
+  std::string out = "\"routing_info\":{\"provider\":";
   // No route_: every candidate was skipped (open circuits); the attempts say so.
-  nlohmann::json info{{"provider", route_ ? nlohmann::json(route_->providerName()) : nlohmann::json(nullptr)},
-                      {"model", route_ ? nlohmann::json(route_->id()) : nlohmann::json(nullptr)},
-                      {"requested_model", request_.model()},
-                      {"reason", attempts_.empty() ? plan_.reason : std::string_view("fallback")}};
-  if (!attempts_.empty()) {
-    info["route_reason"] = plan_.reason;
-    auto& list = info["attempts"] = nlohmann::json::array();
-    for (const auto& a : attempts_)
-      list.push_back({{"provider", a.route->providerName()}, {"model", a.route->id()}, {"status", a.status},
-                      {"error", a.code}, {"ms", a.ms}});
+  if (route_ != nullptr) {
+    util::appendJsonString(out, route_->providerName());
+    field(out, ",\"model\":", route_->id());
+  } else {
+    out += "null,\"model\":null";
   }
-  if (!plan_.info.is_null()) info["policy"] = plan_.info;
-  return "\"routing_info\":" + info.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  field(out, ",\"requested_model\":", request_.model());
+  field(out, ",\"reason\":", attempts_.empty() ? plan_.reason : std::string_view("fallback"));
+  if (!attempts_.empty()) {
+    field(out, ",\"route_reason\":", plan_.reason);
+    out += ",\"attempts\":[";
+    for (size_t i = 0; i < attempts_.size(); ++i) {
+      const auto& a = attempts_[i];
+      field(out, i == 0 ? "{\"provider\":" : ",{\"provider\":", a.route->providerName());
+      field(out, ",\"model\":", a.route->id());
+      out += ",\"status\":" + std::to_string(a.status);
+      field(out, ",\"error\":", a.code);
+      out += ",\"ms\":" + std::to_string(a.ms) + "}";
+    }
+    out += "]";
+  }
+  if (!plan_.info.is_null()) {
+    out += ",\"policy\":";
+    out += plan_.info.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  out += "}";
+  return out;
 }
 
 void ProxyCall::settle(int status, std::function<void(const billing::SettleOutcome&)> then) {

@@ -26,6 +26,10 @@ using sdk::encoding::hexDecode;
 using sdk::encoding::hexEncode;
 using sdk::encoding::hexValue;
 
+// Appends `s` as a JSON string literal: quotes, backslashes and control characters escaped,
+// other bytes as they are (`s` must be UTF-8).
+void appendJsonString(std::string& out, std::string_view s);
+
 // Percent-decoding; in query components '+' is a space, in paths it is literal.
 std::string percentDecode(std::string_view s, bool plusIsSpace);
 inline std::string urlDecode(std::string_view s) { return percentDecode(s, true); }
