@@ -72,6 +72,10 @@ TEST(SseParser, SplitsEventsAcrossFeedsAndLineEndings) {
   EXPECT_EQ(data[1], "two\nmore");
   EXPECT_EQ(data[2], "three");
   EXPECT_FALSE(p.pending());
+  // Lone CRs end lines too, wherever they fall among the LFs.
+  p.feed("data: a\rdata: b\n\r", collect);
+  ASSERT_EQ(data.size(), 4u);
+  EXPECT_EQ(data[3], "a\nb");
   p.feed("data: cut", collect);
   EXPECT_TRUE(p.pending());
 }

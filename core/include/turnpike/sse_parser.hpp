@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -23,9 +24,8 @@ class SseParser {
     // A '\r' at the end of the previous feed may be half of "\r\n".
     if (skipLeadingLf_ && !bytes.empty() && bytes.front() == '\n') start = 1;
     skipLeadingLf_ = false;
-    for (size_t i = start; i < bytes.size(); ++i) {
+    for (size_t i = lineEnd(bytes, start); i != std::string_view::npos; i = lineEnd(bytes, start)) {
       char c = bytes[i];
-      if (c != '\n' && c != '\r') continue;
       std::string_view piece = bytes.substr(start, i - start);
       if (!partial_.empty()) {
         partial_.append(piece);
@@ -50,6 +50,18 @@ class SseParser {
   bool pending() const { return !partial_.empty() || hasData_; }
 
  private:
+  // The first '\r' or '\n' at or after `from`, or npos. memchr rather than a byte loop: this
+  // runs over every byte of every stream.
+  static size_t lineEnd(std::string_view s, size_t from) {
+    if (from >= s.size()) return std::string_view::npos;
+    const char* base = s.data();
+    const void* lf = std::memchr(base + from, '\n', s.size() - from);
+    size_t end = lf != nullptr ? static_cast<size_t>(static_cast<const char*>(lf) - base) : s.size();
+    if (const void* cr = std::memchr(base + from, '\r', end - from))
+      return static_cast<size_t>(static_cast<const char*>(cr) - base);
+    return lf != nullptr ? end : std::string_view::npos;
+  }
+
   template <class OnEvent>
   void line(std::string_view l, OnEvent& onEvent) {
     if (l.empty()) {
