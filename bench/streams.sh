@@ -36,6 +36,7 @@ start_mock() {
   MOCK_PORT="$(free_port)"
   "$MOCKAI" -p "$MOCK_PORT" -n 20 -d "$1" >"$WORK/mock.out" 2>&1 &
   PIDS+=($!)
+disown
   wait_port "$MOCK_PORT"
 }
 
@@ -56,6 +57,7 @@ start_gateway() {
   (cd "$ROOT" && exec "$BIN" serve --config "$WORK/gw.yaml") >"$WORK/gw.log" 2>&1 &
   GW_PID=$!
   PIDS+=($GW_PID)
+disown
   wait_port "$GW_PORT"
 }
 
@@ -88,6 +90,7 @@ http {
 EOF
   nginx -e "$WORK/ngx/error.log" -p "$WORK/ngx" -c "$WORK/ngx/nginx.conf" -g 'daemon off;' >"$WORK/ngx/stdout" 2>&1 &
   PIDS+=($!)
+disown
   wait_port "$NGX_PORT"
 }
 
