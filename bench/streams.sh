@@ -6,60 +6,10 @@
 #      streams/s, latency of a whole stream, errors, and the gateway's RSS and threads near the end.
 # usage: bench/streams.sh            env: CONNS=2000 DUR=10 TTFC_N=500 TURNPIKE_BENCH_MODE=free|billed
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="${TURNPIKE_SHARED_BENCH:-$ROOT/../shared/bench}"
-BIN="${TURNPIKE_BIN:-$ROOT/build/release/turnpike}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CONNS="${CONNS:-2000}" DUR="${DUR:-10}" TTFC_N="${TTFC_N:-500}"
-export TURNPIKE_BENCH_MODE="${TURNPIKE_BENCH_MODE:-free}"
-CACHE="${TURNPIKE_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/turnpike-bench}"
-MOCKAI="$CACHE/mockai"
-mkdir -p "$CACHE"
-[ -x "$MOCKAI" ] && [ "$MOCKAI" -nt "$SHARED/mockai.c" ] || cc -O2 -o "$MOCKAI" "$SHARED/mockai.c"
-command -v wrk >/dev/null && command -v nginx >/dev/null ||
-  { echo "wrk or nginx is missing (../shared/bench/compare.sh installs both)" >&2; exit 1; }
-[ -x "$BIN" ] || { echo "build the Release binary first: $BIN" >&2; exit 1; }
+command -v nginx >/dev/null || { echo "nginx is missing (../shared/bench/compare.sh installs it)" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)"  # 2,000 streams need about 4,100 descriptors in the gateway
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/turnpike-streams.XXXXXX")"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-
-# $1 per-chunk delay (us): starts a mock, sets MOCK_PORT.
-start_mock() {
-  MOCK_PORT="$(free_port)"
-  "$MOCKAI" -p "$MOCK_PORT" -n 20 -d "$1" >"$WORK/mock.out" 2>&1 &
-  PIDS+=($!)
-disown
-  wait_port "$MOCK_PORT"
-}
-
-# Starts the gateway on the current mock: sets GW_PORT, GW_PID, and BEARER / AUTH (a funded key's
-# credential and header when billed).
-start_gateway() {
-  GW_PORT="$(free_port)"
-  export TURNPIKE_BENCH_DB="$WORK/bench-$GW_PORT.db"
-  "$ROOT/bench/bench_config.sh" "$GW_PORT" "http://127.0.0.1:$MOCK_PORT/v1" > "$WORK/gw.yaml"
-  AUTH=() BEARER=""
-  if [ "$TURNPIKE_BENCH_MODE" = billed ]; then
-    local key
-    key="$(cd "$ROOT" && "$BIN" accounts create --name bench --credit 1000000000000000 --config "$WORK/gw.yaml" |
-           sed -n 's/.*"api_key": "\([^"]*\)".*/\1/p')"
-    BEARER="Bearer $key"
-    AUTH=("Authorization: $BEARER")
-  fi
-  (cd "$ROOT" && exec "$BIN" serve --config "$WORK/gw.yaml") >"$WORK/gw.log" 2>&1 &
-  GW_PID=$!
-  PIDS+=($GW_PID)
-disown
-  wait_port "$GW_PORT"
-}
 
 # A plain reverse proxy to the current mock: sets NGX_PORT.
 start_nginx() {
@@ -88,16 +38,8 @@ http {
   }
 }
 EOF
-  nginx -e "$WORK/ngx/error.log" -p "$WORK/ngx" -c "$WORK/ngx/nginx.conf" -g 'daemon off;' >"$WORK/ngx/stdout" 2>&1 &
-  PIDS+=($!)
-disown
+  spawn nginx -e "$WORK/ngx/error.log" -p "$WORK/ngx" -c "$WORK/ngx/nginx.conf" -g 'daemon off;' >"$WORK/ngx/stdout" 2>&1
   wait_port "$NGX_PORT"
-}
-
-stop_all() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  PIDS=()
-  sleep 0.3
 }
 
 cat > "$WORK/stream.lua" <<'EOF'
@@ -123,6 +65,7 @@ printf 'direct    '; python3 "$ROOT/bench/ttfc.py" "http://127.0.0.1:$MOCK_PORT/
 printf 'nginx     '; python3 "$ROOT/bench/ttfc.py" "http://127.0.0.1:$NGX_PORT/v1/chat/completions" "$TTFC_N"
 printf 'turnpike  '; python3 "$ROOT/bench/ttfc.py" "http://127.0.0.1:$GW_PORT/v1/chat/completions" "$TTFC_N" "${AUTH[@]}"
 stop_all
+sleep 0.3
 
 echo "## $CONNS concurrent streams (20 chunks 20 ms apart), ${DUR}s"
 start_mock 20000
@@ -144,4 +87,3 @@ PEAK_FDS=$(ls "/proc/$GW_PID/fd" | wc -l)
 wait "$WRK"
 tail -1 "$WORK/wrk.out"
 echo "turnpike under load: RSS $((PEAK_RSS / 1024)) MiB, $PEAK_THREADS threads, $PEAK_FDS open fds"
-stop_all

@@ -3,42 +3,11 @@
 # /proc/PID/task/*/stat before and after the run: where a request's time goes, per thread.
 # usage: bench/thread_cpu.sh      env: TURNPIKE_BENCH_MODE=billed|free CONNS=64 DUR=5 STREAM=0|1
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="${TURNPIKE_SHARED_BENCH:-$ROOT/../shared/bench}"
-BIN="${TURNPIKE_BIN:-$ROOT/build/release/turnpike}"
-CONNS="${CONNS:-64}" DUR="${DUR:-5}" STREAM="${STREAM:-0}"
 export TURNPIKE_BENCH_MODE="${TURNPIKE_BENCH_MODE:-billed}"
-CACHE="${TURNPIKE_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/turnpike-bench}"
-MOCKAI="$CACHE/mockai"
-mkdir -p "$CACHE"
-[ -x "$MOCKAI" ] && [ "$MOCKAI" -nt "$SHARED/mockai.c" ] || cc -O2 -o "$MOCKAI" "$SHARED/mockai.c"
-command -v wrk >/dev/null || { echo "wrk is missing (../shared/bench/compare.sh installs it)" >&2; exit 1; }
-[ -x "$BIN" ] || { echo "build the Release binary first: $BIN" >&2; exit 1; }
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/turnpike-threads.XXXXXX")"
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-
-MOCK_PORT="$(free_port)"
-"$MOCKAI" -p "$MOCK_PORT" -n 20 >"$WORK/mock.out" 2>&1 &
-PIDS+=($!)
-disown
-wait_port "$MOCK_PORT"
-GW_PORT="$(free_port)"
-export TURNPIKE_BENCH_DB="$WORK/bench.db"
-"$ROOT/bench/bench_config.sh" "$GW_PORT" "http://127.0.0.1:$MOCK_PORT/v1" > "$WORK/gw.yaml"
-BEARER=""
-if [ "$TURNPIKE_BENCH_MODE" = billed ]; then
-  BEARER="Bearer $(cd "$ROOT" && "$BIN" accounts create --name bench --credit 1000000000000000 --config "$WORK/gw.yaml" |
-                   sed -n 's/.*"api_key": "\([^"]*\)".*/\1/p')"
-fi
-(cd "$ROOT" && exec "$BIN" serve --config "$WORK/gw.yaml") >"$WORK/gw.log" 2>&1 &
-GW_PID=$!
-PIDS+=($GW_PID)
-disown
-wait_port "$GW_PORT"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+CONNS="${CONNS:-64}" DUR="${DUR:-5}" STREAM="${STREAM:-0}"
+start_mock 0
+start_gateway
 
 cat > "$WORK/chat.lua" <<'EOF'
 wrk.method = "POST"
