@@ -1,7 +1,16 @@
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "net/http_client.hpp"
 #include "net/ssrf_guard.hpp"
 #include "plugins/host_api.hpp"
 #include "util/strings.hpp"
@@ -17,6 +26,37 @@ TEST(SsrfGuard, RefusesNonPublicAddresses) {
     EXPECT_FALSE(net::isPublicAddress(std::string_view(ip))) << ip;
   for (const char* ip : {"8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"})
     EXPECT_TRUE(net::isPublicAddress(std::string_view(ip))) << ip;
+}
+
+TEST(HttpClient, CancelAbandonsACallThatIsWaiting) {
+  // A listener that never accepts: the kernel completes the handshake and the request waits.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  socklen_t length = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
+
+  std::atomic<bool> cancel{false};
+  net::HttpCall call;
+  call.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/v1/invoices/subscribe";
+  call.timeout = std::chrono::seconds(60);  // a broken cancel ends in this timeout's error instead
+  call.cancel = &cancel;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    cancel = true;
+  });
+  auto result = net::performHttp(call, {});
+  stopper.join();
+  EXPECT_EQ(result.status, -1);
+  EXPECT_EQ(result.error, net::kHttpCancelled);
+  // Once cancelled, new calls fail without connecting.
+  auto again = net::performHttp(call, {});
+  EXPECT_EQ(again.error, net::kHttpCancelled);
+  ::close(fd);
 }
 
 TEST(Strings, HexAndPercentCoding) {

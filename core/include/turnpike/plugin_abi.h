@@ -162,7 +162,9 @@ typedef struct tp_host_api {
 
   /* Blocking HTTP exchange through the host's pooled client (timeouts, TLS, SSRF guard live
    * there). Returns the HTTP status, or -1 with `error` set on a transport failure. Must not be
-   * called from provider stream hooks (they run on the event loop). */
+   * called from provider stream hooks (they run on the event loop). Once the host starts to
+   * destroy the instance, calls in flight return -1 within a second and new ones fail at once,
+   * so threads the plugin joins in on_destroy are not held by a quiet stream. */
   int (*callback_http_request)(tp_host_plugin* plugin, const tp_http_request* request,
                                const tp_http_response_handler* handler, tp_error* error);
 

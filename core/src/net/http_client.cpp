@@ -90,6 +90,12 @@ size_t onHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// libcurl calls this about once a second even when no byte moves.
+int onProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* ctx = static_cast<Context*>(user);
+  return ctx->call->cancel != nullptr && ctx->call->cancel->load(std::memory_order_relaxed) ? 1 : 0;
+}
+
 size_t onBody(char* data, size_t size, size_t n, void* user) {
   auto* ctx = static_cast<Context*>(user);
   if (ctx->sink->onBody && !ctx->sink->onBody(std::string_view(data, size * n))) {
@@ -102,6 +108,7 @@ size_t onBody(char* data, size_t size, size_t n, void* user) {
 }  // namespace
 
 HttpCallResult performHttp(const HttpCall& call, const HttpCallSink& sink) {
+  if (call.cancel != nullptr && call.cancel->load(std::memory_order_relaxed)) return {-1, kHttpCancelled};
   thread_local ThreadHandle handle;
   CURL* e = handle.easy;
   curl_easy_reset(e);
@@ -120,6 +127,11 @@ HttpCallResult performHttp(const HttpCall& call, const HttpCallSink& sink) {
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &ctx);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &openSocket);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &ctx);
+  if (call.cancel != nullptr) {
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, &onProgress);
+    curl_easy_setopt(e, CURLOPT_XFERINFODATA, &ctx);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+  }
   if (call.method == "POST") {
     curl_easy_setopt(e, CURLOPT_POST, 1L);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, call.body.data());
@@ -154,6 +166,8 @@ HttpCallResult performHttp(const HttpCall& call, const HttpCallSink& sink) {
   HttpCallResult result;
   if (ctx.blockedDestination) {
     result.error = "destination address is not allowed";
+  } else if (rc == CURLE_ABORTED_BY_CALLBACK && !ctx.aborted) {
+    result.error = kHttpCancelled;
   } else if (ctx.aborted) {
     result.status = ctx.status;
   } else if (rc != CURLE_OK) {

@@ -3,6 +3,7 @@
 // sessions are shared process-wide so repeated calls reuse connections.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -20,6 +21,9 @@ struct HttpCall {
   std::chrono::milliseconds timeout{30'000};
   bool publicOnly = false;  // refuse non-public destinations (user-supplied URLs)
   std::string caCertPem;    // trust only this certificate (pinned self-signed TLS)
+  // Set (from any thread) to abandon the call: checked at least once a second while it waits,
+  // so a stream with nothing to say cannot hold a shutdown for its whole timeout.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct HttpCallSink {
@@ -32,6 +36,8 @@ struct HttpCallResult {
   int status = -1;    // -1 when the exchange failed
   std::string error;  // why, without secrets
 };
+
+inline constexpr const char* kHttpCancelled = "cancelled: the plugin instance is stopping";
 
 HttpCallResult performHttp(const HttpCall& call, const HttpCallSink& sink);
 

@@ -62,6 +62,7 @@ int hostHttpRequest(tp_host_plugin* plugin, const tp_http_request* request, cons
   call.publicOnly = (request->flags & TP_HTTP_PUBLIC_ONLY) != 0;
   if (request->struct_size >= offsetof(tp_http_request, ca_cert_pem) + sizeof(tp_str))
     call.caCertPem = std::string(view(request->ca_cert_pem));
+  if (plugin != nullptr) call.cancel = &plugin->stopping;
 
   net::HttpCallSink sink;
   if (handler != nullptr) {

@@ -4,6 +4,7 @@
 
 #include <turnpike/plugin_abi.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -63,6 +64,10 @@ struct tp_host_plugin {
   std::string plugin;    // plugin name
   std::vector<std::string> secrets;
   turnpike::plugins::PaymentHost* payments = nullptr;  // payment plugins only
+  // Set before the instance is destroyed: its blocking HTTP calls in flight return at once
+  // (within a second) and new ones fail, so a plugin thread waiting on a quiet stream (an LND
+  // invoice subscription) lets the destroy finish instead of holding it for the stream's window.
+  std::atomic<bool> stopping{false};
 };
 
 struct tp_buffer {

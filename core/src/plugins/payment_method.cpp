@@ -22,6 +22,7 @@ PaymentMethod::PaymentMethod(const LoadedPlugin& plugin, std::string name, const
 }
 
 PaymentMethod::~PaymentMethod() {
+  host_.stopping = true;
   if (instance_ != nullptr) plugin_.descriptor->on_destroy(instance_);
 }
 

@@ -20,6 +20,7 @@ Provider::Provider(const LoadedPlugin& plugin, std::string name, const nlohmann:
 }
 
 Provider::~Provider() {
+  host_.stopping = true;
   if (instance_ != nullptr) plugin_.descriptor->on_destroy(instance_);
 }
 
