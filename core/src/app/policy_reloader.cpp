@@ -56,8 +56,6 @@ PolicyReloader::PolicyReloader(const config::Config& config, metrics::Registry& 
             result.error);
     throw config::ConfigError(d);
   }
-  log().information("policy scripts " + config.routing.script + ", " + config.pricing.script + " loaded (generation " +
-                    std::to_string(result.generation) + ")");
 }
 
 PolicyReloader::~PolicyReloader() { stopWatching(); }
