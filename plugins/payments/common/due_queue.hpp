@@ -28,7 +28,6 @@ class DueQueue {
   // it receives the time of the first entry not returned (INT64_MAX when there is none).
   std::vector<Entry> due(int64_t nowMs, size_t limit, int64_t* nextAtMs = nullptr) const;
 
-  const std::string& prefix() const { return prefix_; }
   std::string key(int64_t atMs, std::string_view id) const;
   // Inverse of key(); false for a key of another shape.
   bool parse(std::string_view key, Entry& out) const;

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -20,6 +21,14 @@ inline nlohmann::json parseObject(std::string_view text, const char* what) {
 inline std::string stringField(const nlohmann::json& object, const char* key) {
   auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The member "amount_msat" as a positive whole number; std::invalid_argument naming `what` otherwise.
+inline uint64_t amountMsatField(const nlohmann::json& object, const char* what) {
+  auto it = object.find("amount_msat");
+  if (it == object.end() || !it->is_number_unsigned() || it->get<uint64_t>() == 0)
+    throw std::invalid_argument(std::string(what) + ": amount_msat must be a positive whole number");
+  return it->get<uint64_t>();
 }
 
 }  // namespace turnpike::payments

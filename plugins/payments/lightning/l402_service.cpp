@@ -11,6 +11,7 @@
 
 #include "common/clock.hpp"
 #include "common/crypto.hpp"
+#include "common/json_fields.hpp"
 #include "lightning/l402.hpp"
 #include "lightning/l402_check.hpp"
 #include "lightning/state_keys.hpp"
@@ -95,10 +96,7 @@ L402Service::L402Service(sdk::Host host, const PluginConfig& config, Backend& ba
 std::string L402Service::challenge(std::string_view requestJson) {
   if (!config_.l402.enabled) throw std::runtime_error("l402 is disabled for this payment method");
   json request = parseObject(requestJson, "challenge");
-  auto amount = request.find("amount_msat");
-  if (amount == request.end() || !amount->is_number_unsigned() || amount->get<uint64_t>() == 0)
-    throw std::invalid_argument("challenge: amount_msat must be a positive whole number");
-  uint64_t amountMsat = amount->get<uint64_t>();
+  uint64_t amountMsat = amountMsatField(request, "challenge");
   if (amountMsat > config_.topupMaxMsat)
     throw std::invalid_argument("challenge: amount_msat is above the method's maximum");
   std::string service = serviceOf(text(request, "service"), config_.l402);

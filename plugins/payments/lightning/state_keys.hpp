@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/state_key.hpp"
+
 namespace turnpike::payments::lightning::keys {
 
 inline constexpr std::string_view kInvoicePrefix = "inv:";
@@ -26,16 +28,12 @@ inline constexpr std::string_view kDevInvoicePrefix = "dev:inv:";
 inline constexpr std::string_view kDevPaidPrefix = "dev:paid:";
 inline constexpr std::string_view kLndSettleIndex = "lnd:settle_index";
 
-inline std::string join(std::string_view prefix, std::string_view rest) {
-  std::string key(prefix);
-  key += rest;
-  return key;
-}
+using payments::stateKey;
 
-inline std::string invoice(std::string_view hash) { return join(kInvoicePrefix, hash); }
-inline std::string settled(std::string_view hash) { return join(kSettledPrefix, hash); }
-inline std::string rootKey(std::string_view idHex) { return join(kRootKeyPrefix, idHex); }
-inline std::string devInvoice(std::string_view hash) { return join(kDevInvoicePrefix, hash); }
-inline std::string devPaid(std::string_view hash) { return join(kDevPaidPrefix, hash); }
+inline std::string invoice(std::string_view hash) { return stateKey(kInvoicePrefix, hash); }
+inline std::string settled(std::string_view hash) { return stateKey(kSettledPrefix, hash); }
+inline std::string rootKey(std::string_view idHex) { return stateKey(kRootKeyPrefix, idHex); }
+inline std::string devInvoice(std::string_view hash) { return stateKey(kDevInvoicePrefix, hash); }
+inline std::string devPaid(std::string_view hash) { return stateKey(kDevPaidPrefix, hash); }
 
 }  // namespace turnpike::payments::lightning::keys

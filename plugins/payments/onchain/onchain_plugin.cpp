@@ -62,10 +62,7 @@ class OnchainPayments final : public sdk::PaymentMethod {
     json topup = parseObject(topupJson, "topup");
     std::string topupId = stringField(topup, "topup_id");
     if (topupId.empty()) throw std::invalid_argument("topup: topup_id is required");
-    auto amount = topup.find("amount_msat");
-    if (amount == topup.end() || !amount->is_number_unsigned())
-      throw std::invalid_argument("topup: amount_msat must be a positive whole number");
-    uint64_t amountMsat = amount->get<uint64_t>();
+    uint64_t amountMsat = amountMsatField(topup, "topup");
     if (amountMsat < config_.topupMinMsat || amountMsat > config_.topupMaxMsat)
       throw std::invalid_argument("topup: amount_msat must be between " + std::to_string(config_.topupMinMsat) +
                                   " and " + std::to_string(config_.topupMaxMsat));

@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/state_key.hpp"
+
 namespace turnpike::payments::onchain::keys {
 
 inline constexpr std::string_view kNextIndex = "next_index";
@@ -27,11 +29,7 @@ inline constexpr std::string_view kFreePrefix = "free:";
 inline constexpr std::string_view kWatchPrefix = "watch:";
 inline constexpr std::string_view kDuePrefix = "due:";
 
-inline std::string join(std::string_view prefix, std::string_view rest) {
-  std::string key(prefix);
-  key += rest;
-  return key;
-}
+using payments::stateKey;
 
 inline std::string indexDigits(uint32_t index) {
   char digits[16];
@@ -39,9 +37,9 @@ inline std::string indexDigits(uint32_t index) {
   return digits;
 }
 
-inline std::string indexClaim(uint32_t i) { return join(kIndexPrefix, indexDigits(i)); }
-inline std::string freeIndex(uint32_t i) { return join(kFreePrefix, indexDigits(i)); }
-inline std::string watch(std::string_view address) { return join(kWatchPrefix, address); }
+inline std::string indexClaim(uint32_t i) { return stateKey(kIndexPrefix, indexDigits(i)); }
+inline std::string freeIndex(uint32_t i) { return stateKey(kFreePrefix, indexDigits(i)); }
+inline std::string watch(std::string_view address) { return stateKey(kWatchPrefix, address); }
 
 // The index of a "free:<index>" key; false for a key of another shape.
 inline bool parseFreeIndex(std::string_view key, uint32_t& out) {

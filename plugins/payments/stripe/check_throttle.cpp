@@ -7,11 +7,16 @@ namespace turnpike::payments::stripe {
 bool CheckThrottle::allow(std::string_view sessionId, Clock::time_point now) {
   if (interval_.count() == 0) return true;
   std::lock_guard lock(mutex_);
-  auto it = last_.find(std::string(sessionId));
-  if (it != last_.end() && now - it->second < interval_) return false;
+  std::string key(sessionId);
+  auto it = last_.find(key);
+  if (it != last_.end()) {
+    if (now - it->second < interval_) return false;
+    it->second = now;
+    return true;
+  }
   // A crude bound: forgetting every session allows one extra look-up each, never a wrong credit.
-  if (it == last_.end() && last_.size() >= limit_) last_.clear();
-  last_[std::string(sessionId)] = now;
+  if (last_.size() >= limit_) last_.clear();
+  last_.emplace(std::move(key), now);
   return true;
 }
 

@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "stripe/clock.hpp"
+#include "common/clock.hpp"
 #include "stripe/state_keys.hpp"
 
 namespace turnpike::payments::stripe {

@@ -10,12 +10,16 @@
 #include <string>
 #include <string_view>
 
+#include "common/state_key.hpp"
+
 namespace turnpike::payments::stripe::keys {
+
+using payments::stateKey;
 
 inline constexpr std::string_view kSessionPrefix = "session:";
 inline constexpr std::string_view kPaidPrefix = "paid:";
 
-inline std::string session(std::string_view id) { return std::string(kSessionPrefix) + std::string(id); }
-inline std::string paid(std::string_view id) { return std::string(kPaidPrefix) + std::string(id); }
+inline std::string session(std::string_view id) { return stateKey(kSessionPrefix, id); }
+inline std::string paid(std::string_view id) { return stateKey(kPaidPrefix, id); }
 
 }  // namespace turnpike::payments::stripe::keys

@@ -12,7 +12,7 @@
 #include "stripe/api_client.hpp"
 #include "stripe/check_throttle.hpp"
 #include "stripe/checkout_request.hpp"
-#include "stripe/clock.hpp"
+#include "common/clock.hpp"
 #include "stripe/plugin_config.hpp"
 #include "stripe/reconcile_route.hpp"
 #include "stripe/session_book.hpp"
@@ -98,10 +98,7 @@ class StripePayments final : public sdk::PaymentMethod {
     CheckoutOrder order;
     order.topupId = stringField(topup, "topup_id");
     if (order.topupId.empty()) throw std::invalid_argument("topup: topup_id is required");
-    auto msat = topup.find("amount_msat");
-    if (msat == topup.end() || !msat->is_number_unsigned() || msat->get<uint64_t>() == 0)
-      throw std::invalid_argument("topup: amount_msat must be a positive whole number");
-    order.amountMsat = msat->get<uint64_t>();
+    order.amountMsat = amountMsatField(topup, "topup");
     // Cards are charged exactly what the client asked for; converting sats to dollars here would
     // charge at a rate of the plugin's choosing.
     if (stringField(topup, "currency") != "USD") throw std::invalid_argument("stripe: top-ups are asked for in USD");

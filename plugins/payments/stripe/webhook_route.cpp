@@ -1,6 +1,6 @@
 #include "stripe/webhook_route.hpp"
 
-#include "stripe/clock.hpp"
+#include "common/clock.hpp"
 #include "stripe/objects.hpp"
 #include "stripe/route_reply.hpp"
 #include "stripe/webhook_signature.hpp"
