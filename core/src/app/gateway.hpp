@@ -58,7 +58,6 @@ class Gateway {
   billing::BillingService* billing() { return billing_.get(); }
   // Reloads the routing and pricing scripts (SIGHUP, admin API); the old ones serve on failure.
   policy::ReloadResult reloadPolicy(std::string_view trigger) { return policy_->reload(trigger); }
-  pipeline::HealthTracker& routeHealth() { return *routeHealth_; }
 
  private:
   void buildCatalog();

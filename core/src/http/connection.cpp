@@ -132,6 +132,10 @@ int Exchange::outcomeStatus() const {
   return status_;
 }
 
+void Exchange::respondFromAnyThread(Response response) {
+  loop().post([self = shared_from_this(), response = std::move(response)]() mutable { self->respond(std::move(response)); });
+}
+
 void Exchange::respond(Response response) {
   if (!live() || started()) return;
   status_ = response.status;

@@ -95,6 +95,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void addResponseHeader(std::string name, std::string value);
 
   void respond(Response response);
+  // respond() from a thread that is not this exchange's loop (a worker, the store writer).
+  void respondFromAnyThread(Response response);
 
   // A chunked streaming response: begin, any number of writes, end.
   void beginStream(int status, std::vector<Header> headers);

@@ -106,9 +106,7 @@ void Router::dispatch(const std::shared_ptr<Exchange>& exchange) const {
 void Router::runBlocking(const Route& route, const std::shared_ptr<Exchange>& exchange, PathParams params) const {
   auto work = [handler = route.blocking, exchange, params = std::move(params)]() {
     Response response = guarded([&] { return handler(exchange->request(), params); });
-    exchange->loop().post([exchange, response = std::move(response)]() mutable {
-      exchange->respond(std::move(response));
-    });
+    exchange->respondFromAnyThread(std::move(response));
   };
   if (executor_) {
     executor_(std::move(work));

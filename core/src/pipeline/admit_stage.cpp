@@ -78,7 +78,7 @@ void AdmitStage::challenge(const std::shared_ptr<http::Exchange>& exchange, cons
         if (h.is_array() && h.size() == 2) r.headers.push_back({h[0].get<std::string>(), h[1].get<std::string>()});
       return r;
     });
-    exchange->loop().post([exchange, response = std::move(response)]() mutable { exchange->respond(std::move(response)); });
+    exchange->respondFromAnyThread(std::move(response));
   });
 }
 
@@ -96,13 +96,13 @@ void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, cons
     } catch (const std::exception& e) {
       Poco::Logger::get("payments").warning(std::string("L402 check failed: ") + e.what());
       auto response = http::errorResponse(502, "payment_method_failed", "the L402 credential could not be checked");
-      exchange->loop().post([exchange, response = std::move(response)]() mutable { exchange->respond(std::move(response)); });
+      exchange->respondFromAnyThread(std::move(response));
       return;
     }
     if (!verdict.value("ok", false)) {
       auto response = http::errorResponse(verdict.value("status", 401), verdict.value("code", "l402_invalid"),
                                           verdict.value("message", "the L402 credential is not valid"));
-      exchange->loop().post([exchange, response = std::move(response)]() mutable { exchange->respond(std::move(response)); });
+      exchange->respondFromAnyThread(std::move(response));
       return;
     }
     std::string hash = verdict.value("payment_hash", "");

@@ -12,6 +12,16 @@ namespace turnpike::pipeline {
 namespace {
 // Beyond this many remembered keys per shard, expired ones are swept before adding.
 constexpr size_t kShardSweepAt = 4096;
+
+// "L402 ..." or "LSAT ..." (any case), else nullopt.
+std::optional<std::string> l402Authorization(const http::Request& request) {
+  auto auth = request.header("authorization");
+  if (!auth) return std::nullopt;
+  std::string_view v = util::trim(*auth);
+  if (v.size() > 5 && (util::iequals(v.substr(0, 5), "L402 ") || util::iequals(v.substr(0, 5), "LSAT ")))
+    return std::string(v);
+  return std::nullopt;
+}
 }  // namespace
 
 std::optional<std::string> presentedKey(const http::Request& request) {
@@ -33,15 +43,6 @@ std::string anonymousIdentity(const http::Request& request) {
   if (auto client = request.header("x-client-id"); client && !client->empty())
     return "anon:id:" + std::string(client->substr(0, 128));
   return "anon:" + util::sha256Hex(request.peerAddress + "|" + std::string(request.headerOr("user-agent", ""))).substr(0, 24);
-}
-
-std::optional<std::string> l402Authorization(const http::Request& request) {
-  auto auth = request.header("authorization");
-  if (!auth) return std::nullopt;
-  std::string_view v = util::trim(*auth);
-  if (v.size() > 5 && (util::iequals(v.substr(0, 5), "L402 ") || util::iequals(v.substr(0, 5), "LSAT ")))
-    return std::string(v);
-  return std::nullopt;
 }
 
 bool IdentifyStage::cached(Identity& identity) {

@@ -37,8 +37,6 @@ struct Identity {
 std::optional<std::string> presentedKey(const http::Request& request);
 // A stable name for an anonymous caller: X-Client-ID, else a digest of address and user agent.
 std::string anonymousIdentity(const http::Request& request);
-// "L402 ..." or "LSAT ..." (any case), else nullopt.
-std::optional<std::string> l402Authorization(const http::Request& request);
 
 class IdentifyStage {
  public:

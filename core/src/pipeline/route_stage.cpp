@@ -28,13 +28,15 @@ std::string modelNotFoundMessage(const std::string& model, const ModelCatalog& c
   return "The model '" + model + "' does not exist. Available models: " + list;
 }
 
-}  // namespace
-
+// What a request needs from a model beyond the operation: tools, vision.
 bool meetsNeeds(const ModelRoute& route, const InferenceRequest& request) {
   if (!serves(route, request.operation)) return false;
   if (request.summary.hasTools && !route.has("tools")) return false;
   return request.summary.imageCount == 0 || route.has("vision");
 }
+
+}  // namespace
+
 
 policy::RouteRequest RouteStage::routeRequest(const InferenceRequest& request, const Identity& identity,
                                               const http::Request& http) {

@@ -54,7 +54,4 @@ class RouteStage {
   metrics::Family<metrics::Counter>& policyErrors_;
 };
 
-// What a request needs from a model beyond the operation: tools, vision.
-bool meetsNeeds(const ModelRoute& route, const InferenceRequest& request);
-
 }  // namespace turnpike::pipeline
