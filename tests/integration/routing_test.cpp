@@ -463,7 +463,9 @@ providers:
   for (int i = 0; i < 10; ++i) {
     script.write(i % 2 == 0 ? "function route(req, ctx) return nil end"
                             : "function route(req, ctx) return {provider = 'a', model = 'm', fallbacks = {'b'}} end");
-    EXPECT_EQ(postJson(gw.port(), "/admin/reload", "", {{"Authorization", "Bearer adm"}}).status, 200);
+    auto reload = postJson(gw.port(), "/admin/reload", "", {{"Authorization", "Bearer adm"}});
+    ASSERT_EQ(reload.status, 200) << reload.body;
+    EXPECT_EQ(json::parse(reload.body)["generation"], i + 2) << "each reload publishes a new generation";
   }
   release.open();
   int ok = 0;
