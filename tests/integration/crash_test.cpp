@@ -2,22 +2,17 @@
 // once a gateway starts again on the same database.
 #include <gtest/gtest.h>
 
-#include <Poco/Pipe.h>
-#include <Poco/PipeStream.h>
-#include <Poco/Process.h>
+#include <signal.h>
 
 #include <atomic>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 #include <thread>
 
 #include "billing/billing_service.hpp"
 #include "fake_upstream.hpp"
 #include "gateway_fixture.hpp"
+#include "gateway_process.hpp"
 #include "store/accounts_repository.hpp"
 #include "store/database.hpp"
 #include "test_client.hpp"
@@ -41,8 +36,7 @@ TEST(Crash, KillDuringLoadLosesNoSettledRowAndHoldsNothingAfterRestart) {
     std::this_thread::sleep_for(std::chrono::milliseconds(15));  // keeps requests in flight
     FakeUpstream::sendJson(res, 200, chatCompletionJson("m", "ok", 10, 5));
   });
-  std::string configPath = dbPath + ".yaml";
-  std::ofstream(configPath) << expand(expand(expand(R"(
+  GatewayProcess gateway(expand(R"(
 server:
   listen: 127.0.0.1:0
 storage:
@@ -57,24 +51,8 @@ providers:
       - id: paid
         price: {input: 1000000, output: 1000000, request: 100}
         max_output_tokens: 100
-)", "db", dbPath), "plugins", pluginDir()), "url", up.baseUrl());
-
-  Poco::Pipe errPipe;
-  // From the repository root, where the default scripts/ are.
-  auto handle = Poco::Process::launch(TURNPIKE_TEST_BINARY, {"serve", "--config", configPath}, sourcePath("."), nullptr,
-                                      nullptr, &errPipe);
-  Poco::PipeInputStream err(errPipe);
-  std::string line;
-  int port = 0;
-  while (port == 0 && std::getline(err, line)) {
-    std::smatch m;
-    if (std::regex_search(line, m, std::regex("listening on [^ ]+:(\\d+)"))) port = std::stoi(m[1]);
-  }
-  ASSERT_GT(port, 0) << "gateway did not start";
-  std::thread drain([&] {
-    while (std::getline(err, line)) {
-    }
-  });
+)", "url", up.baseUrl()), GatewayProcess::Options{.databasePath = dbPath});
+  uint16_t port = gateway.port();
 
   std::mutex mutex;
   std::set<std::string> served;  // request ids the client got a 200 for
@@ -84,7 +62,7 @@ providers:
     clients.emplace_back([&, i] {
       while (!stop) {
         try {
-          auto r = postJson(static_cast<uint16_t>(port), "/v1/chat/completions",
+          auto r = postJson(port, "/v1/chat/completions",
                             R"({"model":"paid","stream":)" + std::string(i % 2 ? "true" : "false") +
                                 R"(,"messages":[{"role":"user","content":"hello"}]})",
                             {{"Authorization", "Bearer " + apiKey}});
@@ -101,11 +79,10 @@ providers:
     });
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  Poco::Process::kill(handle);  // SIGKILL
-  handle.wait();
+  ::kill(gateway.pid(), SIGKILL);
+  EXPECT_EQ(gateway.stop(), 128 + SIGKILL);
   stop = true;
   for (auto& t : clients) t.join();
-  drain.join();
   ASSERT_GT(served.size(), 20u) << "too little load to say anything";
 
   // Before a restart the dead process's reservations are still on the books.
@@ -137,7 +114,6 @@ providers:
   EXPECT_EQ(restarted.ledgerSum(accountId), wallet->balance);
   EXPECT_LT(wallet->balance, 1'000'000'000);
   c.reset();
-  std::filesystem::remove(configPath);
   removeDatabase(dbPath);
 }
 

@@ -1,5 +1,7 @@
 #include "test_client.hpp"
 
+#include "gateway_process.hpp"
+
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/StreamSocket.h>
@@ -96,20 +98,9 @@ void SseClient::abort() {
 }
 
 std::string rawExchange(uint16_t port, const std::string& bytes, int timeoutMs) {
-  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
-  socket.setReceiveTimeout(Poco::Timespan(0, timeoutMs * 1000));
-  socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
-  std::string out;
-  char buf[4096];
-  try {
-    while (true) {
-      int n = socket.receiveBytes(buf, sizeof buf);
-      if (n <= 0) break;
-      out.append(buf, static_cast<size_t>(n));
-    }
-  } catch (const Poco::TimeoutException&) {
-  }
-  return out;
+  RawSocket socket(port);
+  socket.send(bytes);
+  return socket.receive(std::chrono::milliseconds(timeoutMs));
 }
 
 }  // namespace turnpike::test
