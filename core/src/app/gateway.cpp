@@ -136,7 +136,7 @@ void Gateway::observe(const http::Exchange& exchange) {
     metrics_.errors.with({exchange.provider(), exchange.model(), code}).add();
   }
   if (config_.log.access) {
-    log().information(exchange.request().peerAddress + " \"" + exchange.request().method + " " +
+    log().information(exchange.request().clientAddress + " \"" + exchange.request().method + " " +
                       exchange.request().path + "\" " + std::to_string(status) + " " +
                       std::to_string(static_cast<int64_t>(seconds * 1e6)) + "us");
   }
@@ -164,6 +164,7 @@ void Gateway::start() {
   options.limits.maxBodyBytes = config_.server.maxBodyBytes;
   options.limits.idleTimeout = std::chrono::milliseconds(config_.server.keepaliveTimeoutMs);
   options.limits.headerTimeout = std::chrono::milliseconds(config_.server.headerTimeoutMs);
+  if (!config_.server.trustedProxies.empty()) options.limits.trustedProxies = &config_.server.trustedProxies;
   options.maxConnections = config_.server.maxConnections;
   options.drainTimeout = std::chrono::milliseconds(config_.server.drainTimeoutMs);
   if (options.loops == 0) options.loops = std::max(1u, std::thread::hardware_concurrency());

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "net/address_ranges.hpp"
+
 namespace turnpike::config {
 
 struct SourceLocation {
@@ -27,6 +29,8 @@ struct ServerConfig {
   uint32_t headerTimeoutMs = 15'000;
   uint64_t maxConnections = 20'000;
   uint32_t drainTimeoutMs = 10'000;
+  // Peers whose X-Forwarded-For names the client (reverse proxies); empty: the TCP peer is the client.
+  net::AddressRanges trustedProxies;
 };
 
 struct StorageConfig {

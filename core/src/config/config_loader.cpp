@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "config/map_reader.hpp"
 
@@ -55,6 +56,14 @@ void readServer(const YAML::Node& node, ServerConfig& out, Diagnostics& d) {
   r.get("header_timeout_ms", out.headerTimeoutMs);
   r.get("max_connections", out.maxConnections);
   r.get("drain_timeout_ms", out.drainTimeoutMs);
+  std::vector<std::string> proxies;
+  if (r.get("trusted_proxies", proxies)) {
+    try {
+      out.trustedProxies = net::AddressRanges(proxies);
+    } catch (const std::invalid_argument& e) {
+      d.error(r.child("trusted_proxies"), "server.trusted_proxies", e.what());
+    }
+  }
   r.finish();
 }
 

@@ -210,7 +210,12 @@ Connection::Connection(LoopContext& context, int fd, std::string peer, bool loop
       peer_(std::move(peer)),
       loopback_(loopback),
       parser_(context.limits().maxHeaderBytes, context.limits().maxBodyBytes),
-      lastActivity_(context.loop().now()) {}
+      lastActivity_(context.loop().now()) {
+  auto address = net::parseAddress(peer_);
+  if (address) peer_ = net::formatAddress(*address);
+  const auto* trusted = context.limits().trustedProxies;
+  peerTrusted_ = address && trusted != nullptr && trusted->contains(*address);
+}
 
 Connection::~Connection() {
   if (!closed_) ::close(fd_);
@@ -306,6 +311,7 @@ void Connection::startExchange() {
   Request& parsed = parser_.request();
   parsed.peerAddress = peer_;
   parsed.peerIsLoopback = loopback_;
+  parsed.clientAddress = peerTrusted_ ? forwardedClient(parsed, peer_, *context_.limits().trustedProxies) : peer_;
   keepAlive_ = parser_.keepAlive();
   versionMinor_ = parsed.versionMinor;
   headMethod_ = parsed.method == "HEAD";

@@ -29,6 +29,7 @@ struct ConnectionLimits {
   std::chrono::milliseconds idleTimeout{60'000};    // keep-alive connection without a request
   std::chrono::milliseconds headerTimeout{15'000};  // a request that is arriving too slowly
   size_t outputHighWater = 512 * 1024;              // above this a stream producer should pause
+  const net::AddressRanges* trustedProxies = nullptr;  // server.trusted_proxies; null: none
 };
 
 // Observes finished exchanges (metrics, access log). Called on the loop thread.
@@ -190,8 +191,9 @@ class Connection final : public EventLoop::Watcher, public std::enable_shared_fr
 
   LoopContext& context_;
   int fd_;
-  std::string peer_;
+  std::string peer_;         // canonical text
   bool loopback_;
+  bool peerTrusted_ = false;  // a trusted proxy: X-Forwarded-For names the client
   bool closed_ = false;
   bool closeAfterFlush_ = false;
   bool flushQueued_ = false;

@@ -14,4 +14,19 @@ std::optional<std::string> Request::queryParam(std::string_view name) const {
   return std::nullopt;
 }
 
+std::string forwardedClient(const Request& request, const std::string& peer, const net::AddressRanges& trusted) {
+  std::vector<std::string_view> hops;
+  for (const auto& h : request.headers)
+    if (h.name == "x-forwarded-for")
+      for (auto hop : util::split(h.value, ',')) hops.push_back(util::trim(hop));
+  std::string client = peer;
+  for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+    auto address = net::parseAddress(*it);
+    if (!address) break;
+    client = net::formatAddress(*address);
+    if (!trusted.contains(*address)) break;
+  }
+  return client;
+}
+
 }  // namespace turnpike::http

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "net/address_ranges.hpp"
+
 namespace turnpike::http {
 
 struct Header {
@@ -22,8 +24,11 @@ struct Request {
   int versionMinor = 1;
   std::vector<Header> headers;
   std::string body;
-  std::string peerAddress;  // client IP as text
+  std::string peerAddress;  // the TCP peer's IP as text
   bool peerIsLoopback = false;
+  // The client's IP in canonical text: the peer's, or, when the peer is one of
+  // server.trusted_proxies, the nearest untrusted hop of X-Forwarded-For.
+  std::string clientAddress;
 
   // First value of header `lowerName` (names are stored lower-case).
   std::optional<std::string_view> header(std::string_view lowerName) const {
@@ -38,6 +43,11 @@ struct Request {
   // Decoded value of query parameter `name`.
   std::optional<std::string> queryParam(std::string_view name) const;
 };
+
+// The client address of `request` received from `peer` (canonical text) when the peer is a
+// trusted proxy: X-Forwarded-For read right to left, skipping trusted hops; an entry that is not
+// an address ends the walk at the hop before it.
+std::string forwardedClient(const Request& request, const std::string& peer, const net::AddressRanges& trusted);
 
 // Path parameters captured by the router ({id} segments).
 class PathParams {
