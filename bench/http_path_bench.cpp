@@ -45,8 +45,10 @@ void BM_UpstreamBodyStream(benchmark::State& state) {
   std::string body = kBody;
   body.insert(body.size() - 1, R"(,"stream":true)");
   auto r = turnpike::pipeline::parseInferenceRequest(TP_OP_CHAT, body);
+  turnpike::config::ModelConfig model;
+  model.upstreamId = "gpt-4o-mini";
   for (auto _ : state) {
-    auto out = turnpike::pipeline::upstreamBody(r, "gpt-4o-mini");
+    auto out = turnpike::pipeline::upstreamBody(r, model, 4096);
     benchmark::DoNotOptimize(out.data());
   }
 }

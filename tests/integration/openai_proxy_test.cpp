@@ -67,6 +67,8 @@ TEST(OpenAiProxy, NonStreamPassesRequestAndResponseThrough) {
   EXPECT_EQ(sent["model"], "gpt-4o-mini-2024-07-18");
   json expected = request;
   expected["model"] = "gpt-4o-mini-2024-07-18";
+  // The client set no limit: the upstream is held to the one the reservation was priced on.
+  expected["max_tokens"] = 4096;
   EXPECT_EQ(sent, expected);  // everything else untouched
 }
 

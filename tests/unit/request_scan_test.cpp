@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/api_error.hpp"
+#include "config/config.hpp"
 #include "pipeline/inference_request.hpp"
 
 namespace turnpike::pipeline {
@@ -29,7 +30,10 @@ TEST(RequestScan, SummarizesAChatRequest) {
   EXPECT_EQ(s.model, "gpt-4o");
   EXPECT_TRUE(s.stream);
   EXPECT_TRUE(s.clientWantsUsage);
-  EXPECT_EQ(s.maxTokens, 50u);  // max_completion_tokens wins
+  // An upstream may read either member: the request may produce as many as the larger allows.
+  EXPECT_EQ(s.maxTokens, 100u);
+  EXPECT_EQ(s.maxTokensMember.value, 100u);
+  EXPECT_EQ(s.maxCompletionTokensMember.value, 50u);
   EXPECT_EQ(s.n, 2u);
   EXPECT_EQ(s.messageCount, 3u);
   EXPECT_EQ(s.imageCount, 1u);
@@ -111,22 +115,30 @@ TEST(RequestScan, TypeErrorsNameTheParameter) {
   }
 }
 
-TEST(UpstreamBody, LeavesTheBodyAloneWhenNothingChanges) {
-  std::string body = R"({ "model" : "m", "messages":[{"role":"user","content":"x"}], "seed": 1 })";
-  auto r = parseInferenceRequest(TP_OP_CHAT, body);
-  EXPECT_EQ(upstreamBody(r, "m"), body);
+config::ModelConfig modelNamed(std::string upstreamId, std::string limitParam = "max_tokens") {
+  config::ModelConfig m;
+  m.id = "m";
+  m.upstreamId = std::move(upstreamId);
+  m.maxTokensParam = std::move(limitParam);
+  return m;
 }
 
-TEST(UpstreamBody, SplicesModelAndUsageKeepingEverythingElse) {
+TEST(UpstreamBody, LeavesTheBodyAloneWhenNothingChanges) {
+  std::string body = R"({ "model" : "m", "messages":[{"role":"user","content":"x"}], "seed": 1, "max_tokens": 9 })";
+  auto r = parseInferenceRequest(TP_OP_CHAT, body);
+  EXPECT_EQ(upstreamBody(r, modelNamed("m"), 9), body);
+}
+
+TEST(UpstreamBody, SplicesModelUsageAndCeilingKeepingEverythingElse) {
   std::string body = R"({"model":"alias","stream":true,"messages":[{"role":"user","content":"x \"model\":1"}],"tools":[{"x":1}] })";
   auto r = parseInferenceRequest(TP_OP_CHAT, body);
-  std::string out = upstreamBody(r, "vendor/real\"id");
+  std::string out = upstreamBody(r, modelNamed("vendor/real\"id"), 777);
   auto sent = json::parse(out);
   auto original = json::parse(body);
   EXPECT_EQ(sent["model"], "vendor/real\"id");
   EXPECT_EQ(sent["stream_options"], json({{"include_usage", true}}));
-  sent.erase("model");
-  sent.erase("stream_options");
+  EXPECT_EQ(sent["max_tokens"], 777);
+  for (const char* added : {"model", "stream_options", "max_tokens"}) sent.erase(added);
   original.erase("model");
   EXPECT_EQ(sent, original);
 }
@@ -134,9 +146,123 @@ TEST(UpstreamBody, SplicesModelAndUsageKeepingEverythingElse) {
 TEST(UpstreamBody, MergesIntoExistingStreamOptions) {
   auto r = parseInferenceRequest(
       TP_OP_CHAT, R"({"model":"m","stream":true,"stream_options":{"include_usage":false,"x":1},"messages":[{"role":"user"}]})");
-  auto sent = json::parse(upstreamBody(r, "m"));
+  auto sent = json::parse(upstreamBody(r, modelNamed("m"), 1));
   EXPECT_EQ(sent["stream_options"], json({{"include_usage", true}, {"x", 1}}));
   EXPECT_FALSE(r.summary.clientWantsUsage);
+}
+
+// The upstream must never meet a member twice: what it would keep is not what was priced.
+size_t occurrences(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST(UpstreamBody, ANullMemberIsReplacedNotRepeated) {
+  auto r = parseInferenceRequest(
+      TP_OP_CHAT, R"({"model":"m","stream":true,"stream_options":null,"max_tokens":null,"messages":[{"role":"user"}]})");
+  std::string out = upstreamBody(r, modelNamed("m"), 64);
+  auto sent = json::parse(out);
+  EXPECT_EQ(sent["max_tokens"], 64);
+  EXPECT_EQ(sent["stream_options"], json({{"include_usage", true}}));
+  EXPECT_EQ(occurrences(out, "\"max_tokens\""), 1u) << out;
+  EXPECT_EQ(occurrences(out, "\"stream_options\""), 1u) << out;
+}
+
+TEST(UpstreamBody, TheCeilingGoesWhereTheUpstreamReadsIt) {
+  // The client set only the member this upstream ignores: its value is written where it reads.
+  auto r = parseInferenceRequest(TP_OP_CHAT, R"({"model":"m","max_completion_tokens":30,"messages":[{"role":"user"}]})");
+  auto sent = json::parse(upstreamBody(r, modelNamed("m", "max_tokens"), 30));
+  EXPECT_EQ(sent["max_tokens"], 30);
+  EXPECT_EQ(sent["max_completion_tokens"], 30);
+  auto reasoning = parseInferenceRequest(TP_OP_CHAT, R"({"model":"m","messages":[{"role":"user"}]})");
+  auto toReasoning = json::parse(upstreamBody(reasoning, modelNamed("m", "max_completion_tokens"), 500));
+  EXPECT_EQ(toReasoning["max_completion_tokens"], 500);
+  EXPECT_FALSE(toReasoning.contains("max_tokens"));
+  // Legacy completions know only max_tokens; embeddings have no output to limit.
+  auto completion = parseInferenceRequest(TP_OP_COMPLETION, R"({"model":"m","prompt":"x"})");
+  EXPECT_EQ(json::parse(upstreamBody(completion, modelNamed("m", "max_completion_tokens"), 12))["max_tokens"], 12);
+  std::string embeddingBody = R"({"model":"m","input":"x"})";
+  auto embedding = parseInferenceRequest(TP_OP_EMBEDDING, embeddingBody);
+  EXPECT_EQ(upstreamBody(embedding, modelNamed("m"), 0), embeddingBody);
+}
+
+TEST(OutputCeiling, ClientThenModelThenDefault) {
+  config::BillingConfig billing;
+  billing.defaultMaxOutputTokens = 4096;
+  auto model = modelNamed("m");
+  EXPECT_EQ(outputCeiling(parseInferenceRequest(TP_OP_CHAT, R"({"model":"m","messages":[{"role":"user"}]})"), model, billing),
+            4096u);
+  model.maxOutputTokens = 256;
+  EXPECT_EQ(outputCeiling(parseInferenceRequest(TP_OP_CHAT, R"({"model":"m","messages":[{"role":"user"}]})"), model, billing),
+            256u);
+  EXPECT_EQ(outputCeiling(parseInferenceRequest(TP_OP_CHAT, R"({"model":"m","max_tokens":7,"messages":[{"role":"user"}]})"),
+                          model, billing),
+            7u);
+  EXPECT_EQ(outputCeiling(parseInferenceRequest(TP_OP_EMBEDDING, R"({"model":"m","input":"x"})"), model, billing), 0u);
+}
+
+// ---------------------------------------------------------------- one request, one meaning
+
+TEST(MemberNames, EscapedNamesAreReadAsTheUpstreamReadsThem) {
+  auto s = scanRequest(TP_OP_CHAT,
+                       R"({"mod\u0065l":"gpt-4o","str\u0065am":true,"max_tok\u0065ns":5,"messages":[{"r\u006fle":"user","c\u006fntent":"hey"}]})");
+  EXPECT_EQ(s.model, "gpt-4o");
+  EXPECT_TRUE(s.stream);
+  EXPECT_EQ(s.maxTokens, 5u);
+  EXPECT_EQ(s.promptBytes, 3u);
+  // Escapes in values keep working.
+  auto v = scanRequest(TP_OP_CHAT, R"({"model":"gpt\u002d4o","messages":[{"role":"user","content":"caf\u00e9"}]})");
+  EXPECT_EQ(v.model, "gpt-4o");
+}
+
+TEST(MemberNames, DuplicatesAndOtherSpellingsOfWhatBillingReadsAreRefused) {
+  struct Case {
+    const char* body;
+    const char* param;
+    const char* code;
+  };
+  const Case cases[] = {
+      {R"({"model":"cheap","messages":[{"role":"user"}],"mod\u0065l":"o1-pro"})", "model", "duplicate_parameter"},
+      {R"({"model":"cheap","model":"o1-pro","messages":[{"role":"user"}]})", "model", "duplicate_parameter"},
+      {R"({"model":"cheap","Model":"o1-pro","messages":[{"role":"user"}]})", "Model", "invalid_parameter"},
+      {R"({"model":"m","STREAM":true,"messages":[{"role":"user"}]})", "STREAM", "invalid_parameter"},
+      // Go folds U+017F and U+212A into s and k.
+      {"{\"model\":\"m\",\"\xC5\xBFtream\":true,\"messages\":[{\"role\":\"user\"}]}", "\xC5\xBFtream", "invalid_parameter"},
+      {"{\"model\":\"m\",\"max_to\xE2\x84\xAA""ens\":1,\"messages\":[{\"role\":\"user\"}]}", "max_to\xE2\x84\xAA""ens",
+       "invalid_parameter"},
+      {R"({"model":"m","max_tokens":1,"max_tokens":9000,"messages":[{"role":"user"}]})", "max_tokens", "duplicate_parameter"},
+      {R"({"model":"m","n":1,"N":8,"messages":[{"role":"user"}]})", "N", "invalid_parameter"},
+      {R"({"model":"m","messages":[{"role":"user"}],"Tools":[]})", "Tools", "invalid_parameter"},
+      {R"({"model":"m","messages":[{"role":"user"}],"plugins":[],"plugins":[{"id":"web"}]})", "plugins",
+       "duplicate_parameter"},
+      // Any top-level member repeated.
+      {R"({"model":"m","temperature":0,"messages":[{"role":"user"}],"temperatur\u0065":2})", "temperature",
+       "duplicate_parameter"},
+      {R"({"model":"m","stream":true,"stream_options":{"include_usage":true,"include_usage":false},"messages":[{"role":"user"}]})",
+       "stream_options.include_usage", "duplicate_parameter"},
+      {R"({"model":"m","messages":[{"role":"user","content":"a","Content":"b"}]})", "messages[0].Content",
+       "invalid_parameter"},
+      {R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url","Image_URL":{"url":"x"}}]}]})",
+       "messages[0].content[0].Image_URL", "invalid_parameter"},
+  };
+  for (const auto& c : cases) {
+    auto e = errorOf(TP_OP_CHAT, c.body);
+    EXPECT_EQ(e.status(), 400) << c.body;
+    EXPECT_EQ(e.param(), c.param) << c.body;
+    EXPECT_EQ(e.code(), c.code) << c.body;
+  }
+  auto e = errorOf(TP_OP_EMBEDDING, R"({"model":"m","input":"x","Input":"y"})");
+  EXPECT_EQ(e.param(), "Input");
+}
+
+TEST(MemberNames, NamesOutsideWhatBillingReadsAreFree) {
+  // Nested objects the gateway does not read may repeat names (the upstream's business), and
+  // other names may look like watched ones in any case.
+  auto s = scanRequest(TP_OP_CHAT, R"({"model":"m","messages":[{"role":"user","name":"a","Name":"b"}],
+    "response_format":{"type":"json_schema","json_schema":{"schema":{"Model":1,"model":2}}},"metadata":{"k":"1","k":"2"},
+    "models":["x"],"streaming":1})");
+  EXPECT_EQ(s.model, "m");
 }
 
 }  // namespace

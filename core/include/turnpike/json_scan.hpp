@@ -92,6 +92,23 @@ inline void forEachMember(std::string_view json, Visit&& visit) {
   }
 }
 
+// Calls visit(element) with the raw text of each element of the array `json`, in order, until it
+// returns false. Stops quietly at malformed input.
+template <class Visit>
+inline void forEachElement(std::string_view json, Visit&& visit) {
+  using namespace detail;
+  size_t i = skipSpace(json, 0);
+  if (i >= json.size() || json[i] != '[') return;
+  i = skipSpace(json, i + 1);
+  while (i < json.size() && json[i] != ']') {
+    size_t end = skipValue(json, i);
+    if (end == std::string_view::npos) return;
+    if (!visit(json.substr(i, end - i))) return;
+    i = skipSpace(json, end);
+    if (i < json.size() && json[i] == ',') i = skipSpace(json, i + 1);
+  }
+}
+
 // The member `key` of the object `json`.
 inline std::optional<Member> find(std::string_view json, std::string_view key) {
   std::optional<Member> found;

@@ -62,6 +62,9 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
   health_ = std::make_unique<api::HealthHandler>(registry_, [this] {
     return api::HealthHandler::Status{plugins_->providers().size(), catalog_.ids().size()};
   });
+  if (billing_)
+    registry_.gaugeCallback("turnpike_settlements_pending", "Settlements that failed and wait for a retry",
+                            [this] { return static_cast<double>(billing_->pendingSettlements()); });
   registry_.gaugeCallback("turnpike_open_connections", "Client connections currently open",
                           [this] { return server_ ? static_cast<double>(server_->connectionCount()) : 0.0; });
   capabilities_ = std::make_unique<api::CapabilitiesHandler>(*models_, catalog_, config_, topups_.get());
@@ -149,6 +152,8 @@ void Gateway::start() {
   if (database_) {
     database_->lockForServing();
     billing_->releaseStaleReservations();
+    settlementRetry_ = std::make_unique<util::PeriodicTask>(std::chrono::seconds(5), [this] { billing_->retrySettlements(); },
+                                                            "tp-settle-retry");
   }
   for (const auto& method : plugins_->payments()) {
     if (method->tickMs() == 0) continue;
@@ -181,11 +186,16 @@ void Gateway::start() {
 
 void Gateway::stop() {
   ticks_.clear();
+  settlementRetry_.reset();
   healthRefresh_.reset();
   if (policy_) policy_->stopWatching();
   if (server_) server_->stop();
-  // Settlements still queued complete (and post to the stopped loops) before the loops go.
-  if (billing_) billing_->writer().stop();
+  // Settlements still queued complete (and post to the stopped loops) before the loops go; one
+  // last try for those that failed (what stays held is released at the next start).
+  if (billing_) {
+    billing_->retrySettlements();
+    billing_->writer().stop();
+  }
   server_.reset();
 }
 

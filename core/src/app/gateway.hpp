@@ -77,6 +77,7 @@ class Gateway {
   std::unique_ptr<PolicyReloader> policy_;
   std::unique_ptr<pipeline::HealthTracker> routeHealth_;
   std::unique_ptr<util::PeriodicTask> healthRefresh_;
+  std::unique_ptr<util::PeriodicTask> settlementRetry_;  // failed settlements, while serving
   std::unique_ptr<pipeline::Pricer> pricer_;
   std::unique_ptr<pipeline::IdentifyStage> identify_;
   std::unique_ptr<pipeline::RouteStage> route_;

@@ -108,6 +108,12 @@ Admission BillingService::admitIn(Connection& c, const AdmitRequest& request, in
 
 SettleOutcome BillingService::settleIn(Connection& c, Settlement& s, int64_t now) {
   SettleOutcome out;
+  // The reservation row goes first: if it is gone, this settlement ran before (a retry after a
+  // failure that did commit after all) and must not charge twice.
+  if (s.reservationId != 0 && !store::reservations::remove(c, s.reservationId)) {
+    out.duplicate = true;
+    return out;
+  }
   auto wallet = store::accounts::wallet(c, s.accountId);
   if (!wallet) throw store::StoreError("settlement for unknown account " + s.accountId);
   // The reservation is the ceiling we promised; beyond it only what is still available.
@@ -120,7 +126,6 @@ SettleOutcome BillingService::settleIn(Connection& c, Settlement& s, int64_t now
   out.shortfall = s.cost - out.charged;
   out.balance = store::accounts::settle(c, s.accountId, s.held, out.charged, now);
   if (s.keyId) store::keys::settle(c, *s.keyId, s.keyHeld, out.charged, now);
-  if (s.reservationId != 0) store::reservations::remove(c, s.reservationId);
   if (out.charged > 0) {
     store::LedgerEntry e;
     e.accountId = s.accountId;
@@ -133,6 +138,7 @@ SettleOutcome BillingService::settleIn(Connection& c, Settlement& s, int64_t now
     store::ledger::append(c, e);
   }
   s.usage.cost = out.charged;
+  s.usage.shortfall = out.shortfall;
   s.usage.createdAt = now;
   store::usage::insert(c, s.usage);
   return out;
@@ -149,7 +155,33 @@ void BillingService::settle(Settlement settlement, std::function<void(SettleOutc
   auto state = std::make_shared<std::pair<Settlement, SettleOutcome>>(std::move(settlement), SettleOutcome{});
   writer_.submit(store::Writer::Job{
       [this, state](Connection& c) { state->second = settleIn(c, state->first, nowMs()); },
-      [state, done = std::move(done)](std::exception_ptr error) { done(state->second, error); }});
+      [this, state, done = std::move(done)](std::exception_ptr error) {
+        if (error) keepForRetry(state->first);
+        if (done) done(state->second, error);
+      }});
+}
+
+void BillingService::keepForRetry(Settlement settlement) {
+  // Not delivered: the client is told it failed, so the retry only gives the reservation back.
+  if (!settlement.delivered) settlement.cost = 0;
+  std::lock_guard lock(retryMutex_);
+  retry_.push_back(std::move(settlement));
+}
+
+void BillingService::retrySettlements() {
+  std::vector<Settlement> due;
+  {
+    std::lock_guard lock(retryMutex_);
+    due.swap(retry_);
+  }
+  if (due.empty()) return;
+  Poco::Logger::get("billing").warning("retrying " + std::to_string(due.size()) + " settlements that failed");
+  for (auto& s : due) settle(std::move(s), {});
+}
+
+size_t BillingService::pendingSettlements() const {
+  std::lock_guard lock(retryMutex_);
+  return retry_.size();
 }
 
 Admission BillingService::authenticate(std::string_view keyHash, std::string_view scope) {
@@ -282,7 +314,7 @@ void BillingService::admitL402(std::string paymentHash, int64_t paidMsat, std::o
   writer_.submit(store::Writer::Job{
       [this, paymentHash = std::move(paymentHash), paidMsat, expiresAtMs, singleUse, amount, result](Connection& c) {
         int64_t now = nowMs();
-        L402Admission& a = *result;
+        L402Admission& a = *result = L402Admission{};  // a job may run twice (store/writer.hpp)
         auto credential = store::l402::find(c, paymentHash);
         if (!credential) {
           // The credential's own account, holding what its invoice paid.

@@ -60,6 +60,10 @@ struct Settlement {
   int64_t held = 0;
   int64_t keyHeld = 0;
   int64_t cost = 0;          // what the request used
+  // The client has what it is charged for whether or not this settlement commits (a stream):
+  // a failed settlement is then retried with its cost; otherwise (the response waits for the
+  // commit and will be an error) it is retried as a release.
+  bool delivered = false;
   store::UsageRecord usage;  // cost is overwritten with what was charged
 };
 
@@ -67,6 +71,7 @@ struct SettleOutcome {
   int64_t charged = 0;
   int64_t balance = 0;
   int64_t shortfall = 0;  // used but not covered (wallet or key limit exhausted)
+  bool duplicate = false;  // the reservation was settled before: nothing was changed
 };
 
 struct KeySpec {
@@ -124,7 +129,14 @@ class BillingService {
 
   // Request path: `done` runs on the writer thread after commit (keep it short: post it on).
   void admit(AdmitRequest request, std::function<void(Admission, std::exception_ptr)> done);
+  // A settlement that fails (the store is full, read-only, busy) reports the error to `done` and
+  // is kept for retrySettlements(), so its reservation is not held until the next start.
   void settle(Settlement settlement, std::function<void(SettleOutcome, std::exception_ptr)> done);
+  // Submits the failed settlements again (a serving gateway calls it every few seconds).
+  // Settling is idempotent per reservation: one already settled changes nothing.
+  void retrySettlements();
+  // Failed settlements waiting for a retry.
+  size_t pendingSettlements() const;
 
   // A verified L402 credential: the first time, an account is opened for it and credited with
   // what was paid (once per payment hash); a single-use credential is then spent, atomically
@@ -173,10 +185,14 @@ class BillingService {
   Admission admitIn(store::Connection& c, const AdmitRequest& request, int64_t now);
   SettleOutcome settleIn(store::Connection& c, Settlement& s, int64_t now);
 
+  void keepForRetry(Settlement settlement);
+
   const config::BillingConfig& config_;
   std::string holder_;
   store::Writer writer_;
   store::ConnectionPool readers_;
+  mutable std::mutex retryMutex_;
+  std::vector<Settlement> retry_;
 };
 
 }  // namespace turnpike::billing

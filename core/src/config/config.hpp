@@ -108,6 +108,9 @@ struct ModelConfig {
   Price price;
   uint64_t contextLength = 0;    // 0 = unknown
   uint64_t maxOutputTokens = 0;  // 0 = unknown
+  // The chat member the upstream reads its output limit from; the gateway writes the reserved
+  // ceiling there when the client sets none.
+  std::string maxTokensParam = "max_tokens";
   double parametersB = 0;        // model size in billions of parameters (router queries); 0 = unknown
   std::vector<std::string> capabilities;  // chat, completions, embeddings, tools, vision, json ...
   SourceLocation where;

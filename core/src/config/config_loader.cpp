@@ -162,6 +162,10 @@ void readModelFields(MapReader& r, ModelConfig& m, Diagnostics& d) {
   if (r.child("price").IsDefined()) readPrice(r.child("price"), r.keyPath("price"), m.price, d);
   r.get("context_length", m.contextLength);
   r.get("max_output_tokens", m.maxOutputTokens);
+  if (r.get("max_tokens_param", m.maxTokensParam) && m.maxTokensParam != "max_tokens" &&
+      m.maxTokensParam != "max_completion_tokens")
+    d.error(r.child("max_tokens_param"), r.keyPath("max_tokens_param"),
+            "expected max_tokens or max_completion_tokens, got '" + m.maxTokensParam + "'");
   if (r.get("parameters", m.parametersB) && !(m.parametersB >= 0))
     d.error(r.child("parameters"), r.keyPath("parameters"), "billions of parameters: a number, 0 or more");
   r.get("capabilities", m.capabilities);

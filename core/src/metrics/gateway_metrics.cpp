@@ -24,6 +24,14 @@ GatewayMetrics::GatewayMetrics(Registry& r)
       inflight(r.gauge("turnpike_inflight_requests", "Inference requests in progress")),
       policyErrors(r.counter("turnpike_policy_errors_total",
                              "Policy script calls that failed, by function and kind; the configured default applied",
-                             {"function", "kind"})) {}
+                             {"function", "kind"})),
+      usageEstimated(r.counter("turnpike_usage_estimated_total",
+                               "Billed requests whose tokens the gateway counted itself because the upstream reported "
+                               "none (missing: a whole response without usage; cut: a stream or client that ended early)",
+                               {"provider", "reason"})),
+      shortfall(r.counter("turnpike_billing_shortfall_total",
+                          "Cost of usage beyond what the wallet or the key's limit could cover, not charged "
+                          "(billing unit)",
+                          {"provider"})) {}
 
 }  // namespace turnpike::metrics

@@ -21,6 +21,8 @@ struct GatewayMetrics {
   Family<Counter>& errors;              // provider, model, code
   Family<Gauge>& inflight;              // (none)
   Family<Counter>& policyErrors;        // function (route, price), kind: a script failed, the default applied
+  Family<Counter>& usageEstimated;      // provider, reason (missing, cut): billed on the gateway's own count
+  Family<Counter>& shortfall;           // provider: billing unit used but not covered by the wallet or key limit
 };
 
 }  // namespace turnpike::metrics

@@ -15,22 +15,12 @@
 
 namespace turnpike::pipeline {
 
-namespace {
-
-uint64_t maxOutputTokens(const InferenceRequest& request, const ModelRoute& route, const config::BillingConfig& config) {
-  if (request.operation == TP_OP_EMBEDDING) return 0;
-  if (request.summary.maxTokens) return *request.summary.maxTokens;
-  if (route.model.maxOutputTokens > 0) return route.model.maxOutputTokens;
-  return config.defaultMaxOutputTokens;
-}
-
-}  // namespace
 
 int64_t AdmitStage::maxCost(const InferenceRequest& request, const std::vector<const ModelRoute*>& candidates,
                             const Payer& payer) const {
   int64_t worst = 0;
   for (const auto* route : candidates) {
-    auto usage = billing::worstCaseUsage(request.summary, maxOutputTokens(request, *route, config_));
+    auto usage = billing::worstCaseUsage(request.summary, outputCeiling(request, route->model, config_));
     worst = std::max(worst, pricer_.cost(*route, usage, request.stream(), payer));
   }
   return worst;

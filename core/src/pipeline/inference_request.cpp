@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "util/strings.hpp"
+
 namespace turnpike::pipeline {
 
 std::string_view operationName(tp_operation op) {
@@ -23,24 +25,37 @@ InferenceRequest parseInferenceRequest(tp_operation operation, std::string body)
   return r;
 }
 
-std::string upstreamBody(const InferenceRequest& request, const std::string& upstreamModel) {
-  const RequestSummary& s = request.summary;
-  bool renameModel = upstreamModel != s.model;
-  bool forceUsage = s.stream && !s.clientWantsUsage;
-  if (!renameModel && !forceUsage) return request.rawBody;
+uint64_t outputCeiling(const InferenceRequest& request, const config::ModelConfig& model,
+                       const config::BillingConfig& billing) {
+  if (request.operation == TP_OP_EMBEDDING) return 0;
+  if (request.summary.maxTokens) return *request.summary.maxTokens;
+  if (model.maxOutputTokens > 0) return model.maxOutputTokens;
+  return billing.defaultMaxOutputTokens;
+}
 
+std::string upstreamBody(const InferenceRequest& request, const config::ModelConfig& model, uint64_t ceiling) {
+  const RequestSummary& s = request.summary;
   struct Edit {
     Span span;  // replaced bytes (empty: insertion at span.begin)
     std::string text;
   };
   std::vector<Edit> edits;
-  if (renameModel) edits.push_back({s.modelValue, nlohmann::json(upstreamModel).dump()});
-  if (forceUsage) {
+  // Insertions go before the closing brace, after the client's last member.
+  bool membersBefore = s.hasMembers;
+  auto addMember = [&](std::string_view name, std::string value) {
+    std::string member = membersBefore ? "," : "";
+    membersBefore = true;
+    util::appendJsonString(member, name);
+    member += ':';
+    member += value;
+    edits.push_back({Span{s.closingBrace, s.closingBrace}, std::move(member)});
+  };
+  if (model.upstreamId != s.model) edits.push_back({s.modelValue, nlohmann::json(model.upstreamId).dump()});
+  if (s.stream && !s.clientWantsUsage) {
     if (!s.streamOptionsValue.present()) {
-      std::string member = std::string(s.hasMembers ? "," : "") + R"("stream_options":{"include_usage":true})";
-      edits.push_back({Span{s.closingBrace, s.closingBrace}, std::move(member)});
+      addMember("stream_options", R"({"include_usage":true})");
     } else {
-      // Rare: the client sent stream_options without include_usage; keep its other members.
+      // Rare: the client sent stream_options (or null) without include_usage; keep its other members.
       const auto& v = s.streamOptionsValue;
       auto options = nlohmann::json::parse(std::string_view(request.rawBody).substr(v.begin, v.end - v.begin));
       if (!options.is_object()) options = nlohmann::json::object();
@@ -48,14 +63,29 @@ std::string upstreamBody(const InferenceRequest& request, const std::string& ups
       edits.push_back({v, options.dump()});
     }
   }
-  std::sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) { return a.span.begin < b.span.begin; });
+  std::string_view limitParam = request.operation == TP_OP_CHAT         ? std::string_view(model.maxTokensParam)
+                                : request.operation == TP_OP_COMPLETION ? std::string_view("max_tokens")
+                                                                        : std::string_view();
+  if (!limitParam.empty()) {
+    const OutputLimit& member = limitParam == "max_tokens" ? s.maxTokensMember : s.maxCompletionTokensMember;
+    if (!member.value) {
+      if (member.span.present()) {
+        edits.push_back({member.span, std::to_string(ceiling)});  // the client's null
+      } else {
+        addMember(limitParam, std::to_string(ceiling));
+      }
+    }
+  }
+  if (edits.empty()) return request.rawBody;
+  // Stable: insertions at the closing brace keep their order.
+  std::stable_sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) { return a.span.begin < b.span.begin; });
   std::string out;
-  out.reserve(request.rawBody.size() + 64);
+  out.reserve(request.rawBody.size() + 96);
   size_t at = 0;
   for (const auto& e : edits) {
     out.append(request.rawBody, at, e.span.begin - at);
     out += e.text;
-    at = e.span.end > e.span.begin ? e.span.end : e.span.begin;
+    at = std::max(at, e.span.end > e.span.begin ? e.span.end : e.span.begin);
   }
   out.append(request.rawBody, at, std::string::npos);
   return out;

@@ -26,6 +26,14 @@ bool worthAnotherProvider(int upstreamStatus) {
          upstreamStatus == 429 || upstreamStatus >= 500;
 }
 
+// Statuses that are the provider's fault (its credentials, limits, time or health) and count
+// against its circuit. A 404 may be the request's own (an unknown file or resource), so it moves
+// on to the next provider without blaming this one; other 4xx are the client's mistakes.
+bool providerFault(int upstreamStatus) {
+  return upstreamStatus == 401 || upstreamStatus == 403 || upstreamStatus == 408 || upstreamStatus == 429 ||
+         upstreamStatus >= 500;
+}
+
 // What the client sees for an upstream HTTP error: its own mistakes pass through, the
 // provider's problems (credentials, outages) are a bad gateway.
 int clientStatusFor(int upstreamStatus) {
@@ -140,7 +148,7 @@ void ProxyCall::launch() {
   upstreamStatus_ = 0;
 
   const auto& upstreamId = route_->model.upstreamId;
-  upstreamBody_ = upstreamBody(request_, upstreamId);
+  upstreamBody_ = upstreamBody(request_, route_->model, outputCeiling(request_, route_->model, services_.billingConfig));
   call_ = tp_provider_call{sizeof(tp_provider_call),
                            request_.operation,
                            {route_->id().data(), route_->id().size()},
@@ -226,9 +234,9 @@ void ProxyCall::flushPending() {
 void ProxyCall::onResponseHead(int status, const std::vector<std::pair<std::string, std::string>>&) {
   upstreamStatus_ = status;
   route_->upstreamLatency->observe(secondsSince(attemptStart_));
-  // The provider's own trouble counts against its circuit; a client's mistake (400, 413, 422)
-  // shows a working provider.
-  report(worthAnotherProvider(status) ? HealthTracker::Outcome::Failure : HealthTracker::Outcome::Success);
+  // The provider's own trouble counts against its circuit; a client's mistake (400, 404, 413,
+  // 422) shows a working provider.
+  report(providerFault(status) ? HealthTracker::Outcome::Failure : HealthTracker::Outcome::Success);
   if (status >= 200 && status < 300) {
     if (request_.stream()) {
       phase_ = Phase::Streaming;
@@ -429,6 +437,7 @@ void ProxyCall::settle(int status, std::function<void(const billing::SettleOutco
   s.held = charging_->held;
   s.keyHeld = charging_->keyHeld;
   s.cost = served && route_ != nullptr ? cost() : 0;
+  s.delivered = exchange_->started();
   s.usage.requestId = requestId_;
   s.usage.accountId = charging_->accountId;
   s.usage.keyId = s.keyId;
@@ -439,6 +448,11 @@ void ProxyCall::settle(int status, std::function<void(const billing::SettleOutco
   s.usage.cachedTokens = static_cast<int64_t>(used.cachedTokens);
   s.usage.status = status;
   s.usage.stream = request_.stream();
+  s.usage.estimated = !haveUsage_;
+  if (!haveUsage_ && s.cost > 0) {
+    bool whole = status < 400 && (phase_ == Phase::Settling || phase_ == Phase::Buffering);
+    services_.metrics.usageEstimated.with({s.usage.provider, whole ? "missing" : "cut"}).add();
+  }
   s.usage.durationMs =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - exchange_->startTime()).count();
   if (services_.limiter != nullptr)
@@ -446,6 +460,11 @@ void ProxyCall::settle(int status, std::function<void(const billing::SettleOutco
   auto self = shared_from_this();
   services_.billing->settle(std::move(s), [self, then = std::move(then)](billing::SettleOutcome outcome,
                                                                         std::exception_ptr error) mutable {
+    if (!error && outcome.shortfall > 0) {
+      self->services_.metrics.shortfall.with({self->route_->providerName()}).add(static_cast<uint64_t>(outcome.shortfall));
+      log().warning("request " + self->requestId_ + " used " + std::to_string(outcome.shortfall) +
+                    " more than its wallet or key limit could cover");
+    }
     if (error) {
       try {
         std::rethrow_exception(error);
@@ -456,8 +475,13 @@ void ProxyCall::settle(int status, std::function<void(const billing::SettleOutco
     if (!then) return;
     self->exchange_->loop().post([self, then = std::move(then), outcome, failed = error != nullptr] {
       if (failed) {
+        // A stream has delivered what it is charged for: its charge is retried. A response
+        // that waited for the charge is not sent, and nothing is billed for it.
         self->finish(500, "billing_failed",
-                     http::errorResponse(500, "billing_failed", "the charge could not be recorded; nothing was billed"));
+                     http::errorResponse(500, "billing_failed",
+                                         self->exchange_->started()
+                                             ? "the charge could not be recorded yet; it will be retried"
+                                             : "the charge could not be recorded; nothing was billed"));
         return;
       }
       then(outcome);
@@ -500,6 +524,8 @@ void ProxyCall::completeBuffered() {
     return;
   }
   if (charging_) {
+    // No usable usage: what the response says it generated is billed, as for streams.
+    if (!haveUsage_) deliveredBytes_ = generatedTextBytes(responseJson_);
     auto used = meteredUsage();
     responseJson_ = withUsageCost(responseJson_, cost(), used.promptTokens, used.completionTokens);
   }
@@ -571,7 +597,11 @@ void ProxyCall::finish(int status, std::string_view errorCode, std::optional<htt
   release();
   // The outcome first: ending the exchange reports it to the metrics observer.
   exchange_->setOutcome(status, std::string(errorCode));
-  if (response) {
+  if (response && exchange_->started()) {
+    // Too late for a status: the error goes in-band, then the stream ends.
+    exchange_->write({"data: ", response->body, "\n\n"});
+    exchange_->endStream();
+  } else if (response) {
     exchange_->respond(std::move(*response));
   } else if (exchange_->started()) {
     exchange_->endStream();

@@ -1,5 +1,10 @@
 #include "pipeline/request_scan.hpp"
 
+#include <cctype>
+#include <deque>
+#include <span>
+#include <vector>
+
 #include "http/api_error.hpp"
 #include "policy/code_signals.hpp"
 #include "util/strings.hpp"
@@ -117,9 +122,11 @@ class Scanner {
     return p_ >= s_.size();
   }
 
-  // The raw contents of the string at the cursor (escapes validated, not decoded).
+  // The raw contents of the string at the cursor (escapes validated, not decoded);
+  // escaped() tells whether it held any.
   std::string_view string() {
     if (peek() != '"') fail("expected a string");
+    escaped_ = false;
     size_t start = ++p_;
     const size_t n = s_.size();
     while (true) {
@@ -136,6 +143,7 @@ class Scanner {
         return v;
       }
       if (c == '\\') {
+        escaped_ = true;
         escape();
       } else if (c < 0x20) {
         fail("control character in string");
@@ -144,6 +152,8 @@ class Scanner {
       }
     }
   }
+
+  bool escaped() const { return escaped_; }
 
   struct Number {
     bool integer;
@@ -212,7 +222,8 @@ class Scanner {
     }
   }
 
-  // `onMember(rawKey)` must consume exactly the member's value.
+  // `onMember(name)` must consume exactly the member's value. The name is decoded: "mod\u0065l"
+  // is "model" to every upstream, so it is "model" here too.
   template <class OnMember>
   void object(int depth, OnMember&& onMember) {
     if (depth >= kMaxDepth) fail("nesting too deep");
@@ -223,6 +234,11 @@ class Scanner {
     }
     while (true) {
       std::string_view key = string();
+      std::string decoded;  // no allocation unless the name has escapes
+      if (escaped_) {
+        decoded = unescape(key);
+        key = decoded;
+      }
       expect(':');
       ws();
       onMember(key);
@@ -303,6 +319,83 @@ class Scanner {
 
   std::string_view s_;
   size_t p_ = 0;
+  bool escaped_ = false;
+};
+
+// Folds a member name the way Go's encoding/json matches field names: ASCII case, plus the two
+// non-ASCII letters whose simple case folding reaches ASCII (U+017F ſ -> s, U+212A K -> k).
+bool foldedEquals(std::string_view name, std::string_view lowerAscii) {
+  size_t i = 0;
+  for (char want : lowerAscii) {
+    if (i >= name.size()) return false;
+    auto c = static_cast<unsigned char>(name[i]);
+    if (c < 0x80) {
+      if (std::tolower(c) != want) return false;
+      ++i;
+    } else if (want == 's' && name.substr(i, 2) == "\xC5\xBF") {
+      i += 2;
+    } else if (want == 'k' && name.substr(i, 3) == "\xE2\x84\xAA") {
+      i += 3;
+    } else {
+      return false;
+    }
+  }
+  return i == name.size();
+}
+
+// The member names of one object as an upstream reads them. Upstreams keep the last of duplicate
+// members and some match names without regard to case, so a member the gateway reads must come
+// once and in its own spelling: otherwise billing and routing would read one request and the
+// upstream another. Every API family's reader declares its watched names here; this is the one
+// place that decides.
+class MemberNames {
+ public:
+  // `watched`: the names the reader depends on (lower-case ASCII), at most 32. `allUnique`: no
+  // name at all may repeat (the top level of a request). `path`: the object's parameter path
+  // ("" at the top level).
+  MemberNames(std::span<const std::string_view> watched, bool allUnique, std::string_view path = {})
+      : watched_(watched), allUnique_(allUnique), path_(path) {}
+
+  // The index of `name` in the watched names, or -1 for another name. Throws 400 for a
+  // duplicate or a case variant of a watched name, and for any duplicate when allUnique.
+  // `decoded`: the name was written with escapes (and `name` does not point into the body).
+  int check(std::string_view name, bool decoded) {
+    int index = 0;
+    for (std::string_view w : watched_) {
+      if (name == w) {
+        if (seen_ & (1u << index)) refuse(name, "duplicate_parameter", "appears more than once");
+        seen_ |= 1u << index;
+        return index;
+      }
+      if (foldedEquals(name, w))
+        refuse(name, "invalid_parameter", "is another spelling of '" + std::string(w) + "'; write it '" + std::string(w) + "'");
+      ++index;
+    }
+    if (allUnique_) {
+      for (std::string_view other : others_)
+        if (other == name) refuse(name, "duplicate_parameter", "appears more than once");
+      if (decoded) {
+        decodedNames_.emplace_back(name);
+        name = decodedNames_.back();
+      }
+      if (others_.empty()) others_.reserve(16);
+      others_.push_back(name);
+    }
+    return -1;
+  }
+
+ private:
+  [[noreturn]] void refuse(std::string_view name, std::string_view code, const std::string& why) const {
+    std::string param = path_.empty() ? std::string(name) : std::string(path_) + "." + std::string(name);
+    throw ApiError(400, code, "the member '" + param + "' " + why, param);
+  }
+
+  std::span<const std::string_view> watched_;
+  bool allUnique_;
+  std::string_view path_;
+  uint32_t seen_ = 0;
+  std::vector<std::string_view> others_;  // into the body, or into decodedNames_
+  std::deque<std::string> decodedNames_;
 };
 
 class RequestReader {
@@ -311,39 +404,74 @@ class RequestReader {
 
   RequestSummary read() {
     bool sawModel = false, sawMessages = false, sawPrompt = false, sawInput = false;
+    // What billing, routing and dispatch read at the top level, in every operation.
+    enum { kModel, kStream, kStreamOptions, kMaxTokens, kMaxCompletionTokens, kN, kMessages, kPrompt, kInput,
+           kTools, kFunctions, kPlugins };
+    static constexpr std::string_view kWatched[] = {"model",  "stream",   "stream_options", "max_tokens",
+                                                    "max_completion_tokens", "n", "messages", "prompt",
+                                                    "input",  "tools",    "functions",      "plugins"};
+    MemberNames names(kWatched, /*allUnique=*/true);
     in_.object(0, [&](std::string_view key) {
       r_.hasMembers = true;
-      if (key == "model") {
-        sawModel = true;
-        readModel();
-      } else if (key == "stream") {
-        r_.stream = boolean("stream");
-      } else if (key == "stream_options") {
-        readStreamOptions();
-      } else if (key == "max_tokens" || key == "max_completion_tokens") {
-        auto v = count(std::string(key));
-        if (v && (key == "max_completion_tokens" || !r_.maxTokens)) r_.maxTokens = v;
-      } else if (key == "n") {
-        auto v = count("n");
-        if (v && *v == 0) invalid("n", "'n' must be at least 1");
-        if (v) r_.n = *v;
-      } else if (key == "messages" && op_ == TP_OP_CHAT) {
-        sawMessages = true;
-        readMessages();
-      } else if (key == "tools" || key == "functions") {
-        readTools(std::string(key));
-      } else if (key == "prompt" && op_ == TP_OP_COMPLETION) {
-        sawPrompt = !in_.null();
-        if (sawPrompt) textValue("prompt");
-      } else if (key == "input" && op_ == TP_OP_EMBEDDING) {
-        sawInput = !in_.null();
-        if (sawInput) textValue("input");
-      } else {
-        in_.value(1);
+      switch (names.check(key, in_.escaped())) {
+        case kModel:
+          sawModel = true;
+          readModel();
+          break;
+        case kStream:
+          r_.stream = boolean("stream");
+          break;
+        case kStreamOptions:
+          readStreamOptions();
+          break;
+        case kMaxTokens:
+          r_.maxTokensMember = outputLimit("max_tokens");
+          break;
+        case kMaxCompletionTokens:
+          r_.maxCompletionTokensMember = outputLimit("max_completion_tokens");
+          break;
+        case kN: {
+          auto v = count("n");
+          if (v && *v == 0) invalid("n", "'n' must be at least 1");
+          if (v) r_.n = *v;
+          break;
+        }
+        case kMessages:
+          if (op_ != TP_OP_CHAT) {
+            in_.value(1);
+            break;
+          }
+          sawMessages = true;
+          readMessages();
+          break;
+        case kTools:
+        case kFunctions:
+          readTools(std::string(key));
+          break;
+        case kPrompt:
+          if (op_ != TP_OP_COMPLETION) {
+            in_.value(1);
+            break;
+          }
+          sawPrompt = !in_.null();
+          if (sawPrompt) textValue("prompt");
+          break;
+        case kInput:
+          if (op_ != TP_OP_EMBEDDING) {
+            in_.value(1);
+            break;
+          }
+          sawInput = !in_.null();
+          if (sawInput) textValue("input");
+          break;
+        default:
+          in_.value(1);
       }
     });
     r_.closingBrace = in_.pos() - 1;
     if (!in_.atEnd()) in_.fail("trailing characters after the JSON value");
+    for (const auto* limit : {&r_.maxTokensMember, &r_.maxCompletionTokensMember})
+      if (limit->value) r_.maxTokens = std::max(r_.maxTokens.value_or(0), *limit->value);
 
     if (!sawModel) invalid("model", "you must provide a model parameter", "missing_required_parameter");
     switch (op_) {
@@ -397,18 +525,29 @@ class RequestReader {
     return n.value;
   }
 
+  OutputLimit outputLimit(const std::string& param) {
+    size_t start = in_.pos();
+    OutputLimit limit;
+    limit.value = count(param);
+    limit.span = Span{start, in_.pos()};
+    return limit;
+  }
+
   void readStreamOptions() {
     size_t start = in_.pos();
-    if (in_.null()) return;
-    if (in_.peek() != '{') wrongType("stream_options", "an object");
-    in_.object(1, [&](std::string_view key) {
-      if (key == "include_usage") {
-        r_.clientWantsUsage = boolean("stream_options.include_usage");
-      } else {
-        in_.value(2);
-      }
-    });
-    r_.streamOptionsValue = Span{start, in_.pos()};
+    if (!in_.null()) {
+      if (in_.peek() != '{') wrongType("stream_options", "an object");
+      static constexpr std::string_view kWatched[] = {"include_usage"};
+      MemberNames names(kWatched, /*allUnique=*/false, "stream_options");
+      in_.object(1, [&](std::string_view key) {
+        if (names.check(key, in_.escaped()) == 0) {
+          r_.clientWantsUsage = boolean("stream_options.include_usage");
+        } else {
+          in_.value(2);
+        }
+      });
+    }
+    r_.streamOptionsValue = Span{start, in_.pos()};  // null too: it is replaced, not repeated
   }
 
   void readMessages() {
@@ -417,15 +556,20 @@ class RequestReader {
       std::string param = "messages[" + std::to_string(i) + "]";
       if (in_.peek() != '{') wrongType(param, "an object");
       bool sawRole = false;
+      static constexpr std::string_view kWatched[] = {"role", "content"};
+      MemberNames names(kWatched, /*allUnique=*/false, param);
       in_.object(2, [&](std::string_view key) {
-        if (key == "role") {
-          if (in_.peek() != '"') wrongType(param + ".role", "a string");
-          in_.string();
-          sawRole = true;
-        } else if (key == "content") {
-          readContent(param + ".content");
-        } else {
-          in_.value(3);
+        switch (names.check(key, in_.escaped())) {
+          case 0:
+            if (in_.peek() != '"') wrongType(param + ".role", "a string");
+            in_.string();
+            sawRole = true;
+            break;
+          case 1:
+            readContent(param + ".content");
+            break;
+          default:
+            in_.value(3);
         }
       });
       if (!sawRole) wrongType(param + ".role", "a string");
@@ -441,22 +585,26 @@ class RequestReader {
     } else if (c == '"') {
       text(in_.string());
     } else if (c == '[') {
-      in_.array(3, [&](size_t) { readPart(); });
+      in_.array(3, [&](size_t j) { readPart(param + "[" + std::to_string(j) + "]"); });
     } else {
       wrongType(param, "a string or an array of content parts");
     }
   }
 
   // A content part: {"type": "text", "text": ...} or an image/audio/file part.
-  void readPart() {
+  void readPart(const std::string& param) {
     if (in_.peek() != '{') {
       in_.value(4);
       return;
     }
+    // Images are priced per image: their names are watched as closely as the text.
+    static constexpr std::string_view kWatched[] = {"text", "image_url", "input_image", "image"};
+    MemberNames names(kWatched, /*allUnique=*/false, param);
     in_.object(4, [&](std::string_view key) {
-      if (key == "text" && in_.peek() == '"') {
+      int member = names.check(key, in_.escaped());
+      if (member == 0 && in_.peek() == '"') {
         text(in_.string());
-      } else if (key == "image_url" || key == "input_image" || key == "image") {
+      } else if (member > 0) {
         ++r_.imageCount;
         in_.value(5);
       } else {

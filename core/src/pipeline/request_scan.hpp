@@ -19,11 +19,21 @@ struct Span {
   bool present() const { return end > begin; }
 };
 
+// A member that limits the output ("max_tokens", "max_completion_tokens").
+struct OutputLimit {
+  std::optional<uint64_t> value;  // nullopt: absent or null
+  Span span;                      // the member's value, also when it is null
+};
+
 struct RequestSummary {
   std::string model;
   bool stream = false;
   bool clientWantsUsage = false;  // stream_options.include_usage is true
-  std::optional<uint64_t> maxTokens;  // max_completion_tokens, else max_tokens
+  OutputLimit maxTokensMember;
+  OutputLimit maxCompletionTokensMember;
+  // The most output tokens the client allows: the larger of the two members, since an upstream
+  // may read either.
+  std::optional<uint64_t> maxTokens;
   uint64_t n = 1;
   size_t messageCount = 0;
   uint64_t promptBytes = 0;  // bytes of text the model reads (messages, prompt, input)
@@ -38,7 +48,9 @@ struct RequestSummary {
 };
 
 // Throws http::ApiError (400): invalid_json, or invalid_type / missing_required_parameter /
-// invalid_value naming the parameter.
+// invalid_value / duplicate_parameter / invalid_parameter naming the parameter. Member names are
+// read decoded, and the names the gateway reads may appear once and in one spelling only, so
+// the summary describes the request exactly as an upstream will read it.
 RequestSummary scanRequest(tp_operation operation, std::string_view body);
 
 }  // namespace turnpike::pipeline

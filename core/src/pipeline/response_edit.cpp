@@ -41,17 +41,50 @@ std::string withUsageCost(std::string_view response, int64_t cost, uint64_t prom
   return insertFirstMember(response, member);
 }
 
-uint64_t generatedTextBytes(std::string_view chunk) {
-  uint64_t total = 0;
-  for (std::string_view key : {std::string_view("\"content\":\""), std::string_view("\"arguments\":\"")}) {
-    for (size_t pos = chunk.find(key); pos != std::string_view::npos; pos = chunk.find(key, pos + 1)) {
-      size_t open = pos + key.size() - 1;
-      size_t end = json_scan::detail::skipString(chunk, open);
-      if (end == std::string_view::npos) break;
-      total += end - open - 2;
+namespace {
+
+// Members whose string values are text the model generated, wherever they sit: message and
+// delta content (strings or parts), completions' text, reasoning in its several names, refusals,
+// tool and function call arguments, audio transcripts.
+bool isGeneratedText(std::string_view key) {
+  return key == "content" || key == "text" || key == "arguments" || key == "reasoning_content" || key == "reasoning" ||
+         key == "refusal" || key == "transcript";
+}
+
+// Bounded so that a hostile upstream's nesting cannot exhaust the stack.
+constexpr int kMaxDepth = 32;
+
+uint64_t textBytes(std::string_view value, bool generated, int depth) {
+  if (value.empty() || depth > kMaxDepth) return 0;
+  switch (value.front()) {
+    case '"':
+      return generated && value.size() >= 2 ? value.size() - 2 : 0;
+    case '{': {
+      uint64_t total = 0;
+      json_scan::forEachMember(value, [&](std::string_view key, const json_scan::Member& m) {
+        total += textBytes(m.value, isGeneratedText(key), depth + 1);
+        return true;
+      });
+      return total;
     }
+    case '[': {
+      uint64_t total = 0;
+      json_scan::forEachElement(value, [&](std::string_view element) {
+        total += textBytes(element, generated, depth + 1);
+        return true;
+      });
+      return total;
+    }
+    default:
+      return 0;
   }
-  return total;
+}
+
+}  // namespace
+
+uint64_t generatedTextBytes(std::string_view response) {
+  auto choices = json_scan::find(response, "choices");
+  return choices ? textBytes(choices->value, false, 0) : 0;
 }
 
 }  // namespace turnpike::pipeline

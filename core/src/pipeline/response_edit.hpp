@@ -15,7 +15,9 @@ std::string insertFirstMember(std::string_view object, std::string_view member);
 // given token counts and the cost.
 std::string withUsageCost(std::string_view response, int64_t cost, uint64_t promptTokens, uint64_t completionTokens);
 
-// Bytes of generated text in a stream chunk: every "content" and "arguments" string.
-uint64_t generatedTextBytes(std::string_view chunk);
+// Bytes of generated text in a response or a stream chunk: under "choices", every string of
+// content (or content parts), text, reasoning, refusal, call arguments and audio transcripts.
+// What is billed when the upstream reports no usage.
+uint64_t generatedTextBytes(std::string_view response);
 
 }  // namespace turnpike::pipeline

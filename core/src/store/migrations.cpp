@@ -197,6 +197,12 @@ const std::vector<Migration>& migrations() {
            "DROP TABLE reservations",
            "ALTER TABLE reservations_v3 RENAME TO reservations",
        }},
+      {4,
+       "usage: what the wallet could not cover, and whether the tokens were counted by the gateway",
+       {
+           "ALTER TABLE usage ADD COLUMN shortfall INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE usage ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0",
+       }},
   };
   return kMigrations;
 }

@@ -67,6 +67,8 @@ struct UsageRecord {
   int64_t completionTokens = 0;
   int64_t cachedTokens = 0;
   int64_t cost = 0;
+  int64_t shortfall = 0;   // used beyond what the wallet or the key's limit could cover: not charged
+  bool estimated = false;  // the upstream reported no usage: the gateway counted the text
   int status = 0;
   bool stream = false;
   int64_t durationMs = 0;

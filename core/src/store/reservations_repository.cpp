@@ -16,7 +16,7 @@ int64_t insert(Connection& c, std::string_view accountId, std::optional<std::str
   return c.lastInsertId();
 }
 
-void remove(Connection& c, int64_t id) { c.prepared("DELETE FROM reservations WHERE id = ?").bind(1, id).execute(); }
+bool remove(Connection& c, int64_t id) { return c.prepared("DELETE FROM reservations WHERE id = ?").bind(1, id).execute() == 1; }
 
 Released releaseOthers(Connection& c, std::string_view holder) {
   Released r;

@@ -11,7 +11,8 @@ namespace turnpike::store::reservations {
 // `keyAmount`: the part held against the key's usage_limit (0 when it has none).
 int64_t insert(Connection& c, std::string_view accountId, std::optional<std::string_view> keyId, int64_t amount,
                int64_t keyAmount, std::string_view holder, int64_t now);
-void remove(Connection& c, int64_t id);
+// False when there is no such reservation (it was settled or released already).
+bool remove(Connection& c, int64_t id);
 
 struct Released {
   int64_t count = 0;

@@ -9,7 +9,8 @@ using namespace Poco::Data::Keywords;
 void insert(Connection& c, const UsageRecord& u) {
   auto& s = c.prepared(
       "INSERT INTO usage (request_id, account_id, key_id, model, provider, prompt_tokens, completion_tokens, "
-      "cached_tokens, cost, status, stream, duration_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "cached_tokens, cost, status, stream, duration_ms, created_at, shortfall, estimated) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   s.bind(1, u.requestId).bind(2, u.accountId);
   if (u.keyId) {
     s.bind(3, *u.keyId);
@@ -26,6 +27,8 @@ void insert(Connection& c, const UsageRecord& u) {
       .bind(11, static_cast<int64_t>(u.stream ? 1 : 0))
       .bind(12, u.durationMs)
       .bind(13, u.createdAt)
+      .bind(14, u.shortfall)
+      .bind(15, static_cast<int64_t>(u.estimated ? 1 : 0))
       .execute();
 }
 
@@ -57,7 +60,7 @@ HistoryPage history(Connection& c, const HistoryQuery& q) {
   Poco::Int64 limit = q.pageCount, offset = static_cast<Poco::Int64>(q.page - 1) * q.pageCount;
   Poco::Data::Statement select(c.session());
   select << "SELECT id, request_id, account_id, key_id, model, provider, prompt_tokens, completion_tokens, cached_tokens, "
-            "cost, status, stream, duration_ms, created_at FROM usage" +
+            "cost, status, stream, duration_ms, created_at, shortfall, estimated FROM usage" +
                 where + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?";
   bindFilters(select);
   select, use(limit), use(offset);
@@ -79,6 +82,8 @@ HistoryPage history(Connection& c, const HistoryQuery& q) {
     u.stream = rs[11].convert<int>() != 0;
     u.durationMs = rs[12].convert<Poco::Int64>();
     u.createdAt = rs[13].convert<Poco::Int64>();
+    u.shortfall = rs[14].convert<Poco::Int64>();
+    u.estimated = rs[15].convert<int>() != 0;
     page.rows.push_back(std::move(u));
   }
   return page;

@@ -77,14 +77,25 @@ void Writer::runBatch(Connection& connection, std::deque<Job>& batch) {
     }
     connection.commit();
   } catch (...) {
-    // The batch did not commit: every job failed, whatever it did.
     auto error = std::current_exception();
-    try {
-      connection.rollback();
-    } catch (const std::exception& e) {
-      Poco::Logger::get("store").error(std::string("rollback failed: ") + e.what());
+    rollback(connection);
+    if (batch.size() == 1) {
+      errors[0] = error;
+    } else {
+      // The batch did not commit (a full disk, a deferred constraint, a busy timeout): each job
+      // gets a transaction of its own, so only the jobs that cannot commit fail.
+      for (size_t i = 0; i < batch.size(); ++i) {
+        errors[i] = nullptr;
+        try {
+          connection.begin();
+          batch[i].work(connection);
+          connection.commit();
+        } catch (...) {
+          errors[i] = std::current_exception();
+          rollback(connection);
+        }
+      }
     }
-    for (auto& e : errors) e = error;
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!batch[i].after) continue;
@@ -93,6 +104,14 @@ void Writer::runBatch(Connection& connection, std::deque<Job>& batch) {
     } catch (const std::exception& e) {
       Poco::Logger::get("store").error(std::string("write completion failed: ") + e.what());
     }
+  }
+}
+
+void Writer::rollback(Connection& connection) {
+  try {
+    connection.rollback();
+  } catch (const std::exception& e) {
+    Poco::Logger::get("store").error(std::string("rollback failed: ") + e.what());
   }
 }
 

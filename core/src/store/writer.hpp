@@ -1,6 +1,8 @@
 // The single writer of a database: a thread that runs write jobs in batches, one transaction
 // per batch (group commit), each job inside its own savepoint so one failing job leaves the
-// others intact. A job's `after` runs only once its batch has committed, so nothing is
+// others intact; a batch whose commit fails is run again job by job, so a failed commit fails
+// only the jobs that cannot commit. Jobs must therefore be repeatable: all they change is in
+// the transaction, or overwritten when they run again. A job's `after` runs only once its batch has committed, so nothing is
 // acknowledged before it is durable. Under load many jobs share one commit; alone, a job
 // costs one transaction.
 #pragma once
@@ -67,6 +69,7 @@ class Writer {
 
  private:
   void runBatch(Connection& connection, std::deque<Job>& batch);
+  static void rollback(Connection& connection);
   // Each job in its own savepoint, so one failing job leaves the others intact.
   void runJobs(Connection& connection, std::deque<Job>& batch, std::vector<std::exception_ptr>& errors);
 

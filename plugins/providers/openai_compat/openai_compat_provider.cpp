@@ -21,11 +21,16 @@ constexpr const char* kSchema = R"json({
               "doc": "extra headers on every upstream request (values are treated as secrets)"}
 })json";
 
-std::optional<Usage> parseUsage(std::string_view usageJson) {
+// Usage without its token counts (absent, null, fractional, renamed) is no usage: the core then
+// counts the text itself rather than billing zero tokens. Embeddings report no completion.
+std::optional<Usage> parseUsage(std::string_view usageJson, bool hasCompletion) {
   if (usageJson.empty() || usageJson.front() != '{') return std::nullopt;
+  auto prompt = json_scan::findUint(usageJson, "prompt_tokens");
+  auto completion = json_scan::findUint(usageJson, "completion_tokens");
+  if (!prompt || (hasCompletion && !completion)) return std::nullopt;
   Usage u;
-  u.promptTokens = json_scan::findUint(usageJson, "prompt_tokens").value_or(0);
-  u.completionTokens = json_scan::findUint(usageJson, "completion_tokens").value_or(0);
+  u.promptTokens = *prompt;
+  u.completionTokens = completion.value_or(0);
   if (auto details = json_scan::find(usageJson, "prompt_tokens_details"))
     u.cachedTokens = json_scan::findUint(details->value, "cached_tokens").value_or(0);
   if (auto details = json_scan::find(usageJson, "completion_tokens_details"))
@@ -57,7 +62,7 @@ void emitUpstreamError(int status, std::string_view body, Emitter& emitter) {
 
 class OpenAiStream final : public ResponseStream {
  public:
-  explicit OpenAiStream(bool stream) : stream_(stream) {}
+  OpenAiStream(bool stream, bool hasCompletion) : stream_(stream), hasCompletion_(hasCompletion) {}
 
   void onData(int status, std::string_view bytes, bool end, Emitter& emitter) override {
     if (status >= 400) {
@@ -66,7 +71,7 @@ class OpenAiStream final : public ResponseStream {
     }
     if (!stream_) {
       if (auto usage = json_scan::find(bytes, "usage"))
-        if (auto u = parseUsage(usage->value)) emitter.usage(*u);
+        if (auto u = parseUsage(usage->value, hasCompletion_)) emitter.usage(*u);
       emitter.chunk(bytes);
       return;
     }
@@ -90,7 +95,7 @@ class OpenAiStream final : public ResponseStream {
     }
     uint32_t flags = 0;
     if (usage) {
-      if (auto u = parseUsage(usage->value)) {
+      if (auto u = parseUsage(usage->value, hasCompletion_)) {
         emitter.usage(*u);
         if (!choices || json_scan::isEmptyArray(choices->value)) flags |= TP_CHUNK_USAGE_ONLY;
       }
@@ -99,6 +104,7 @@ class OpenAiStream final : public ResponseStream {
   }
 
   bool stream_;
+  bool hasCompletion_;
   SseParser parser_;
 };
 
@@ -157,7 +163,7 @@ class OpenAiCompatProvider final : public Provider {
   }
 
   std::unique_ptr<ResponseStream> openStream(const Call& call) override {
-    return std::make_unique<OpenAiStream>(call.stream);
+    return std::make_unique<OpenAiStream>(call.stream, call.operation != TP_OP_EMBEDDING);
   }
 
  private:

@@ -76,6 +76,7 @@ json usageJson(const store::UsageRecord& u) {
               {"completion_tokens", u.completionTokens},
               {"cached_tokens", u.cachedTokens},
               {"cost", u.cost},
+              {"estimated", u.estimated},
               {"status", u.status},
               {"stream", u.stream},
               {"duration_ms", u.durationMs},
