@@ -213,6 +213,19 @@ TEST(Routing, CircuitOpensAfterConsecutiveFailuresAndATrialClosesIt) {
   EXPECT_EQ(a.requestCount(), 4u);
 }
 
+TEST(Routing, AnUpstream404MovesOnButNeverOpensTheCircuit) {
+  // A 404 can be the request's own doing (an unknown file or resource): the next provider is
+  // tried, and the provider is not blamed for it.
+  auto a = namedUpstream("from-a", 404);
+  auto b = namedUpstream("from-b");
+  ScriptFile order("function route(req, ctx) return nil end");
+  GatewayFixture gw(twoProviders(*a, *b, "routing:\n  script: " + order.path() +
+                                             "\n  circuit_breaker: {failures: 2, cooldown_ms: 60000}\n"));
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(contentOf(postJson(gw.port(), "/v1/chat/completions", kChat).body), "from-b");
+  EXPECT_EQ(a->requestCount(), 6u) << "a was skipped: its circuit opened on 404s";
+  EXPECT_EQ(metricValue(gw.port(), "turnpike_circuit_opened_total{provider=\"a\"}"), 0);
+}
+
 TEST(Routing, FailedTrialReopensAndAllOpenIs503) {
   auto a = namedUpstream("from-a", 502);
   GatewayFixture gw(expand(R"(
