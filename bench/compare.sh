@@ -128,7 +128,7 @@ calc() { awk "BEGIN {printf \"$1\", $2}"; }
 echo
 printf '%s CPUs, %s; mode %s; wrk -t1, %s s per run, median of %s; mock_upstream %s chunks %s µs apart' \
   "$(nproc)" "$(date -u +%FT%TZ)" "$TURNPIKE_BENCH_MODE" "$DUR" "$RUNS" "$CHUNKS" "$DELAY_US"
-[ "$WITH_NGINX" = 0 ] || printf '; nginx %s worker(s)' "${NGINX_WORKERS:-1}"
+[ "$WITH_NGINX" = 0 ] || printf '; nginx workers %s' "${NGINX_WORKERS:-1}"
 [ "$WITH_PORTKEY" = 0 ] || printf '; Portkey %s' "$(node -p "require('$(dirname "$(dirname "$entry")")/package.json').version")"
 printf '; turnpike %s (%s)\n\n' "${BIN#"$ROOT"/}" "$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "no git")"
 echo "| target | c1 p50 µs | c1 p99 µs | c1 added p50 µs | c1 added p99 µs | c64 req/s | c64 p99 ms | c64 × direct | c64 × nginx | s16 streams/s | s16 p50 ms | s16 p99 ms | s16 added p50 ms | errors |"
