@@ -4,11 +4,12 @@
 #
 # usage: bench/compare.sh [-d SECONDS] [-r RUNS] [--chunks N] [--chunk-delay-us N]
 #                         [--no-nginx] [--no-portkey] [--keep]
-#   -d   length of each wrk run (default $DUR or 10)     -r  runs per cell, median kept (default $RUNS or 3)
+#   -d       seconds of each wrk run (default $DUR, else 10)
+#   -r       runs per cell, the median is kept (default $RUNS, else 3)
 #   --chunks / --chunk-delay-us   the mock's SSE content chunks per stream (20) and their spacing (0)
 #   --keep   keep the logs and configs of the run (the directory is printed)
 # Environment: TURNPIKE_BENCH_MODE=billed (default) | free (see bench_config.sh), TURNPIKE_BIN (another
-# build to measure), NGINX_WORKERS (1).
+# build to measure), TURNPIKE_BENCH_EXTRA (YAML appended to the gateway's config), NGINX_WORKERS (1).
 # Cells: c1 = 1 connection (latency), c64 = 64 connections (throughput), both non-streaming;
 # s16 = 16 connections streaming, latency of the whole stream. Progress goes to stderr.
 # Exit: 0; 1 when a tool, a target or a check fails; 2 when a measured run saw errors or non-2xx.
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
     --no-nginx) WITH_NGINX=0; shift ;;
     --no-portkey) WITH_PORTKEY=0; shift ;;
     --keep) KEEP_WORK=1; shift ;;
-    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h | --help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {print}' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 1 ;;
   esac
 done
