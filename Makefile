@@ -20,7 +20,7 @@ all: build
 help:
 	@echo "make run    build (Release) and serve $(CONFIG) on 127.0.0.1:8080"
 	@echo "make test   build (Debug) and run every test"
-	@echo "make bench  gateway vs direct vs nginx vs Portkey (bench/run_compare.sh)"
+	@echo "make bench  gateway vs direct vs nginx vs Portkey (bench/README.md; DUR=10 RUNS=3 by default)"
 
 define ensure_packages
 	@missing=""; \

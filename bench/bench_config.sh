@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# The benchmark gateway's config on stdout. usage: bench_config.sh PORT MOCK_URL (see gateway_for_bench.sh)
+# The benchmark gateway's config on stdout (lib.sh's start_gateway). usage: bench_config.sh PORT MOCK_URL
+# Environment:
+#   TURNPIKE_BENCH_MODE  billed (default): a paid model, requests carry a funded key, every one is
+#                        reserved, settled and written to the ledger; free: billing off
+#   TURNPIKE_BENCH_DB    the SQLite file (billed mode: the one the key was created in)
 set -euo pipefail
 MODE="${TURNPIKE_BENCH_MODE:-billed}"
 DB="${TURNPIKE_BENCH_DB:-${TMPDIR:-/tmp}/turnpike-bench.db}"
@@ -12,7 +16,7 @@ log:
   level: warning
 billing:
   enabled: $([ "$MODE" = free ] && echo false || echo true)
-$([ "$MODE" = free ] || echo "  usage_event: false  # compare.sh's validation counts a stream's data lines")
+$([ "$MODE" = free ] || echo "  usage_event: false  # check_target (lib.sh) counts a stream's data lines")
   rate_limits: {anonymous: {requests_per_minute: 0}}
 providers:
   - name: mock

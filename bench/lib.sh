@@ -1,59 +1,176 @@
-# Shared by the bench scripts that start their own mock upstream and gateway (streams.sh,
-# thread_cpu.sh). Source it after `set -euo pipefail`; it sets ROOT, BIN, MOCKAI and WORK (a
-# temporary directory removed on exit, with every process started here).
+# Shared by the bench scripts (compare.sh, streams.sh, thread_cpu.sh, harness_test.sh): tools, the
+# mock upstream (bench/mock_upstream.c), nginx, the gateway, a check that each answers, and stopping
+# all of them. Source it after `set -euo pipefail` and after setting TURNPIKE_BENCH_MODE's default.
+# It sets ROOT, BIN, CACHE and WORK (a temporary directory, removed on exit with every process
+# started here).
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="${TURNPIKE_SHARED_BENCH:-$ROOT/../shared/bench}"
 BIN="${TURNPIKE_BIN:-$ROOT/build/release/turnpike}"
-export TURNPIKE_BENCH_MODE="${TURNPIKE_BENCH_MODE:-free}"
 CACHE="${TURNPIKE_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/turnpike-bench}"
-MOCKAI="$CACHE/mockai"
+export TURNPIKE_BENCH_MODE="${TURNPIKE_BENCH_MODE:-free}"
+case "$TURNPIKE_BENCH_MODE" in billed | free) ;; *) echo "TURNPIKE_BENCH_MODE must be billed or free" >&2; exit 1 ;; esac
 mkdir -p "$CACHE"
-[ -x "$MOCKAI" ] && [ "$MOCKAI" -nt "$SHARED/mockai.c" ] || cc -O2 -o "$MOCKAI" "$SHARED/mockai.c"
-command -v wrk >/dev/null || { echo "wrk is missing (../shared/bench/compare.sh installs it)" >&2; exit 1; }
-[ -x "$BIN" ] || { echo "build the Release binary first: $BIN" >&2; exit 1; }
-
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/turnpike-bench.XXXXXX")"
-PIDS=()
+KEEP_WORK="${KEEP_WORK:-0}"
+
+log() { echo "[$(basename "$0")] $*" >&2; }
+fail() { log "FATAL: $*"; exit 1; }
+
+# Every process started here leads its own process group (setsid), so stopping the group also
+# stops what it forked (nginx's worker).
+GROUPS_STARTED=()
 stop_all() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  PIDS=()
+  local g
+  for g in "${GROUPS_STARTED[@]}"; do kill -TERM -- "-$g" 2>/dev/null || true; done
+  for g in "${GROUPS_STARTED[@]}"; do
+    for _ in $(seq 30); do kill -0 -- "-$g" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$g" 2>/dev/null || true
+  done
+  GROUPS_STARTED=()
 }
-trap 'stop_all; rm -rf "$WORK"' EXIT
+on_exit() {
+  stop_all
+  if [ "$KEEP_WORK" = 1 ]; then log "logs and configs kept in $WORK"; else rm -rf "$WORK"; fi
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM
+
+# usage: spawn NAME COMMAND...  — runs COMMAND in the background from the tree's root (where the
+# gateway finds its default policy scripts), output in $WORK/NAME.log; sets SPAWNED (its pid and
+# process group).
+spawn() {
+  local name="$1"
+  shift
+  (cd "$ROOT" && exec setsid "$@") >"$WORK/$name.log" 2>&1 &
+  SPAWNED=$!
+  GROUPS_STARTED+=("$SPAWNED")
+  disown "$SPAWNED"  # stopped by stop_all; no job-control notice when it is
+}
+
+# usage: need_tools COMMAND:PACKAGE...  — installs the missing ones with apt as root.
+need_tools() {
+  local t missing=()
+  for t in "$@"; do command -v "${t%%:*}" >/dev/null || missing+=("${t##*:}"); done
+  [ "${#missing[@]}" = 0 ] && return 0
+  [ "$(id -u)" = 0 ] || fail "missing tools; run: sudo apt-get install -y ${missing[*]}"
+  log "installing ${missing[*]} (apt)"
+  timeout 900 bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+      install -y -qq --no-install-recommends "$@"' apt "${missing[@]}" >"$WORK/apt.log" 2>&1 ||
+    { tail -5 "$WORK/apt.log" >&2; fail "apt-get install ${missing[*]} failed"; }
+}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
-# Runs a command in the background as one of ours (killed on exit, no job-control noise).
-spawn() {
-  "$@" &
-  PIDS+=($!)
-  disown
+# usage: wait_port PORT PID [SECONDS]  — until PORT accepts connections; fails when PID exits first.
+wait_port() {
+  for _ in $(seq $((${3:-10} * 10))); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
 }
 
-# $1: per-chunk delay in µs. Starts a mock upstream with 20 chunks; sets MOCK_PORT.
+# The mock upstream, built with cc -O2 into the cache, one binary per version of its source.
+mock_binary() {
+  local src="$ROOT/bench/mock_upstream.c" bin
+  bin="$CACHE/mock_upstream-$(sha256sum "$src" | cut -c1-16)"
+  if [ ! -x "$bin" ]; then
+    cc -O2 -o "$bin.tmp" "$src" || fail "building $src failed"
+    mv "$bin.tmp" "$bin"
+  fi
+  echo "$bin"
+}
+
+# usage: start_mock DELAY_US [CHUNKS]  — a mock upstream streaming CHUNKS (default 20) content
+# chunks DELAY_US apart; sets MOCK_PORT, MOCK_URL, MOCK_CHUNKS.
 start_mock() {
-  MOCK_PORT="$(free_port)"
-  spawn "$MOCKAI" -p "$MOCK_PORT" -n 20 -d "$1" >"$WORK/mock.out" 2>&1
-  wait_port "$MOCK_PORT"
+  local bin
+  bin="$(mock_binary)"
+  MOCK_CHUNKS="${2:-20}"
+  spawn mock "$bin" -p 0 -n "$MOCK_CHUNKS" -d "$1"
+  MOCK_PORT=""
+  for _ in $(seq 50); do
+    MOCK_PORT="$(sed -n 's/^listening 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/mock.log")"
+    [ -n "$MOCK_PORT" ] && break
+    kill -0 "$SPAWNED" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$MOCK_PORT" ] || { cat "$WORK/mock.log" >&2; fail "the mock upstream did not start"; }
+  MOCK_URL="http://127.0.0.1:$MOCK_PORT/v1"
 }
 
-# Starts the gateway on the current mock (bench_config.sh, TURNPIKE_BENCH_MODE): sets GW_PORT,
-# GW_PID, and BEARER / AUTH, a funded key's credential and header when billed (else empty).
+# A plain reverse proxy to the current mock, the floor any gateway is compared with: keep-alive
+# to the upstream and no buffering, so a stream passes through as it arrives. Sets NGX_PORT.
+start_nginx() {
+  local dir="$WORK/nginx"
+  NGX_PORT="$(free_port)"
+  mkdir -p "$dir/tmp"
+  cat >"$dir/nginx.conf" <<EOF
+worker_processes ${NGINX_WORKERS:-1};
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp/body; proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi; uwsgi_temp_path $dir/tmp/uwsgi; scgi_temp_path $dir/tmp/scgi;
+  upstream mock { server 127.0.0.1:$MOCK_PORT; keepalive 256; keepalive_requests 1000000; }
+  server {
+    listen 127.0.0.1:$NGX_PORT;
+    keepalive_requests 1000000;
+    location / {
+      proxy_pass http://mock;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_request_buffering off;
+    }
+  }
+}
+EOF
+  spawn nginx nginx -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;'
+  wait_port "$NGX_PORT" "$SPAWNED" || { cat "$dir/error.log" "$WORK/nginx.log" >&2; fail "nginx did not start"; }
+}
+
+# Starts the gateway on the current mock (bench_config.sh, TURNPIKE_BENCH_MODE, and the YAML file
+# TURNPIKE_BENCH_EXTRA appended when set): sets GW_PORT, GW_PID, and BEARER / AUTH, a funded key's
+# credential and header when billed (else empty).
 start_gateway() {
+  [ -x "$BIN" ] || fail "build the Release binary first: $BIN (make build, or bench/run_compare.sh)"
   GW_PORT="$(free_port)"
   export TURNPIKE_BENCH_DB="$WORK/bench-$GW_PORT.db"
-  "$ROOT/bench/bench_config.sh" "$GW_PORT" "http://127.0.0.1:$MOCK_PORT/v1" > "$WORK/gw.yaml"
+  "$ROOT/bench/bench_config.sh" "$GW_PORT" "$MOCK_URL" >"$WORK/gateway.yaml"
+  [ -z "${TURNPIKE_BENCH_EXTRA:-}" ] || cat "$TURNPIKE_BENCH_EXTRA" >>"$WORK/gateway.yaml"
   AUTH=() BEARER=""
   if [ "$TURNPIKE_BENCH_MODE" = billed ]; then
+    # A wallet no benchmark can empty, and its key on every request.
     local key
-    key="$(cd "$ROOT" && "$BIN" accounts create --name bench --credit 1000000000000000 --config "$WORK/gw.yaml" |
+    key="$(cd "$ROOT" && "$BIN" accounts create --name bench --credit 1000000000000000 --config "$WORK/gateway.yaml" |
            sed -n 's/.*"api_key": "\([^"]*\)".*/\1/p')"
+    [ -n "$key" ] || fail "could not create the benchmark account"
     BEARER="Bearer $key"
     AUTH=("Authorization: $BEARER")
   fi
-  (cd "$ROOT" && exec "$BIN" serve --config "$WORK/gw.yaml") >"$WORK/gw.log" 2>&1 &
-  GW_PID=$!
-  PIDS+=($GW_PID)
-  disown
-  wait_port "$GW_PORT"
+  spawn gateway "$BIN" serve --config "$WORK/gateway.yaml"
+  GW_PID="$SPAWNED"
+  wait_port "$GW_PORT" "$GW_PID" 30 || { tail -20 "$WORK/gateway.log" >&2; fail "the gateway did not start"; }
+}
+
+# usage: check_target NAME BASE_URL [HEADER...]  — the target answers a real chat completion,
+# whole and streamed (every chunk of the mock, its usage, [DONE]), before anything is measured.
+check_target() {
+  local name="$1" base="$2" url="$2/chat/completions" args=() h reply lines
+  shift 2
+  for h in "$@"; do args+=(-H "$h"); done
+  reply="$(curl -s -m 10 "$url" -H 'Content-Type: application/json' "${args[@]}" \
+    -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}' || true)"
+  grep -q '"object":"chat.completion"' <<<"$reply" && grep -q '"total_tokens"' <<<"$reply" ||
+    fail "$name: not a chat completion: ${reply:0:300}"
+  reply="$(curl -s -N -m 10 "$url" -H 'Content-Type: application/json' "${args[@]}" \
+    -d '{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}' || true)"
+  lines="$(grep -c '^data: ' <<<"$reply" || true)"
+  # The content chunks, the finish chunk, the usage chunk and [DONE].
+  [ "$lines" = $((MOCK_CHUNKS + 3)) ] && grep -q '^data: \[DONE\]' <<<"$reply" && grep -q '"total_tokens"' <<<"$reply" ||
+    fail "$name: incomplete stream ($lines data lines, want $((MOCK_CHUNKS + 3))): ${reply:0:300}"
+  log "$name answers at $base"
 }

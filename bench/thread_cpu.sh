@@ -1,24 +1,18 @@
 #!/usr/bin/env bash
 # CPU per request of each gateway thread (event loops, store writer) under wrk load, from
 # /proc/PID/task/*/stat before and after the run: where a request's time goes, per thread.
+# The request is compare.sh's (chat.lua), on bench's mock upstream with chunks back to back.
 # usage: bench/thread_cpu.sh      env: TURNPIKE_BENCH_MODE=billed|free CONNS=64 DUR=5 STREAM=0|1
 set -euo pipefail
 export TURNPIKE_BENCH_MODE="${TURNPIKE_BENCH_MODE:-billed}"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CONNS="${CONNS:-64}" DUR="${DUR:-5}" STREAM="${STREAM:-0}"
+[[ "$CONNS" =~ ^[0-9]+$ && "$DUR" =~ ^[0-9]+$ ]] && [ "$DUR" -ge 1 ] && [ "$DUR" -le 600 ] ||
+  fail "CONNS and DUR (1..600) are whole numbers"
+need_tools wrk:wrk curl:curl cc:gcc python3:python3
 start_mock 0
 start_gateway
-
-cat > "$WORK/chat.lua" <<'EOF'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local auth = os.getenv("BENCH_AUTH")
-if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
-wrk.body = '{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},' ..
-  '{"role":"user","content":"Explain in two sentences why an AI gateway should add little latency."}],' ..
-  '"temperature":0.2,"max_tokens":256' .. (os.getenv("STREAM") == "1" and ',"stream":true' or '') .. '}'
-function done(summary) io.write(string.format("REQUESTS %d\n", summary.requests)) end
-EOF
+check_target turnpike "http://127.0.0.1:$GW_PORT/v1" "${AUTH[@]}"
 
 # Clock ticks (utime + stime) per thread name, summed over threads of the same name.
 ticks() {
@@ -28,11 +22,13 @@ ticks() {
 }
 
 URL="http://127.0.0.1:$GW_PORT/v1/chat/completions"
-BENCH_AUTH="$BEARER" STREAM="$STREAM" wrk -t1 -c "$CONNS" -d 2s -s "$WORK/chat.lua" "$URL" >/dev/null  # warm-up
-ticks > "$WORK/before"
-BENCH_AUTH="$BEARER" STREAM="$STREAM" wrk -t1 -c "$CONNS" -d "${DUR}s" -s "$WORK/chat.lua" "$URL" > "$WORK/wrk.out"
-ticks > "$WORK/after"
-REQS="$(awk '/^REQUESTS/ {print $2}' "$WORK/wrk.out")"
+export STREAM HEADERS="${AUTH[0]:-}"
+timeout 60 wrk -t1 -c "$CONNS" -d 2s -s "$ROOT/bench/chat.lua" "$URL" >/dev/null  # warm-up
+ticks >"$WORK/before"
+timeout $((DUR + 30)) wrk -t1 -c "$CONNS" -d "${DUR}s" -s "$ROOT/bench/chat.lua" "$URL" >"$WORK/wrk.out"
+ticks >"$WORK/after"
+REQS="$(sed -n 's/^RESULT requests=\([0-9]*\).*/\1/p' "$WORK/wrk.out")"
+[ -n "$REQS" ] && [ "$REQS" -gt 0 ] || fail "wrk gave no result: $(tail -3 "$WORK/wrk.out")"
 HZ="$(getconf CLK_TCK)"
 echo "# mode $TURNPIKE_BENCH_MODE, c$CONNS, stream=$STREAM, ${DUR}s: $REQS requests, $((REQS / DUR)) req/s"
 join "$WORK/before" "$WORK/after" | awk -v reqs="$REQS" -v hz="$HZ" \
