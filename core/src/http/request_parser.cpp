@@ -22,6 +22,15 @@ std::string_view nextLine(std::string_view s, size_t& pos) {
   return line;
 }
 
+constexpr size_t kMaxChunkSizeLine = 1024;
+
+// Whether the line starting `rest` (its '\n' at `lf`, or not here yet) is over `limit`. The bound
+// is the same before and after the line end arrives, so the verdict does not depend on how the
+// bytes were split into reads.
+bool tooLong(std::string_view rest, size_t lf, size_t limit) {
+  return (lf == std::string_view::npos ? rest.size() : lf) > limit;
+}
+
 bool hasToken(std::string_view list, std::string_view token) {
   for (auto part : util::split(list, ','))
     if (util::iequals(util::trim(part), token)) return true;
@@ -216,10 +225,8 @@ RequestParser::Outcome RequestParser::feed(std::string_view data) {
       }
       case State::ChunkSize: {
         size_t lf = rest.find('\n');
-        if (lf == std::string_view::npos) {
-          if (rest.size() > 1024) return fail(400, "malformed chunk size", used);
-          return {Kind::NeedMore, used};
-        }
+        if (tooLong(rest, lf, kMaxChunkSizeLine)) return fail(400, "malformed chunk size", used);
+        if (lf == std::string_view::npos) return {Kind::NeedMore, used};
         std::string_view line = rest.substr(0, lf);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         line = line.substr(0, line.find(';'));  // chunk extensions are ignored
@@ -235,7 +242,8 @@ RequestParser::Outcome RequestParser::feed(std::string_view data) {
           state_ = State::Trailer;
           break;
         }
-        if (request_.body.size() + size > maxBodyBytes_)
+        // Subtracted, not added: body.size() + size can wrap around to a small number.
+        if (size > maxBodyBytes_ - request_.body.size())
           return fail(413, "request body exceeds the limit of " + std::to_string(maxBodyBytes_) + " bytes", used);
         remaining_ = size;
         state_ = State::ChunkData;
@@ -266,10 +274,8 @@ RequestParser::Outcome RequestParser::feed(std::string_view data) {
       }
       case State::Trailer: {
         size_t lf = rest.find('\n');
-        if (lf == std::string_view::npos) {
-          if (rest.size() > maxHeaderBytes_) return fail(431, "request trailers too large", used);
-          return {Kind::NeedMore, used};
-        }
+        if (tooLong(rest, lf, maxHeaderBytes_)) return fail(431, "request trailers too large", used);
+        if (lf == std::string_view::npos) return {Kind::NeedMore, used};
         bool blank = lf == 0 || (lf == 1 && rest[0] == '\r');
         used += lf + 1;
         if (blank) {
