@@ -80,5 +80,18 @@ TEST(SseParser, SplitsEventsAcrossFeedsAndLineEndings) {
   EXPECT_TRUE(p.pending());
 }
 
+// Found by tests/fuzz/sse_parser: an empty read between a CR and its LF made the LF a second
+// line end, dispatching the event early.
+TEST(SseParser, EmptyReadBetweenCrAndLfChangesNothing) {
+  SseParser p;
+  std::vector<std::string> data;
+  auto collect = [&](const SseEvent& e) { data.emplace_back(e.data); };
+  p.feed("data: one\r", collect);
+  p.feed("", collect);
+  p.feed("\ndata: two\n\n", collect);
+  ASSERT_EQ(data.size(), 1u);
+  EXPECT_EQ(data[0], "one\ntwo");
+}
+
 }  // namespace
 }  // namespace turnpike::sdk

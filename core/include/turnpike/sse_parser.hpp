@@ -20,9 +20,11 @@ class SseParser {
   // `onEvent(const SseEvent&)` is called for each event dispatched by a blank line.
   template <class OnEvent>
   void feed(std::string_view bytes, OnEvent&& onEvent) {
+    // An empty read carries nothing, not even the end of a "\r" + "\n" split across reads.
+    if (bytes.empty()) return;
     size_t start = 0;
     // A '\r' at the end of the previous feed may be half of "\r\n".
-    if (skipLeadingLf_ && !bytes.empty() && bytes.front() == '\n') start = 1;
+    if (skipLeadingLf_ && bytes.front() == '\n') start = 1;
     skipLeadingLf_ = false;
     for (size_t i = lineEnd(bytes, start); i != std::string_view::npos; i = lineEnd(bytes, start)) {
       char c = bytes[i];
