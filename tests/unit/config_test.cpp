@@ -217,6 +217,26 @@ TEST(EnvSubst, UnsetVariableNamesKeyAndLine) {
   EXPECT_NE(d.message.find("NOPE"), std::string::npos);
 }
 
+// Found by tests/fuzz/config_loader: an alias inside its own anchor is a cycle to yaml-cpp, and
+// the substitution walk recursed until the stack overflowed.
+TEST(EnvSubst, AliasInsideItsOwnAnchorIsAnError) {
+  auto d = firstError(std::string("extra: &loop\n  again: *loop\n") + kMinimal);
+  EXPECT_NE(d.message.find("alias inside its own anchor"), std::string::npos) << d.message;
+}
+
+// Aliases of aliases expand exponentially; the walk stops instead of visiting 10^9 values.
+TEST(EnvSubst, AliasExpansionIsBounded) {
+  std::string yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    std::string prev = "*a" + std::to_string(i - 1);
+    yaml += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+    for (int k = 1; k < 10; ++k) yaml += ", " + prev;
+    yaml += "]\n";
+  }
+  auto d = firstError(yaml + kMinimal);
+  EXPECT_NE(d.message.find("values once aliases are expanded"), std::string::npos) << d.message;
+}
+
 TEST(PluginSchema, ValidatesTypesRequiredAndUnknownKeys) {
   auto schema = PluginSchema::parse(R"({
     "base_url": {"type": "string", "required": true},

@@ -16,24 +16,45 @@ bool validName(const std::string& name) {
   return true;
 }
 
-void walk(YAML::Node node, const std::string& path, const EnvLookup& env, Diagnostics& diagnostics) {
+// An alias inside its own anchor gives yaml-cpp a cyclic tree, and aliases of aliases expand
+// exponentially: the walk is bounded in depth and in values visited, or either would run away.
+constexpr int kMaxDepth = 64;
+constexpr size_t kMaxValues = 100'000;
+
+struct Walk {
+  const EnvLookup& env;
+  Diagnostics& diagnostics;
+  size_t values = 0;
+  bool stopped = false;
+};
+
+void walk(YAML::Node node, const std::string& path, int depth, Walk& w) {
+  if (w.stopped) return;
+  if (depth > kMaxDepth || ++w.values > kMaxValues) {
+    w.diagnostics.error(node, path,
+                        depth > kMaxDepth ? "nested deeper than " + std::to_string(kMaxDepth) +
+                                                " levels (an alias inside its own anchor?)"
+                                          : "more than " + std::to_string(kMaxValues) + " values once aliases are expanded");
+    w.stopped = true;
+    return;
+  }
   if (node.IsScalar()) {
     const std::string& text = node.Scalar();
     if (text.find('$') == std::string::npos) return;
     std::string error;
-    auto replaced = substitute(text, env, error);
+    auto replaced = substitute(text, w.env, error);
     if (!replaced) {
-      diagnostics.error(node, path, error);
+      w.diagnostics.error(node, path, error);
     } else if (*replaced != text) {
       node = *replaced;
     }
   } else if (node.IsMap()) {
     for (auto it = node.begin(); it != node.end(); ++it) {
       std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
-      walk(it->second, path.empty() ? key : path + "." + key, env, diagnostics);
+      walk(it->second, path.empty() ? key : path + "." + key, depth + 1, w);
     }
   } else if (node.IsSequence()) {
-    for (size_t i = 0; i < node.size(); ++i) walk(node[i], path + "[" + std::to_string(i) + "]", env, diagnostics);
+    for (size_t i = 0; i < node.size(); ++i) walk(node[i], path + "[" + std::to_string(i) + "]", depth + 1, w);
   }
 }
 
@@ -91,7 +112,8 @@ std::optional<std::string> substitute(const std::string& text, const EnvLookup& 
 }
 
 void substituteTree(YAML::Node root, const EnvLookup& env, Diagnostics& diagnostics) {
-  walk(root, "", env, diagnostics);
+  Walk w{env, diagnostics};
+  walk(root, "", 0, w);
 }
 
 }  // namespace turnpike::config
