@@ -81,6 +81,17 @@ TEST(RequestScan, RejectsNestingBeyondTheLimit) {
   EXPECT_EQ(errorOf(TP_OP_COMPLETION, "[1]").code(), "invalid_json");
 }
 
+// Found by tests/fuzz/request_scan: unpaired surrogates were accepted, so the model id could be
+// invalid UTF-8 and each upstream could read the text differently.
+TEST(RequestScan, RejectsUnpairedSurrogates) {
+  for (const char* text : {R"(\ud800)", R"(\udc00)", R"(\ud800x)", R"(\ud800\u0041)", R"(\ud800\n)"}) {
+    std::string body = R"({"model":"m)" + std::string(text) + R"(","prompt":"p"})";
+    EXPECT_EQ(errorOf(TP_OP_COMPLETION, body).code(), "invalid_json") << body;
+  }
+  auto s = scanRequest(TP_OP_COMPLETION, R"({"model":"m\ud83d\ude00","prompt":"p"})");
+  EXPECT_EQ(s.model, "m\xF0\x9F\x98\x80");
+}
+
 TEST(RequestScan, TypeErrorsNameTheParameter) {
   struct Case {
     tp_operation op;

@@ -279,15 +279,31 @@ class Scanner {
       case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
         p_ += 2;
         return;
-      case 'u':
-        if (p_ + 6 > s_.size()) fail("invalid \\u escape");
-        for (size_t i = 2; i < 6; ++i)
-          if (util::hexValue(s_[p_ + i]) < 0) fail("invalid \\u escape");
-        p_ += 6;
+      case 'u': {
+        // A surrogate must come paired: an unpaired one has no UTF-8 form, and upstreams refuse,
+        // replace or keep it, each reading different text from the same bytes.
+        uint32_t unit = unicodeEscape();
+        if (unit >= 0xDC00 && unit <= 0xDFFF) fail("unpaired surrogate in \\u escape");
+        if (unit >= 0xD800 && unit <= 0xDBFF) {
+          if (p_ + 1 >= s_.size() || s_[p_] != '\\' || s_[p_ + 1] != 'u') fail("unpaired surrogate in \\u escape");
+          uint32_t low = unicodeEscape();
+          if (low < 0xDC00 || low > 0xDFFF) fail("unpaired surrogate in \\u escape");
+        }
         return;
+      }
       default:
         fail("invalid escape");
     }
+  }
+
+  // The code unit of the \uXXXX escape at the cursor, which it passes.
+  uint32_t unicodeEscape() {
+    if (p_ + 6 > s_.size()) fail("invalid \\u escape");
+    for (size_t i = 2; i < 6; ++i)
+      if (util::hexValue(s_[p_ + i]) < 0) fail("invalid \\u escape");
+    uint32_t unit = hex4(s_.substr(p_ + 2, 4));
+    p_ += 6;
+    return unit;
   }
 
   void utf8() {
