@@ -30,8 +30,15 @@ const json* member(const json& object, const char* key) {
 }
 
 void checkAgreesWithParser(tp_operation op, std::string_view body, const RequestSummary& s) {
-  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  FUZZ_CHECK(!j.is_discarded());
+  json j;
+  try {
+    j = json::parse(body);
+  } catch (const json::out_of_range&) {
+    return;  // a number beyond double's range: valid JSON, past a limit of nlohmann's own
+  } catch (const json::parse_error& e) {
+    std::fprintf(stderr, "nlohmann: %s\n", e.what());
+    FUZZ_CHECK(!"scanRequest accepted what nlohmann refuses");
+  }
   FUZZ_CHECK(j.is_object());
 
   const json* model = member(j, "model");
