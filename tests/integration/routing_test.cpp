@@ -394,6 +394,14 @@ TEST(Routing, RouterQueryFiltersAndRanks) {
   EXPECT_EQ(postJson(gw.port(), "/api/models/route", R"({"limit":0})").status, 400);
   EXPECT_EQ(postJson(gw.port(), "/api/models/route", R"({"prefer_size":"huge"})").status, 400);
   EXPECT_EQ(postJson(gw.port(), "/api/models/route", R"({"capabilities":"tools"})").status, 400);
+  // Numbers beyond int64_t, fractions and the edges of the range.
+  for (const char* limit : {"1e300", "-1e300", "9.3e18", "2.5", "101"}) {
+    auto r = postJson(gw.port(), "/api/models/route", std::string(R"({"limit":)") + limit + "}");
+    EXPECT_EQ(r.status, 400) << limit;
+    EXPECT_EQ(json::parse(r.body)["error"]["param"], "limit") << limit;
+  }
+  EXPECT_EQ(query(R"({"limit":100})")["candidates"].size(), 3u);
+  EXPECT_EQ(query(R"({"limit":2.0})")["candidates"].size(), 2u);
 }
 
 TEST(Routing, ReloadKeepsServingAndRefusesBrokenScripts) {

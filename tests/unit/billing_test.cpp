@@ -71,6 +71,40 @@ TEST(Pricing, ReservationCoversTheWorstCase) {
   EXPECT_GE(estimatePromptTokens(s), estimateDeliveredTokens(s.promptBytes));
 }
 
+TEST(Pricing, MaxTokensTimesNSaturatesInsteadOfWrapping) {
+  pipeline::RequestSummary s;
+  s.n = 4;
+  // 2^62 * 4 wraps to 0 in uint64_t: a reservation of nothing for the largest request.
+  EXPECT_EQ(worstCaseUsage(s, uint64_t{1} << 62).completionTokens, std::numeric_limits<uint64_t>::max());
+  s.n = std::numeric_limits<uint64_t>::max();
+  EXPECT_EQ(worstCaseUsage(s, 2).completionTokens, std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(worstCaseUsage(s, 1).completionTokens, std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(worstCaseUsage(s, 0).completionTokens, 0u);
+  s.n = 3;
+  EXPECT_EQ(worstCaseUsage(s, 5).completionTokens, 15u);
+  // The saturated count prices at the ceiling, never at a wrapped small number.
+  config::Price p;
+  p.output = 1;
+  s.n = 4;
+  EXPECT_EQ(costOf(p, worstCaseUsage(s, uint64_t{1} << 62), kPpm), 18'446'744'073'710);  // (2^64 - 1) / 1e6, rounded up
+  p.output = 1'000'000;
+  EXPECT_EQ(costOf(p, worstCaseUsage(s, uint64_t{1} << 62), kPpm), std::numeric_limits<int64_t>::max());
+}
+
+TEST(Pricing, EveryTermAtItsMaximumStillClamps) {
+  constexpr auto kMax = std::numeric_limits<int64_t>::max();
+  constexpr auto kAll = std::numeric_limits<uint64_t>::max();
+  config::Price p{kMax, kMax, kMax, kMax, kMax, kMax};
+  // Each product is close to 2^127: their sum, and the markup, would wrap 128 bits.
+  EXPECT_EQ(costOf(p, {kAll, kAll, kAll / 2, kAll, kAll}, kMax), kMax);
+  EXPECT_EQ(costOf(p, {kAll, kAll, 0, 0, 0}, 1), kMax);
+  EXPECT_EQ(costOf(p, {0, 0, 0, kAll, 0}, kPpm), kMax);
+  EXPECT_EQ(costOf(p, {0, 0, 0, 0, kAll}, kPpm), kMax);
+  config::Price cheap;
+  cheap.output = 1;
+  EXPECT_EQ(costOf(cheap, {0, kAll, 0, 0, 0}, 1), 18'446'745);  // (2^64 - 1) * 1e-6 (per 1M) * 1e-6 (markup), rounded up
+}
+
 TEST(Periods, DayWeekAndMonthBoundariesInUtc) {
   using store::ResetPeriod;
   const int64_t t = 1'700'000'000'000;  // 2023-11-14T22:13:20Z, a Tuesday

@@ -82,7 +82,8 @@ int queryInt(const Request& request, const char* name, int fallback, int min, in
 std::optional<int64_t> queryTime(const Request& request, const char* name) {
   auto v = request.queryParam(name);
   if (!v || v->empty()) return std::nullopt;
-  json value = util::parseUint(*v) ? json(static_cast<int64_t>(*util::parseUint(*v))) : json(*v);
+  auto seconds = util::parseUint(*v);
+  json value = seconds ? json(*seconds) : json(*v);
   auto t = parseTime(value);
   if (!t) throw ApiError(400, "invalid_value", std::string("'") + name + "' must be YYYY-MM-DD, ISO 8601 or unix seconds", name);
   return t;
