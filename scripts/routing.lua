@@ -11,6 +11,8 @@
 --   has_tools, has_images, code_signals (``` fences + code-looking lines in the prompt),
 --   account_id, tier (nil when anonymous / none), headers = {[lower-case name] = value},
 -- }
+-- string.find / match / gmatch / gsub refuse a pattern whose worst case over its subject (a
+-- header can be 64 KiB) is too long: anchor patterns (^) and keep quantified items few.
 -- ctx = {
 --   providers = { {provider, model, capabilities = {...}, price = {input, output},
 --                  context_length (0 = unknown), health ("ok" | "open" | "half_open"),

@@ -20,6 +20,8 @@
 #include <string_view>
 #include <ctime>
 
+#include "policy/pattern_cost.hpp"
+
 namespace turnpike::policy {
 
 namespace {
@@ -315,9 +317,33 @@ struct LuaState::Internals {
     return callWrapped(L);
   }
 
+  // string.find, match, gmatch and gsub backtrack in C, out of the hook's reach: a call whose
+  // worst case (pattern_cost.hpp) is too long is refused before it starts. Upvalue 2 says which
+  // function it is: 0 find (whose 4th argument asks for a plain search), 1 gmatch (no anchor),
+  // 2 match or gsub.
+  static int guardedPattern(lua_State* L) {
+    size_t n = 0, m = 0;
+    const char* subject = luaL_checklstring(L, 1, &n);
+    const char* pattern = luaL_checklstring(L, 2, &m);
+    lua_Integer kind = lua_tointeger(L, lua_upvalueindex(2));
+    bool plain = kind == 0 && lua_toboolean(L, 4) != 0;
+    double steps = patternSteps({subject, n}, {pattern, m}, plain, kind != 1);
+    if (steps > kMaxPatternSteps)
+      return luaL_error(L, "pattern too complex for a subject of %I bytes (worst case above %I steps)",
+                        static_cast<lua_Integer>(n), static_cast<lua_Integer>(kMaxPatternSteps));
+    return callWrapped(L);
+  }
+
   static void wrap(lua_State* L, int library, const char* name, lua_CFunction wrapper) {
     lua_getfield(L, library, name);
     lua_pushcclosure(L, wrapper, 1);
+    lua_setfield(L, library, name);
+  }
+
+  static void wrapPattern(lua_State* L, int library, const char* name, lua_Integer kind) {
+    lua_getfield(L, library, name);
+    lua_pushinteger(L, kind);
+    lua_pushcclosure(L, guardedPattern, 2);
     lua_setfield(L, library, name);
   }
 
@@ -401,6 +427,10 @@ struct LuaState::Internals {
     lua_pushnil(L);
     lua_setfield(L, string, "dump");
     wrap(L, string, "rep", guardedRep);
+    wrapPattern(L, string, "find", 0);
+    wrapPattern(L, string, "gmatch", 1);
+    wrapPattern(L, string, "match", 2);
+    wrapPattern(L, string, "gsub", 2);
     lua_getfield(L, globals, LUA_TABLIBNAME);
     int table = lua_gettop(L);
     wrap(L, table, "insert", guardedShift);
