@@ -205,6 +205,50 @@ TEST(PolicySandbox, PatternsOverOrdinarySubjectsStillMatch) {
   EXPECT_EQ(outcome.info["first"], 2);
 }
 
+TEST(PolicySandbox, CredentialHeadersAreRedactedBeforeScriptsSeeThem) {
+  auto engine = engineWith(R"lua(
+    function route(req, ctx)
+      local h = req.headers
+      print(h.authorization, h["x-spend-token"])
+      return {provider = "p", model = "m", info = {
+        authorization = h.authorization, proxy = h["proxy-authorization"], spend = h["x-spend-token"],
+        cookie = h.cookie, api_key = h["x-api-key"], azure = h["api-key"], other = h["x-route"]}}
+    end)lua",
+                           kFlatPricing);
+  const std::string key = "sk-tp-0123456789abcdefghijABCDEFGHIJ0123456789";
+  for (const char* scheme : {"Bearer", "bearer", "L402", "LSAT"}) {
+    std::vector<http::Header> headers{{"authorization", std::string(scheme) + " " + key + ":preimage"},
+                                      {"proxy-authorization", "Basic dXNlcjpwYXNz"},
+                                      {"x-spend-token", key},
+                                      {"cookie", "session=" + key},
+                                      {"x-api-key", key},
+                                      {"api-key", key},
+                                      {"x-route", "fast"}};
+    RouteRequest request = chatRequest("m");
+    request.headers = headers;
+    auto outcome = engine->route(request, {snapshotOf({candidate("p", "m", {"chat"}, 1, 1, 1000, 10)})});
+    ASSERT_TRUE(outcome.ok()) << outcome.error.message;
+    EXPECT_EQ(outcome.info.dump().find(key), std::string::npos) << outcome.info.dump();
+    std::string expectedScheme = std::string(scheme) == "bearer" ? "Bearer" : scheme;
+    EXPECT_EQ(outcome.info["authorization"], expectedScheme + " [redacted]");
+    EXPECT_EQ(outcome.info["proxy"], "Basic [redacted]");
+    EXPECT_EQ(outcome.info["spend"], "[redacted]");
+    EXPECT_EQ(outcome.info["cookie"], "[redacted]");
+    EXPECT_EQ(outcome.info["api_key"], "[redacted]");
+    EXPECT_EQ(outcome.info["azure"], "[redacted]");
+    EXPECT_EQ(outcome.info["other"], "fast");
+  }
+  // A bare token (no scheme) or an unknown scheme shows nothing of itself.
+  for (std::string value : {key, key + " trailing", "Token " + key}) {
+    std::vector<http::Header> headers{{"authorization", value}};
+    RouteRequest request = chatRequest("m");
+    request.headers = headers;
+    auto outcome = engine->route(request, {snapshotOf({candidate("p", "m", {"chat"}, 1, 1, 1000, 10)})});
+    ASSERT_TRUE(outcome.ok()) << outcome.error.message;
+    EXPECT_EQ(outcome.info["authorization"], "[redacted]") << value;
+  }
+}
+
 TEST(PolicySandbox, MemoryCapIsConfigurable) {
   PolicyLimits limits;
   limits.memoryBytes = 512 * 1024;

@@ -21,6 +21,7 @@
 #include <ctime>
 
 #include "policy/pattern_cost.hpp"
+#include "util/strings.hpp"
 
 namespace turnpike::policy {
 
@@ -701,9 +702,37 @@ struct LuaState::Internals {
         continue;
       }
       lua_pop(L, 1);
-      lua_pushlstring(L, h.value.data(), h.value.size());
+      pushHeaderValue(L, h);
       lua_rawset(L, -3);
     }
+  }
+
+  // Credentials never reach a script (whose print goes to the log): a script sees that they are
+  // there, and a well-known scheme of an Authorization header ("Bearer [redacted]").
+  static void pushHeaderValue(lua_State* L, const http::Header& h) {
+    constexpr std::string_view kSecret[] = {"cookie", "x-spend-token", "x-api-key", "api-key"};
+    constexpr std::string_view kSchemes[] = {"Bearer", "L402", "LSAT", "Basic"};
+    if (h.name == "authorization" || h.name == "proxy-authorization") {
+      std::string_view v = h.value;
+      v.remove_prefix(std::min(v.size(), v.find_first_not_of(" \t")));
+      auto known = std::find_if(std::begin(kSchemes), std::end(kSchemes), [&](std::string_view scheme) {
+        return v.size() > scheme.size() && (v[scheme.size()] == ' ' || v[scheme.size()] == '\t') &&
+               util::iequals(v.substr(0, scheme.size()), scheme);
+      });
+      if (known == std::end(kSchemes)) {
+        lua_pushliteral(L, "[redacted]");
+      } else {
+        lua_pushlstring(L, known->data(), known->size());
+        lua_pushliteral(L, " [redacted]");
+        lua_concat(L, 2);
+      }
+      return;
+    }
+    if (std::find(std::begin(kSecret), std::end(kSecret), h.name) != std::end(kSecret)) {
+      lua_pushliteral(L, "[redacted]");
+      return;
+    }
+    lua_pushlstring(L, h.value.data(), h.value.size());
   }
 
   // __index of req: builds headers and metadata of the running call, and stores them in req so

@@ -21,6 +21,8 @@ namespace turnpike::policy {
 //   req = {model, operation, stream, message_count, prompt_tokens, max_tokens (nil if absent),
 //          has_tools, has_images, code_signals, account_id (nil if anonymous), tier (nil if none),
 //          headers = {[lower-case name] = value}, metadata (nil unless given)}
+// Credential headers (Authorization, Proxy-Authorization, Cookie, X-Spend-Token, X-Api-Key,
+// Api-Key) read "[redacted]", after the scheme for a well-known one ("Bearer [redacted]").
 // To keep the call path free of allocations, req is one table per thread that every call
 // rewrites, and headers and metadata are built only when the script reads them: scripts treat
 // req as read-only and copy what they want to keep past the call.
