@@ -265,6 +265,11 @@ function route(req, ctx)
   if req.headers["x-prefer"] then
     return {provider = req.headers["x-prefer"], model = req.model, fallbacks = {"a"}, info = {why = "header"}}
   end
+  if req.headers["x-echo-metadata"] then
+    local m = req.metadata
+    return {provider = m and m.route or "a", model = req.model,
+            info = {metadata = m or "none", cookie = req.headers.cookie}}
+  end
   return nil
 end)");
   GatewayFixture gw(twoProviders(*a, *b, "routing:\n  script: " + script.path() + "\n"));
@@ -283,6 +288,23 @@ end)");
   EXPECT_EQ(info["provider"], "b");
   EXPECT_EQ(info["reason"], "script");
   EXPECT_EQ(info["policy"]["why"], "header");
+
+  // The request's metadata object reaches the script as req.metadata; credentials do not.
+  auto tagged = postJson(gw.port(), "/v1/chat/completions",
+                         R"({"model":"m","metadata":{"route":"b","team":"r&d"},"messages":[{"role":"user","content":"x"}]})",
+                         {{"X-Echo-Metadata", "1"}, {"Cookie", "session=a-secret-of-the-client"}});
+  ASSERT_EQ(tagged.status, 200) << tagged.body;
+  auto policy = json::parse(tagged.body)["routing_info"]["policy"];
+  EXPECT_EQ(policy["metadata"], json({{"route", "b"}, {"team", "r&d"}}));
+  EXPECT_EQ(policy["cookie"], "[redacted]");
+  EXPECT_EQ(json::parse(tagged.body)["routing_info"]["provider"], "b");
+  auto untagged = postJson(gw.port(), "/v1/chat/completions", kChat, {{"X-Echo-Metadata", "1"}});
+  ASSERT_EQ(untagged.status, 200) << untagged.body;
+  EXPECT_EQ(json::parse(untagged.body)["routing_info"]["policy"]["metadata"], "none");
+  auto refused = postJson(gw.port(), "/v1/chat/completions",
+                          R"({"model":"m","metadata":{"n":1},"messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(json::parse(refused.body)["error"]["param"], "metadata");
 }
 
 TEST(Routing, BrokenScriptsFallBackToTheConfiguredOrderAndAreCounted) {
