@@ -353,10 +353,11 @@ TEST(Billing, RateLimitsAnswer429WithHeaders) {
   EXPECT_EQ(third.status, 429);
   EXPECT_EQ(json::parse(third.body)["error"]["type"], "rate_limit_error");
   EXPECT_GT(std::stoi(third.headers["retry-after"]), 0);
-  // Anonymous callers are limited per identity.
+  // Anonymous callers are limited per client address: a new X-Client-ID or User-Agent is no way out.
   EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("free"), {{"X-Client-ID", "a"}}).status, 200);
   EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("free"), {{"X-Client-ID", "a"}}).status, 429);
-  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("free"), {{"X-Client-ID", "b"}}).status, 200);
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("free"), {{"X-Client-ID", "b"}}).status, 429);
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("free"), {{"User-Agent", "other/2"}}).status, 429);
 }
 
 TEST(Billing, LedgerAndUsageHistoryPaginate) {
@@ -430,6 +431,18 @@ providers:
   - {name: mock, plugin: mock, models: [free]}
 )");
   EXPECT_EQ(postJson(gw.port(), "/admin/accounts", R"({"name":"x"})", bearer("")).status, 404);
+}
+
+TEST(Billing, SignupIsLimitedPerClientAddress) {
+  GatewayFixture gw(configWith("  signup_per_hour: 2\n"));
+  EXPECT_EQ(postJson(gw.port(), "/v1/accounts", "").status, 201);
+  EXPECT_EQ(postJson(gw.port(), "/v1/accounts", "", {{"X-Client-ID", "fresh"}, {"User-Agent", "other/1"}}).status, 201);
+  auto third = postJson(gw.port(), "/v1/accounts", "", {{"X-Client-ID", "fresher"}, {"X-Forwarded-For", "198.51.100.9"}});
+  EXPECT_EQ(third.status, 429);
+  EXPECT_EQ(json::parse(third.body)["error"]["code"], "rate_limit_exceeded");
+  int retry = std::stoi(third.headers["retry-after"]);
+  EXPECT_GT(retry, 0);
+  EXPECT_LE(retry, 3600);
 }
 
 TEST(Billing, SignupOpenAndClosed) {

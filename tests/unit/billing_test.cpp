@@ -150,6 +150,31 @@ TEST(RateLimiter, TokensPerMinute) {
   EXPECT_EQ(d.reason, "tokens per minute");
 }
 
+TEST(RateLimiter, EventCountsInWindowsOpeningWithTheFirstEvent) {
+  RateLimiter limiter;
+  constexpr int64_t kHour = 3'600'000;
+  const int64_t t = 1'700'005'200'000;
+  EXPECT_FALSE(limiter.exhausted("a", 2, t));
+  EXPECT_TRUE(limiter.count("a", 2, kHour, t).allowed);
+  auto second = limiter.count("a", 2, kHour, t + 1);
+  EXPECT_TRUE(second.allowed);
+  EXPECT_EQ(second.remaining, 0u);
+  EXPECT_TRUE(limiter.exhausted("a", 2, t + 2));
+  auto refused = limiter.count("a", 2, kHour, t + 60'000);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retryAfter, 3'540);  // what is left of the hour since the first event
+  EXPECT_EQ(refused.resetAt, 1'700'008'800);
+  // The once-a-minute sweep keeps windows that have not ended.
+  EXPECT_TRUE(limiter.admit("other", {1, 0}, 0, t + 120'000).allowed);
+  EXPECT_TRUE(limiter.exhausted("a", 2, t + 120'000));
+  EXPECT_TRUE(limiter.count("b", 2, kHour, t).allowed);  // per identity
+  EXPECT_TRUE(limiter.exhausted("a", 2, kHour + t - 1));
+  EXPECT_FALSE(limiter.exhausted("a", 2, kHour + t));  // a new window
+  EXPECT_TRUE(limiter.count("a", 2, kHour, t + kHour).allowed);
+  EXPECT_TRUE(limiter.count("c", 0, kHour, t).allowed);  // 0: unlimited
+  EXPECT_FALSE(limiter.exhausted("c", 0, t));
+}
+
 TEST(ApiKeys, MaterialIsRandomAndOnlyTheHashIsKept) {
   std::set<std::string> seen;
   for (int i = 0; i < 100; ++i) {
@@ -182,6 +207,11 @@ providers:
   EXPECT_FALSE(c.billing.anonymous);
   EXPECT_EQ(c.billing.keyLimits.requestsPerMinute, 10u);
   EXPECT_EQ(c.billing.anonymousLimits.requestsPerMinute, 60u);  // default
+  EXPECT_EQ(c.billing.signupPerHour, 10u);                       // default
+  EXPECT_EQ(config::parseConfigText("billing:\n  signup_per_hour: 0\nproviders:\n  - {name: m, plugin: mock, models: [x]}\n",
+                                    "t.yaml")
+                .billing.signupPerHour,
+            0u);
   for (const char* bad : {"1.2.3", "-1", "0", "abc", "1.1234567"}) {
     EXPECT_THROW(config::parseConfigText(std::string("billing:\n  markup: ") + bad +
                                              "\nproviders:\n  - {name: m, plugin: mock, models: [x]}\n",

@@ -38,7 +38,7 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
 
   if (billing_) {
     admit_ = std::make_unique<pipeline::AdmitStage>(config_.billing, *billing_, limiter_, *pricer_);
-    account_ = std::make_unique<api::AccountHandler>(*billing_, config_.billing);
+    account_ = std::make_unique<api::AccountHandler>(*billing_, config_.billing, limiter_);
     if (!config_.server.adminToken.empty()) admin_ = std::make_unique<api::AdminHandler>(*billing_, config_.server.adminToken);
     payments_ = std::make_unique<api::PaymentsHandler>(*topups_, *billing_, config_.billing, catalog_);
     for (const auto& m : topups_->methods()) {

@@ -51,10 +51,11 @@ struct BillingConfig {
   bool anonymous = true;         // models priced 0 are served without a key
   bool usageEvent = true;        // paid streams end with `event: payg-usage` after [DONE]
   int64_t signupCredit = 0;      // credited to accounts created through POST /v1/accounts
+  uint64_t signupPerHour = 10;   // POST /v1/accounts per client address per hour (0: unlimited)
   uint64_t defaultMaxOutputTokens = 4096;  // reservation ceiling when neither request nor model says
   int64_t usdPerBtc = 0;         // fixed conversion rate for USD top-ups (0: USD not accepted)
   RateLimit keyLimits;           // per API key
-  RateLimit anonymousLimits{60, 0};  // per anonymous identity (X-Client-ID, else IP + user agent)
+  RateLimit anonymousLimits{60, 0};  // per anonymous client address (IPv6: per /64)
 };
 
 struct LogConfig {

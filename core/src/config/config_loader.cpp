@@ -109,6 +109,7 @@ void readBilling(const YAML::Node& node, BillingConfig& out, Diagnostics& d) {
   r.get("usage_event", out.usageEvent);
   if (r.get("signup_credit", out.signupCredit) && out.signupCredit < 0)
     d.error(r.child("signup_credit"), "billing.signup_credit", "must not be negative");
+  r.get("signup_per_hour", out.signupPerHour);
   if (r.get("default_max_output_tokens", out.defaultMaxOutputTokens) && out.defaultMaxOutputTokens == 0)
     d.error(r.child("default_max_output_tokens"), "billing.default_max_output_tokens", "must be greater than 0");
   YAML::Node rates = r.child("rates");

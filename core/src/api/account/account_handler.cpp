@@ -8,6 +8,7 @@
 #include "billing/periods.hpp"
 #include "http/api_error.hpp"
 #include "pipeline/admit_stage.hpp"
+#include "pipeline/refusals.hpp"
 #include "util/strings.hpp"
 
 namespace turnpike::api {
@@ -20,6 +21,7 @@ using nlohmann::json;
 namespace {
 
 constexpr int64_t kDayMs = 86'400'000;
+constexpr int64_t kHourMs = 3'600'000;
 
 Response jsonResponse(int status, const json& body) { return Response::json(status, body.dump()); }
 
@@ -131,6 +133,8 @@ Response AccountHandler::signup(const Request& request) {
     if (!it->is_string()) throw ApiError(400, "invalid_type", "'name' must be a string", "name");
     name = it->get<std::string>().substr(0, 200);
   }
+  auto d = limiter_.count("signup:" + pipeline::clientBucket(request), config_.signupPerHour, kHourMs, billing::nowMs());
+  if (!d.allowed) return pipeline::rateLimitResponse(d, "accounts created from this address per hour");
   auto created = billing_.createAccount(name, config_.signupCredit, "signup credit");
   return jsonResponse(201, json{{"account_id", created.account.id},
                                 {"api_key", created.key.secret},
