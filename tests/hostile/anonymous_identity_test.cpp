@@ -1,7 +1,7 @@
 // Anonymous callers try to shed their limits by changing what they send: X-Client-ID, User-Agent,
 // a forged X-Forwarded-For. Limits follow the client address, so none of it helps: anonymous
-// inference and signups stay limited, and the gateway goes on serving. Behind a trusted proxy
-// (server.trusted_proxies) each forwarded client has limits of its own.
+// inference, signups and failed admin attempts all stay limited, and the gateway goes on serving.
+// Behind a trusted proxy (server.trusted_proxies) each forwarded client has limits of its own.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -17,6 +17,7 @@ namespace {
 using nlohmann::json;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+const std::string kAdminToken = "hostile-admin-0123456789abcdef0123";
 const std::string kChat = R"({"model":"mock-fast","messages":[{"role":"user","content":"hi"}]})";
 
 // Limits count in one-minute windows: start a burst early enough in one to finish in it.
@@ -36,7 +37,7 @@ Headers disguise(int i) {
 class AnonymousIdentity : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    gateway_ = new GatewayProcess(hostileConfig("", R"(billing:
+    gateway_ = new GatewayProcess(hostileConfig("  admin_token: " + kAdminToken + "\n", R"(billing:
   signup_per_hour: 3
   rate_limits:
     anonymous: {requests_per_minute: 4}
@@ -83,6 +84,23 @@ TEST_F(AnonymousIdentity, SignupIsLimitedPerAddressWhateverItSends) {
     EXPECT_LE(retry, 3600);
   }
   EXPECT_EQ(created, 3);
+  EXPECT_TRUE(servesHealth(port()));
+}
+
+TEST_F(AnonymousIdentity, GuessingTheAdminTokenIsCutOff) {
+  for (int i = 0; i < 10; ++i) {
+    auto r = rawRequest(port(), "GET", "/admin/routing", "", {{"Authorization", "Bearer guess-" + std::to_string(i)}});
+    ASSERT_EQ(r.status, 401) << r.body;
+  }
+  // Whatever comes next from this address, disguised or right, is 429 for the rest of the minute.
+  for (int i = 0; i < 5; ++i) {
+    Headers headers = disguise(i);
+    headers.push_back({"Authorization", "Bearer guess-more-" + std::to_string(i)});
+    EXPECT_EQ(rawRequest(port(), "POST", "/admin/accounts", "{}", headers).status, 429);
+  }
+  auto right = rawRequest(port(), "GET", "/admin/routing", "", {{"Authorization", "Bearer " + kAdminToken}});
+  EXPECT_EQ(right.status, 429);
+  EXPECT_GT(std::stoi(right.headers["retry-after"]), 0);
   EXPECT_TRUE(servesHealth(port()));
 }
 

@@ -20,7 +20,7 @@ using Poco::Net::HTTPServerResponse;
 std::string configWith(const std::string& billingExtra) {
   return R"(
 server:
-  admin_token: admin-secret-1234
+  admin_token: admin-secret-0123456789abcdef0123
 billing:
   signup_credit: 0
 )" + billingExtra + R"(
@@ -40,6 +40,7 @@ providers:
 }
 
 const std::string kConfig = configWith("");
+const std::string kAdminToken = "admin-secret-0123456789abcdef0123";
 
 Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
 
@@ -398,7 +399,7 @@ TEST(Billing, LedgerAndUsageHistoryPaginate) {
 TEST(Billing, AdminApiCreditsExactlyOnce) {
   GatewayFixture gw(kConfig);
   EXPECT_EQ(postJson(gw.port(), "/admin/accounts", R"({"name":"x"})", bearer("wrong")).status, 401);
-  auto created = postJson(gw.port(), "/admin/accounts", R"({"name":"acme","credit":2500})", bearer("admin-secret-1234"));
+  auto created = postJson(gw.port(), "/admin/accounts", R"({"name":"acme","credit":2500})", bearer(kAdminToken));
   ASSERT_EQ(created.status, 201) << created.body;
   auto account = json::parse(created.body);
   std::string id = account["account_id"];
@@ -410,19 +411,19 @@ TEST(Billing, AdminApiCreditsExactlyOnce) {
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&] {
       auto r = postJson(gw.port(), "/admin/accounts/" + id + "/credit",
-                        R"({"amount":1000,"reason":"invoice 7","idempotency_key":"inv-7"})", bearer("admin-secret-1234"));
+                        R"({"amount":1000,"reason":"invoice 7","idempotency_key":"inv-7"})", bearer(kAdminToken));
       if (r.status == 200 && json::parse(r.body)["applied"] == true) ++applied;
     });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(applied.load(), 1);
-  auto info = json::parse(httpRequest(gw.port(), "GET", "/admin/accounts/" + id, "", bearer("admin-secret-1234")).body);
+  auto info = json::parse(httpRequest(gw.port(), "GET", "/admin/accounts/" + id, "", bearer(kAdminToken)).body);
   EXPECT_EQ(info["balance"], 3500);
   EXPECT_EQ(info["keys"].size(), 1u);
   EXPECT_EQ(gw.billing().ledgerSum(id), 3500);
   // An adjustment cannot take the balance below zero.
-  EXPECT_EQ(postJson(gw.port(), "/admin/accounts/" + id + "/credit", R"({"amount":-5000})", bearer("admin-secret-1234")).status, 409);
-  EXPECT_EQ(postJson(gw.port(), "/admin/accounts/acct_nope/credit", R"({"amount":5})", bearer("admin-secret-1234")).status, 404);
+  EXPECT_EQ(postJson(gw.port(), "/admin/accounts/" + id + "/credit", R"({"amount":-5000})", bearer(kAdminToken)).status, 409);
+  EXPECT_EQ(postJson(gw.port(), "/admin/accounts/acct_nope/credit", R"({"amount":5})", bearer(kAdminToken)).status, 404);
 }
 
 TEST(Billing, AdminApiIsOffWithoutAToken) {
@@ -443,6 +444,38 @@ TEST(Billing, SignupIsLimitedPerClientAddress) {
   int retry = std::stoi(third.headers["retry-after"]);
   EXPECT_GT(retry, 0);
   EXPECT_LE(retry, 3600);
+}
+
+TEST(Billing, FailedAdminAttemptsAreLimitedPerAddress) {
+  GatewayFixture gw(kConfig);
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(postJson(gw.port(), "/admin/accounts", "{}", bearer("wrong")).status, 401);
+  // Past ten failures a minute, the right token is refused too: the answer must not tell guesses apart.
+  auto limited = postJson(gw.port(), "/admin/accounts", "{}", bearer(kAdminToken));
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_GT(std::stoi(limited.headers["retry-after"]), 0);
+  EXPECT_EQ(postJson(gw.port(), "/admin/reload", "", bearer("wrong")).status, 429);
+  // Other callers are not: /v1 is unaffected.
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("free")).status, 200);
+}
+
+TEST(Billing, MetricsTokenGuardsMetricsWhenSet) {
+  GatewayFixture open(kConfig);
+  EXPECT_EQ(httpRequest(open.port(), "GET", "/metrics", "").status, 200);
+  const std::string token = "metrics-0123456789abcdef0123456789ab";
+  GatewayFixture guarded(R"(
+server:
+  metrics_token: )" + token + R"(
+providers:
+  - {name: mock, plugin: mock, models: [free]}
+)");
+  auto refused = httpRequest(guarded.port(), "GET", "/metrics", "");
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(json::parse(refused.body)["error"]["code"], "invalid_metrics_token");
+  EXPECT_EQ(httpRequest(guarded.port(), "GET", "/metrics", "", bearer("wrong")).status, 401);
+  auto served = httpRequest(guarded.port(), "GET", "/metrics", "", bearer(token));
+  EXPECT_EQ(served.status, 200);
+  EXPECT_NE(served.body.find("turnpike_http_requests_total"), std::string::npos);
+  EXPECT_EQ(httpRequest(guarded.port(), "GET", "/health", "").status, 200);
 }
 
 TEST(Billing, SignupOpenAndClosed) {

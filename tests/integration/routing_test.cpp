@@ -430,9 +430,9 @@ TEST(Routing, ReloadKeepsServingAndRefusesBrokenScripts) {
   auto a = namedUpstream("from-a");
   auto b = namedUpstream("from-b");
   ScriptFile script(R"(function route(req, ctx) return {provider = "a", model = "m"} end)");
-  GatewayFixture gw(twoProviders(*a, *b, "server:\n  admin_token: adm-secret\nrouting:\n  watch: false\n  script: " +
+  GatewayFixture gw(twoProviders(*a, *b, "server:\n  admin_token: adm-secret-0123456789abcdef01234567\nrouting:\n  watch: false\n  script: " +
                                              script.path() + "\n"));
-  Headers admin{{"Authorization", "Bearer adm-secret"}};
+  Headers admin{{"Authorization", "Bearer adm-secret-0123456789abcdef01234567"}};
   EXPECT_EQ(contentOf(postJson(gw.port(), "/v1/chat/completions", kChat).body), "from-a");
   EXPECT_EQ(postJson(gw.port(), "/admin/reload", "").status, 401);
 
@@ -480,7 +480,7 @@ TEST(Routing, HundredRequestsInFlightSurviveReloads) {
   auto b = namedUpstream("from-b");
   ScriptFile script("function route(req, ctx) return {provider = 'a', model = 'm', fallbacks = {'b'}} end");
   GatewayFixture gw(expand(expand(expand(R"(
-server: {admin_token: adm, workers: 2}
+server: {admin_token: adm-0123456789abcdef0123456789ab, workers: 2}
 billing: {rate_limits: {anonymous: {requests_per_minute: 0}}}
 routing: {watch: false, script: {{script}}}
 providers:
@@ -506,7 +506,7 @@ providers:
   for (int i = 0; i < 10; ++i) {
     script.write(i % 2 == 0 ? "function route(req, ctx) return nil end"
                             : "function route(req, ctx) return {provider = 'a', model = 'm', fallbacks = {'b'}} end");
-    auto reload = postJson(gw.port(), "/admin/reload", "", {{"Authorization", "Bearer adm"}});
+    auto reload = postJson(gw.port(), "/admin/reload", "", {{"Authorization", "Bearer adm-0123456789abcdef0123456789ab"}});
     ASSERT_EQ(reload.status, 200) << reload.body;
     EXPECT_EQ(json::parse(reload.body)["generation"], i + 2) << "each reload publishes a new generation";
   }

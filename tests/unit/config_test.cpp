@@ -205,8 +205,8 @@ providers:
   - name: p
     plugin: mock
     models: [m]
-)", "t.yaml", envOf({{"TOKEN", "a#b: c"}}));
-  EXPECT_EQ(c.server.adminToken, "a#b: c");
+)", "t.yaml", envOf({{"TOKEN", "a#b: c, and 32 characters at least"}}));
+  EXPECT_EQ(c.server.adminToken, "a#b: c, and 32 characters at least");
   EXPECT_EQ(c.server.port, 8181);
 }
 

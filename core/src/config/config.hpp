@@ -18,10 +18,14 @@ struct SourceLocation {
   std::string describe() const { return line > 0 ? file + ":" + std::to_string(line) : file; }
 };
 
+// Shortest admin_token or metrics_token accepted: 32 characters (`openssl rand -hex 16`).
+inline constexpr size_t kMinTokenLength = 32;
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
-  std::string adminToken;  // empty: admin API off
+  std::string adminToken;    // empty: admin API off; else at least kMinTokenLength characters
+  std::string metricsToken;  // empty: /metrics is public; else Bearer token, at least kMinTokenLength
   uint64_t maxBodyBytes = 8 * 1024 * 1024;
   unsigned workers = 0;  // event-loop threads; 0 = one per CPU
   unsigned blockingThreads = 16;

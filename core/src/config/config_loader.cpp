@@ -37,12 +37,21 @@ bool parseListen(const std::string& s, std::string& host, uint16_t& port) {
   return true;
 }
 
+// A bearer token guarding operator endpoints: empty (off), or long enough not to be guessed.
+void readToken(MapReader& r, const char* key, std::string& out, Diagnostics& d) {
+  if (r.get(key, out) && !out.empty() && out.size() < kMinTokenLength)
+    d.error(r.child(key), r.keyPath(key),
+            "at least " + std::to_string(kMinTokenLength) + " characters (e.g. openssl rand -hex 16), got " +
+                std::to_string(out.size()));
+}
+
 void readServer(const YAML::Node& node, ServerConfig& out, Diagnostics& d) {
   MapReader r(node, "server", d);
   std::string listen;
   if (r.get("listen", listen) && !parseListen(listen, out.host, out.port))
     d.error(r.child("listen"), "server.listen", "expected host:port, got '" + listen + "'");
-  r.get("admin_token", out.adminToken);
+  readToken(r, "admin_token", out.adminToken, d);
+  readToken(r, "metrics_token", out.metricsToken, d);
   if (r.get("max_body_bytes", out.maxBodyBytes) && out.maxBodyBytes == 0)
     d.error(r.child("max_body_bytes"), "server.max_body_bytes", "must be greater than 0");
   uint32_t workers = out.workers;
