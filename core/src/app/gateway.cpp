@@ -17,6 +17,7 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
   plugins::setHostMetrics(&registry_);
   if (config_.billing.enabled) {
     database_ = store::Database::open(config_.storage.url);
+    log().notice("storage: SQLite database " + database_->path());
     billing_ = std::make_unique<billing::BillingService>(config_.billing, *database_);
     topups_ = std::make_unique<billing::TopupService>(*billing_);
   }
