@@ -9,8 +9,12 @@
 --   model, operation ("chat" | "completions" | "embeddings"), stream,
 --   message_count, prompt_tokens (estimate), max_tokens (nil if the client gave none),
 --   has_tools, has_images, code_signals (``` fences + code-looking lines in the prompt),
---   account_id, tier (nil when anonymous / none), headers = {[lower-case name] = value},
+--   account_id, tier (nil when anonymous / none), headers = {[lower-case name] = value}
+--   (credentials redacted: authorization = "Bearer [redacted]", cookie = "[redacted]", ...),
+--   metadata = {[key] = string} (the request's "metadata" object; nil when it has none),
 -- }
+-- string.find / match / gmatch / gsub refuse a pattern whose worst case over its subject (a
+-- header can be 64 KiB) is too long: anchor patterns (^) and keep quantified items few.
 -- ctx = {
 --   providers = { {provider, model, capabilities = {...}, price = {input, output},
 --                  context_length (0 = unknown), health ("ok" | "open" | "half_open"),

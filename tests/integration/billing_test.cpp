@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 
 #include "fake_upstream.hpp"
 #include "gateway_fixture.hpp"
@@ -20,7 +22,7 @@ using Poco::Net::HTTPServerResponse;
 std::string configWith(const std::string& billingExtra) {
   return R"(
 server:
-  admin_token: admin-secret-1234
+  admin_token: admin-secret-0123456789abcdef0123
 billing:
   signup_credit: 0
 )" + billingExtra + R"(
@@ -40,6 +42,7 @@ providers:
 }
 
 const std::string kConfig = configWith("");
+const std::string kAdminToken = "admin-secret-0123456789abcdef0123";
 
 Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
 
@@ -264,6 +267,112 @@ TEST(Billing, KeysApiShowsSecretsOnceAndRefusesEscalation) {
   EXPECT_EQ(httpRequest(gw.port(), "DELETE", "/v1/keys/" + id, "", bearer(stranger.apiKey)).status, 404);
 }
 
+// A key's own bounds hold against whoever holds it (see billing/key_rules.hpp).
+class KeyBounds : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    owner_ = gw_.fundedAccount(100'000);
+    auto created = postJson(gw_.port(), "/v1/keys",
+                            R"({"name":"capped","scopes":["inference","keys"],"usage_limit":3000,"reset_period":"daily",)"
+                            R"("expire_at":)" + std::to_string(expireAt_) + "}",
+                            bearer(owner_.apiKey));
+    ASSERT_EQ(created.status, 201) << created.body;
+    capped_ = json::parse(created.body);
+  }
+  std::string cappedKey() const { return capped_["api_key"]; }
+  std::string cappedId() const { return capped_["id"]; }
+  json keyInfo(const std::string& id) {
+    return json::parse(httpRequest(gw_.port(), "GET", "/v1/keys/" + id, "", bearer(owner_.apiKey)).body);
+  }
+  // The answer to `method path body` with the capped key: its status, error code and param.
+  std::tuple<int, std::string, std::string> asCapped(const std::string& method, const std::string& path,
+                                                     const std::string& body = "") {
+    auto r = httpRequest(gw_.port(), method, path, body, bearer(cappedKey()));
+    if (r.status < 400) return {r.status, "", ""};
+    auto e = json::parse(r.body)["error"];
+    return {r.status, e["code"].get<std::string>(), e["param"].is_null() ? "" : e["param"].get<std::string>()};
+  }
+
+  GatewayFixture gw_{kConfig};
+  GatewayFixture::Funded owner_;
+  int64_t expireAt_ = static_cast<int64_t>(std::time(nullptr)) + 3600;
+  json capped_;
+};
+
+TEST_F(KeyBounds, NewKeysGetInferenceOnlyAndTheCreatorsExpiryUnlessAsked) {
+  auto plain = json::parse(postJson(gw_.port(), "/v1/keys", R"({"name":"plain"})", bearer(owner_.apiKey)).body);
+  EXPECT_EQ(plain["scopes"], json::array({"inference"}));
+  EXPECT_TRUE(plain["expire_at"].is_null());
+  EXPECT_EQ(httpRequest(gw_.port(), "GET", "/v1/keys", "", bearer(plain["api_key"])).status, 403);
+  auto child = postJson(gw_.port(), "/v1/keys", R"({"name":"child","usage_limit":1000})", bearer(cappedKey()));
+  ASSERT_EQ(child.status, 201) << child.body;
+  auto c = json::parse(child.body);
+  EXPECT_EQ(c["scopes"], json::array({"inference"}));
+  EXPECT_EQ(c["expire_at"], expireAt_);
+  EXPECT_EQ(c["usage_limit"], 1000);
+  // What the child may spend came out of the creator's own limit: together they spend 3000 a day.
+  EXPECT_EQ(keyInfo(cappedId())["usage_limit"], 2000);
+}
+
+TEST_F(KeyBounds, ACappedKeySpendsNoMoreThroughKeysItCreates) {
+  auto child = json::parse(postJson(gw_.port(), "/v1/keys", R"({"usage_limit":2000,"reset_period":"daily"})",
+                                    bearer(cappedKey())).body);
+  std::string childKey = child["api_key"];
+  int served = 0;
+  for (int i = 0; i < 6; ++i) {
+    served += postJson(gw_.port(), "/v1/chat/completions", chat("per-request"), bearer(cappedKey())).status == 200;
+    served += postJson(gw_.port(), "/v1/chat/completions", chat("per-request"), bearer(childKey)).status == 200;
+  }
+  EXPECT_EQ(served, 3);  // 3 x 1000 of 3000, however it is split
+  waitSettled(gw_);
+  EXPECT_EQ(me(gw_.port(), owner_.apiKey)["balance"], 100'000 - 3000);
+  // With its own 1000 spent, the capped key has nothing left to grant.
+  auto more = postJson(gw_.port(), "/v1/keys", R"({"usage_limit":1})", bearer(cappedKey()));
+  EXPECT_EQ(more.status, 403);
+  EXPECT_EQ(json::parse(more.body)["error"]["code"], "exceeds_calling_key");
+}
+
+TEST_F(KeyBounds, EveryLooseningIsRefusedAndChangesNothing) {
+  auto sibling = json::parse(postJson(gw_.port(), "/v1/keys", R"({"name":"sibling","usage_limit":10,"expire_at":)" +
+                                                                  std::to_string(expireAt_ - 60) + "}",
+                                      bearer(owner_.apiKey)).body);
+  std::string ownerId = owner_.keyId, siblingId = sibling["id"], self = "/v1/keys/" + cappedId();
+  auto before = json::parse(httpRequest(gw_.port(), "GET", "/v1/keys", "", bearer(owner_.apiKey)).body);
+  using Answer = std::tuple<int, std::string, std::string>;
+  auto refused = [](const char* code, const char* param) { return Answer{403, code, param}; };
+  EXPECT_EQ(asCapped("PATCH", self, R"({"usage_limit":null})"), refused("exceeds_calling_key", "usage_limit"));
+  EXPECT_EQ(asCapped("PATCH", self, R"({"usage_limit":3001})"), refused("exceeds_calling_key", "usage_limit"));
+  EXPECT_EQ(asCapped("PATCH", self, R"({"reset_period":"weekly"})"), refused("exceeds_calling_key", "reset_period"));
+  EXPECT_EQ(asCapped("PATCH", self, R"({"expire_at":null})"), refused("exceeds_calling_key", "expire_at"));
+  EXPECT_EQ(asCapped("PATCH", self, R"({"expire_at":)" + std::to_string(expireAt_ + 1) + "}"),
+            refused("exceeds_calling_key", "expire_at"));
+  EXPECT_EQ(asCapped("PATCH", self, R"({"scopes":["inference","keys","account"]})"), refused("insufficient_scope", "scopes"));
+  EXPECT_EQ(asCapped("POST", "/v1/keys", "{}"), refused("exceeds_calling_key", "usage_limit"));
+  EXPECT_EQ(asCapped("POST", "/v1/keys", R"({"usage_limit":3001})"), refused("exceeds_calling_key", "usage_limit"));
+  EXPECT_EQ(asCapped("POST", "/v1/keys", R"({"usage_limit":5,"reset_period":"monthly"})"),
+            refused("exceeds_calling_key", "reset_period"));
+  EXPECT_EQ(asCapped("POST", "/v1/keys", R"({"usage_limit":5,"expire_at":null})"), refused("exceeds_calling_key", "expire_at"));
+  EXPECT_EQ(asCapped("POST", "/v1/keys", R"({"usage_limit":5,"scopes":["account"]})"), refused("insufficient_scope", "scopes"));
+  EXPECT_EQ(asCapped("PATCH", "/v1/keys/" + siblingId, R"({"usage_limit":null})"), refused("exceeds_calling_key", "usage_limit"));
+  EXPECT_EQ(asCapped("PATCH", "/v1/keys/" + siblingId, R"({"expire_at":null})"), refused("exceeds_calling_key", "expire_at"));
+  EXPECT_EQ(asCapped("PATCH", "/v1/keys/" + ownerId, R"({"scopes":["inference"]})"), refused("key_outranks_caller", "id"));
+  EXPECT_EQ(asCapped("PATCH", "/v1/keys/" + ownerId, R"({"name":"mine now"})"), refused("key_outranks_caller", "id"));
+  EXPECT_EQ(asCapped("DELETE", "/v1/keys/" + ownerId), refused("key_outranks_caller", "id"));
+  auto after = json::parse(httpRequest(gw_.port(), "GET", "/v1/keys", "", bearer(owner_.apiKey)).body);
+  EXPECT_EQ(after, before);
+
+  // Within its bounds it manages keys: tightens itself, pays for a raise, revokes what it reaches.
+  EXPECT_EQ(asCapped("PATCH", self, R"({"usage_limit":2500,"name":"tighter"})"), (Answer{200, "", ""}));
+  EXPECT_EQ(asCapped("PATCH", "/v1/keys/" + siblingId, R"({"usage_limit":510})"), (Answer{200, "", ""}));
+  EXPECT_EQ(keyInfo(cappedId())["usage_limit"], 2000);
+  EXPECT_EQ(keyInfo(siblingId)["usage_limit"], 510);
+  EXPECT_EQ(asCapped("DELETE", "/v1/keys/" + siblingId), (Answer{200, "", ""}));
+  EXPECT_EQ(keyInfo(siblingId)["revoked"], true);
+  // The owner's key is as it was, and still lifts the capped key's limit.
+  EXPECT_EQ(keyInfo(ownerId), before["data"][0]);
+  EXPECT_EQ(httpRequest(gw_.port(), "PATCH", self, R"({"usage_limit":null})", bearer(owner_.apiKey)).status, 200);
+}
+
 TEST(Billing, UpstreamFailureRefundsEverything) {
   FakeUpstream up([](const RecordedRequest&, HTTPServerResponse& res) {
     FakeUpstream::sendJson(res, 500, R"({"error":{"message":"boom"}})");
@@ -353,10 +462,11 @@ TEST(Billing, RateLimitsAnswer429WithHeaders) {
   EXPECT_EQ(third.status, 429);
   EXPECT_EQ(json::parse(third.body)["error"]["type"], "rate_limit_error");
   EXPECT_GT(std::stoi(third.headers["retry-after"]), 0);
-  // Anonymous callers are limited per identity.
+  // Anonymous callers are limited per client address: a new X-Client-ID or User-Agent is no way out.
   EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("free"), {{"X-Client-ID", "a"}}).status, 200);
   EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("free"), {{"X-Client-ID", "a"}}).status, 429);
-  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("free"), {{"X-Client-ID", "b"}}).status, 200);
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("free"), {{"X-Client-ID", "b"}}).status, 429);
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("free"), {{"User-Agent", "other/2"}}).status, 429);
 }
 
 TEST(Billing, LedgerAndUsageHistoryPaginate) {
@@ -386,7 +496,8 @@ TEST(Billing, LedgerAndUsageHistoryPaginate) {
                                         bearer(payer.apiKey)).body);
   EXPECT_EQ(future["pagination"]["total"], 0);
   // Scoped to the calling key unless all_keys=true.
-  auto other = json::parse(postJson(gw.port(), "/v1/keys", R"({"name":"other"})", bearer(payer.apiKey)).body);
+  auto other = json::parse(
+      postJson(gw.port(), "/v1/keys", R"({"name":"other","scopes":["inference","account"]})", bearer(payer.apiKey)).body);
   ASSERT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("per-request"), bearer(other["api_key"])).status, 200);
   auto mine = json::parse(httpRequest(gw.port(), "GET", "/v1/usage/history", "", bearer(other["api_key"])).body);
   EXPECT_EQ(mine["pagination"]["total"], 1);
@@ -397,7 +508,7 @@ TEST(Billing, LedgerAndUsageHistoryPaginate) {
 TEST(Billing, AdminApiCreditsExactlyOnce) {
   GatewayFixture gw(kConfig);
   EXPECT_EQ(postJson(gw.port(), "/admin/accounts", R"({"name":"x"})", bearer("wrong")).status, 401);
-  auto created = postJson(gw.port(), "/admin/accounts", R"({"name":"acme","credit":2500})", bearer("admin-secret-1234"));
+  auto created = postJson(gw.port(), "/admin/accounts", R"({"name":"acme","credit":2500})", bearer(kAdminToken));
   ASSERT_EQ(created.status, 201) << created.body;
   auto account = json::parse(created.body);
   std::string id = account["account_id"];
@@ -409,19 +520,19 @@ TEST(Billing, AdminApiCreditsExactlyOnce) {
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&] {
       auto r = postJson(gw.port(), "/admin/accounts/" + id + "/credit",
-                        R"({"amount":1000,"reason":"invoice 7","idempotency_key":"inv-7"})", bearer("admin-secret-1234"));
+                        R"({"amount":1000,"reason":"invoice 7","idempotency_key":"inv-7"})", bearer(kAdminToken));
       if (r.status == 200 && json::parse(r.body)["applied"] == true) ++applied;
     });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(applied.load(), 1);
-  auto info = json::parse(httpRequest(gw.port(), "GET", "/admin/accounts/" + id, "", bearer("admin-secret-1234")).body);
+  auto info = json::parse(httpRequest(gw.port(), "GET", "/admin/accounts/" + id, "", bearer(kAdminToken)).body);
   EXPECT_EQ(info["balance"], 3500);
   EXPECT_EQ(info["keys"].size(), 1u);
   EXPECT_EQ(gw.billing().ledgerSum(id), 3500);
   // An adjustment cannot take the balance below zero.
-  EXPECT_EQ(postJson(gw.port(), "/admin/accounts/" + id + "/credit", R"({"amount":-5000})", bearer("admin-secret-1234")).status, 409);
-  EXPECT_EQ(postJson(gw.port(), "/admin/accounts/acct_nope/credit", R"({"amount":5})", bearer("admin-secret-1234")).status, 404);
+  EXPECT_EQ(postJson(gw.port(), "/admin/accounts/" + id + "/credit", R"({"amount":-5000})", bearer(kAdminToken)).status, 409);
+  EXPECT_EQ(postJson(gw.port(), "/admin/accounts/acct_nope/credit", R"({"amount":5})", bearer(kAdminToken)).status, 404);
 }
 
 TEST(Billing, AdminApiIsOffWithoutAToken) {
@@ -430,6 +541,50 @@ providers:
   - {name: mock, plugin: mock, models: [free]}
 )");
   EXPECT_EQ(postJson(gw.port(), "/admin/accounts", R"({"name":"x"})", bearer("")).status, 404);
+}
+
+TEST(Billing, SignupIsLimitedPerClientAddress) {
+  GatewayFixture gw(configWith("  signup_per_hour: 2\n"));
+  EXPECT_EQ(postJson(gw.port(), "/v1/accounts", "").status, 201);
+  EXPECT_EQ(postJson(gw.port(), "/v1/accounts", "", {{"X-Client-ID", "fresh"}, {"User-Agent", "other/1"}}).status, 201);
+  auto third = postJson(gw.port(), "/v1/accounts", "", {{"X-Client-ID", "fresher"}, {"X-Forwarded-For", "198.51.100.9"}});
+  EXPECT_EQ(third.status, 429);
+  EXPECT_EQ(json::parse(third.body)["error"]["code"], "rate_limit_exceeded");
+  int retry = std::stoi(third.headers["retry-after"]);
+  EXPECT_GT(retry, 0);
+  EXPECT_LE(retry, 3600);
+}
+
+TEST(Billing, FailedAdminAttemptsAreLimitedPerAddress) {
+  GatewayFixture gw(kConfig);
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(postJson(gw.port(), "/admin/accounts", "{}", bearer("wrong")).status, 401);
+  // Past ten failures a minute, the right token is refused too: the answer must not tell guesses apart.
+  auto limited = postJson(gw.port(), "/admin/accounts", "{}", bearer(kAdminToken));
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_GT(std::stoi(limited.headers["retry-after"]), 0);
+  EXPECT_EQ(postJson(gw.port(), "/admin/reload", "", bearer("wrong")).status, 429);
+  // Other callers are not: /v1 is unaffected.
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("free")).status, 200);
+}
+
+TEST(Billing, MetricsTokenGuardsMetricsWhenSet) {
+  GatewayFixture open(kConfig);
+  EXPECT_EQ(httpRequest(open.port(), "GET", "/metrics", "").status, 200);
+  const std::string token = "metrics-0123456789abcdef0123456789ab";
+  GatewayFixture guarded(R"(
+server:
+  metrics_token: )" + token + R"(
+providers:
+  - {name: mock, plugin: mock, models: [free]}
+)");
+  auto refused = httpRequest(guarded.port(), "GET", "/metrics", "");
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(json::parse(refused.body)["error"]["code"], "invalid_metrics_token");
+  EXPECT_EQ(httpRequest(guarded.port(), "GET", "/metrics", "", bearer("wrong")).status, 401);
+  auto served = httpRequest(guarded.port(), "GET", "/metrics", "", bearer(token));
+  EXPECT_EQ(served.status, 200);
+  EXPECT_NE(served.body.find("turnpike_http_requests_total"), std::string::npos);
+  EXPECT_EQ(httpRequest(guarded.port(), "GET", "/health", "").status, 200);
 }
 
 TEST(Billing, SignupOpenAndClosed) {

@@ -265,6 +265,11 @@ function route(req, ctx)
   if req.headers["x-prefer"] then
     return {provider = req.headers["x-prefer"], model = req.model, fallbacks = {"a"}, info = {why = "header"}}
   end
+  if req.headers["x-echo-metadata"] then
+    local m = req.metadata
+    return {provider = m and m.route or "a", model = req.model,
+            info = {metadata = m or "none", cookie = req.headers.cookie}}
+  end
   return nil
 end)");
   GatewayFixture gw(twoProviders(*a, *b, "routing:\n  script: " + script.path() + "\n"));
@@ -283,6 +288,23 @@ end)");
   EXPECT_EQ(info["provider"], "b");
   EXPECT_EQ(info["reason"], "script");
   EXPECT_EQ(info["policy"]["why"], "header");
+
+  // The request's metadata object reaches the script as req.metadata; credentials do not.
+  auto tagged = postJson(gw.port(), "/v1/chat/completions",
+                         R"({"model":"m","metadata":{"route":"b","team":"r&d"},"messages":[{"role":"user","content":"x"}]})",
+                         {{"X-Echo-Metadata", "1"}, {"Cookie", "session=a-secret-of-the-client"}});
+  ASSERT_EQ(tagged.status, 200) << tagged.body;
+  auto policy = json::parse(tagged.body)["routing_info"]["policy"];
+  EXPECT_EQ(policy["metadata"], json({{"route", "b"}, {"team", "r&d"}}));
+  EXPECT_EQ(policy["cookie"], "[redacted]");
+  EXPECT_EQ(json::parse(tagged.body)["routing_info"]["provider"], "b");
+  auto untagged = postJson(gw.port(), "/v1/chat/completions", kChat, {{"X-Echo-Metadata", "1"}});
+  ASSERT_EQ(untagged.status, 200) << untagged.body;
+  EXPECT_EQ(json::parse(untagged.body)["routing_info"]["policy"]["metadata"], "none");
+  auto refused = postJson(gw.port(), "/v1/chat/completions",
+                          R"({"model":"m","metadata":{"n":1},"messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(json::parse(refused.body)["error"]["param"], "metadata");
 }
 
 TEST(Routing, BrokenScriptsFallBackToTheConfiguredOrderAndAreCounted) {
@@ -394,15 +416,23 @@ TEST(Routing, RouterQueryFiltersAndRanks) {
   EXPECT_EQ(postJson(gw.port(), "/api/models/route", R"({"limit":0})").status, 400);
   EXPECT_EQ(postJson(gw.port(), "/api/models/route", R"({"prefer_size":"huge"})").status, 400);
   EXPECT_EQ(postJson(gw.port(), "/api/models/route", R"({"capabilities":"tools"})").status, 400);
+  // Numbers beyond int64_t, fractions and the edges of the range.
+  for (const char* limit : {"1e300", "-1e300", "9.3e18", "2.5", "101"}) {
+    auto r = postJson(gw.port(), "/api/models/route", std::string(R"({"limit":)") + limit + "}");
+    EXPECT_EQ(r.status, 400) << limit;
+    EXPECT_EQ(json::parse(r.body)["error"]["param"], "limit") << limit;
+  }
+  EXPECT_EQ(query(R"({"limit":100})")["candidates"].size(), 3u);
+  EXPECT_EQ(query(R"({"limit":2.0})")["candidates"].size(), 2u);
 }
 
 TEST(Routing, ReloadKeepsServingAndRefusesBrokenScripts) {
   auto a = namedUpstream("from-a");
   auto b = namedUpstream("from-b");
   ScriptFile script(R"(function route(req, ctx) return {provider = "a", model = "m"} end)");
-  GatewayFixture gw(twoProviders(*a, *b, "server:\n  admin_token: adm-secret\nrouting:\n  watch: false\n  script: " +
+  GatewayFixture gw(twoProviders(*a, *b, "server:\n  admin_token: adm-secret-0123456789abcdef01234567\nrouting:\n  watch: false\n  script: " +
                                              script.path() + "\n"));
-  Headers admin{{"Authorization", "Bearer adm-secret"}};
+  Headers admin{{"Authorization", "Bearer adm-secret-0123456789abcdef01234567"}};
   EXPECT_EQ(contentOf(postJson(gw.port(), "/v1/chat/completions", kChat).body), "from-a");
   EXPECT_EQ(postJson(gw.port(), "/admin/reload", "").status, 401);
 
@@ -450,7 +480,7 @@ TEST(Routing, HundredRequestsInFlightSurviveReloads) {
   auto b = namedUpstream("from-b");
   ScriptFile script("function route(req, ctx) return {provider = 'a', model = 'm', fallbacks = {'b'}} end");
   GatewayFixture gw(expand(expand(expand(R"(
-server: {admin_token: adm, workers: 2}
+server: {admin_token: adm-0123456789abcdef0123456789ab, workers: 2}
 billing: {rate_limits: {anonymous: {requests_per_minute: 0}}}
 routing: {watch: false, script: {{script}}}
 providers:
@@ -476,7 +506,7 @@ providers:
   for (int i = 0; i < 10; ++i) {
     script.write(i % 2 == 0 ? "function route(req, ctx) return nil end"
                             : "function route(req, ctx) return {provider = 'a', model = 'm', fallbacks = {'b'}} end");
-    auto reload = postJson(gw.port(), "/admin/reload", "", {{"Authorization", "Bearer adm"}});
+    auto reload = postJson(gw.port(), "/admin/reload", "", {{"Authorization", "Bearer adm-0123456789abcdef0123456789ab"}});
     ASSERT_EQ(reload.status, 200) << reload.body;
     EXPECT_EQ(json::parse(reload.body)["generation"], i + 2) << "each reload publishes a new generation";
   }

@@ -48,6 +48,15 @@ attacks.remove_huge_len = function()
 end
 attacks.move_huge = function() table.move({}, 1, 1 << 50, 2) end
 attacks.error_table = function() error({}) end
+-- Backtracking patterns over a header-sized subject: seconds to hours of C the hook cannot stop.
+local header = string.rep("a", 65536)
+attacks.pattern_find = function() return string.find(header, ".-.-.-.-b") end
+attacks.pattern_method = function() return header:match("(a*)(a*)(a*)b") end
+attacks.pattern_gsub = function() return header:gsub("a-a-a-b", "") end
+attacks.pattern_gmatch = function() for _ in header:gmatch("%a+%a+%d") do end end
+attacks.pattern_quadratic = function() return header:find("%w+/") end
+attacks.pattern_balance = function() return string.rep("(", 65536):find("%b()%b()x") end
+attacks.pattern_plain_needle = function() return header:find(string.rep("a", 32768) .. "b", 1, true) end
 
 function route(req, ctx)
   local name = req.headers["x-attack"]

@@ -276,4 +276,32 @@ bool servesHealth(uint16_t port) {
   }
 }
 
+RawResponse rawRequest(uint16_t port, const std::string& method, const std::string& target, const std::string& body,
+                       const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  RawSocket socket(port);
+  socket.send(request);
+  std::string raw = socket.receive(std::chrono::milliseconds(5000));
+  RawResponse response;
+  size_t headEnd = raw.find("\r\n\r\n");
+  if (raw.rfind("HTTP/1.", 0) != 0 || headEnd == std::string::npos || raw.size() < 12) return response;
+  response.status = std::atoi(raw.substr(9, 3).c_str());
+  std::istringstream head(raw.substr(0, headEnd));
+  std::string line;
+  std::getline(head, line);
+  while (std::getline(head, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    size_t value = line.find_first_not_of(' ', colon + 1);
+    response.headers[name] = value == std::string::npos ? "" : line.substr(value);
+  }
+  response.body = raw.substr(headEnd + 4);
+  return response;
+}
+
 }  // namespace turnpike::test

@@ -8,10 +8,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace turnpike::test {
 
@@ -97,5 +100,15 @@ class RawSocket {
 
 // GET /health answers 200: the gateway still serves a normal request.
 bool servesHealth(uint16_t port);
+
+// One request over a fresh RawSocket (Connection: close, Content-Length set), and the response.
+struct RawResponse {
+  int status = 0;                              // 0: nothing parsable came back
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+RawResponse rawRequest(uint16_t port, const std::string& method, const std::string& target,
+                       const std::string& body = "",
+                       const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 }  // namespace turnpike::test

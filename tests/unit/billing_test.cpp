@@ -71,6 +71,40 @@ TEST(Pricing, ReservationCoversTheWorstCase) {
   EXPECT_GE(estimatePromptTokens(s), estimateDeliveredTokens(s.promptBytes));
 }
 
+TEST(Pricing, MaxTokensTimesNSaturatesInsteadOfWrapping) {
+  pipeline::RequestSummary s;
+  s.n = 4;
+  // 2^62 * 4 wraps to 0 in uint64_t: a reservation of nothing for the largest request.
+  EXPECT_EQ(worstCaseUsage(s, uint64_t{1} << 62).completionTokens, std::numeric_limits<uint64_t>::max());
+  s.n = std::numeric_limits<uint64_t>::max();
+  EXPECT_EQ(worstCaseUsage(s, 2).completionTokens, std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(worstCaseUsage(s, 1).completionTokens, std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(worstCaseUsage(s, 0).completionTokens, 0u);
+  s.n = 3;
+  EXPECT_EQ(worstCaseUsage(s, 5).completionTokens, 15u);
+  // The saturated count prices at the ceiling, never at a wrapped small number.
+  config::Price p;
+  p.output = 1;
+  s.n = 4;
+  EXPECT_EQ(costOf(p, worstCaseUsage(s, uint64_t{1} << 62), kPpm), 18'446'744'073'710);  // (2^64 - 1) / 1e6, rounded up
+  p.output = 1'000'000;
+  EXPECT_EQ(costOf(p, worstCaseUsage(s, uint64_t{1} << 62), kPpm), std::numeric_limits<int64_t>::max());
+}
+
+TEST(Pricing, EveryTermAtItsMaximumStillClamps) {
+  constexpr auto kMax = std::numeric_limits<int64_t>::max();
+  constexpr auto kAll = std::numeric_limits<uint64_t>::max();
+  config::Price p{kMax, kMax, kMax, kMax, kMax, kMax};
+  // Each product is close to 2^127: their sum, and the markup, would wrap 128 bits.
+  EXPECT_EQ(costOf(p, {kAll, kAll, kAll / 2, kAll, kAll}, kMax), kMax);
+  EXPECT_EQ(costOf(p, {kAll, kAll, 0, 0, 0}, 1), kMax);
+  EXPECT_EQ(costOf(p, {0, 0, 0, kAll, 0}, kPpm), kMax);
+  EXPECT_EQ(costOf(p, {0, 0, 0, 0, kAll}, kPpm), kMax);
+  config::Price cheap;
+  cheap.output = 1;
+  EXPECT_EQ(costOf(cheap, {0, kAll, 0, 0, 0}, 1), 18'446'745);  // (2^64 - 1) * 1e-6 (per 1M) * 1e-6 (markup), rounded up
+}
+
 TEST(Periods, DayWeekAndMonthBoundariesInUtc) {
   using store::ResetPeriod;
   const int64_t t = 1'700'000'000'000;  // 2023-11-14T22:13:20Z, a Tuesday
@@ -116,6 +150,31 @@ TEST(RateLimiter, TokensPerMinute) {
   EXPECT_EQ(d.reason, "tokens per minute");
 }
 
+TEST(RateLimiter, EventCountsInWindowsOpeningWithTheFirstEvent) {
+  RateLimiter limiter;
+  constexpr int64_t kHour = 3'600'000;
+  const int64_t t = 1'700'005'200'000;
+  EXPECT_FALSE(limiter.exhausted("a", 2, t));
+  EXPECT_TRUE(limiter.count("a", 2, kHour, t).allowed);
+  auto second = limiter.count("a", 2, kHour, t + 1);
+  EXPECT_TRUE(second.allowed);
+  EXPECT_EQ(second.remaining, 0u);
+  EXPECT_TRUE(limiter.exhausted("a", 2, t + 2));
+  auto refused = limiter.count("a", 2, kHour, t + 60'000);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retryAfter, 3'540);  // what is left of the hour since the first event
+  EXPECT_EQ(refused.resetAt, 1'700'008'800);
+  // The once-a-minute sweep keeps windows that have not ended.
+  EXPECT_TRUE(limiter.admit("other", {1, 0}, 0, t + 120'000).allowed);
+  EXPECT_TRUE(limiter.exhausted("a", 2, t + 120'000));
+  EXPECT_TRUE(limiter.count("b", 2, kHour, t).allowed);  // per identity
+  EXPECT_TRUE(limiter.exhausted("a", 2, kHour + t - 1));
+  EXPECT_FALSE(limiter.exhausted("a", 2, kHour + t));  // a new window
+  EXPECT_TRUE(limiter.count("a", 2, kHour, t + kHour).allowed);
+  EXPECT_TRUE(limiter.count("c", 0, kHour, t).allowed);  // 0: unlimited
+  EXPECT_FALSE(limiter.exhausted("c", 0, t));
+}
+
 TEST(ApiKeys, MaterialIsRandomAndOnlyTheHashIsKept) {
   std::set<std::string> seen;
   for (int i = 0; i < 100; ++i) {
@@ -148,6 +207,11 @@ providers:
   EXPECT_FALSE(c.billing.anonymous);
   EXPECT_EQ(c.billing.keyLimits.requestsPerMinute, 10u);
   EXPECT_EQ(c.billing.anonymousLimits.requestsPerMinute, 60u);  // default
+  EXPECT_EQ(c.billing.signupPerHour, 10u);                       // default
+  EXPECT_EQ(config::parseConfigText("billing:\n  signup_per_hour: 0\nproviders:\n  - {name: m, plugin: mock, models: [x]}\n",
+                                    "t.yaml")
+                .billing.signupPerHour,
+            0u);
   for (const char* bad : {"1.2.3", "-1", "0", "abc", "1.1234567"}) {
     EXPECT_THROW(config::parseConfigText(std::string("billing:\n  markup: ") + bad +
                                              "\nproviders:\n  - {name: m, plugin: mock, models: [x]}\n",

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 
 #include "config/config_loader.hpp"
@@ -45,7 +46,7 @@ TEST(Config, MinimalConfigGetsDefaults) {
   EXPECT_EQ(c.server.port, 8080);
   EXPECT_EQ(c.server.maxBodyBytes, 8u * 1024 * 1024);
   EXPECT_TRUE(c.server.adminToken.empty());
-  EXPECT_EQ(c.storage.url, "sqlite://data/turnpike.db");
+  EXPECT_EQ(c.storage.url, "sqlite://" + std::filesystem::current_path().string() + "/data/turnpike.db");
   ASSERT_EQ(c.providers.size(), 1u);
   const auto& p = c.providers[0];
   EXPECT_EQ(p.name, "local");
@@ -205,8 +206,8 @@ providers:
   - name: p
     plugin: mock
     models: [m]
-)", "t.yaml", envOf({{"TOKEN", "a#b: c"}}));
-  EXPECT_EQ(c.server.adminToken, "a#b: c");
+)", "t.yaml", envOf({{"TOKEN", "a#b: c, and 32 characters at least"}}));
+  EXPECT_EQ(c.server.adminToken, "a#b: c, and 32 characters at least");
   EXPECT_EQ(c.server.port, 8181);
 }
 

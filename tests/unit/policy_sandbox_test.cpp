@@ -98,7 +98,14 @@ INSTANTIATE_TEST_SUITE_P(
         Attack{"insert_huge_len", {K::Script}, "table too long for insert or remove"},
         Attack{"remove_huge_len", {K::Script}, "table too long for insert or remove"},
         Attack{"move_huge", {K::Script}, "too many elements to move"},
-        Attack{"error_table", {K::Script}, "(error object is a table value)"}),
+        Attack{"error_table", {K::Script}, "(error object is a table value)"},
+        Attack{"pattern_find", {K::Script}, "sandbox_attacks.lua:53: pattern too complex for a subject of 65536 bytes"},
+        Attack{"pattern_method", {K::Script}, "pattern too complex"},
+        Attack{"pattern_gsub", {K::Script}, "pattern too complex"},
+        Attack{"pattern_gmatch", {K::Script}, "pattern too complex"},
+        Attack{"pattern_quadratic", {K::Script}, "pattern too complex"},
+        Attack{"pattern_balance", {K::Script}, "pattern too complex"},
+        Attack{"pattern_plain_needle", {K::Script}, "pattern too complex"}),
     [](const ::testing::TestParamInfo<Attack>& info) { return std::string(info.param.name); });
 
 TEST(PolicySandbox, BytecodeIsRefusedAtLoad) {
@@ -163,6 +170,83 @@ TEST(PolicySandbox, AllowedLibrariesWork) {
   EXPECT_EQ(outcome.info["shifted"], "0,0,2,3");
   EXPECT_EQ(outcome.info["rep"], "ab-ab-ab");
   EXPECT_EQ(outcome.info["proxy"], true);
+}
+
+TEST(PolicySandbox, PatternsOverOrdinarySubjectsStillMatch) {
+  auto engine = engineWith(R"lua(
+    function route(req, ctx)
+      local ua = req.headers["user-agent"]
+      local long = req.headers["x-long"]
+      if not long then return nil end  -- the trial calls at load time
+      local nested = string.rep("-", 1000) .. "(a(b)c)"
+      local trimmed = ("   padded value \t"):match("^%s*(.-)%s*$")
+      local words = 0
+      for _ in ("one two three"):gmatch("%a+") do words = words + 1 end
+      return {provider = "p", model = "m", info = {
+        chrome = ua:match("Chrome/(%d+)"), bot = long:find("bot", 1, true), tail = long:find("x%d+$"),
+        trimmed = trimmed, words = words, swapped = (("k=v"):gsub("(%w+)=(%w+)", "%2=%1")),
+        pairs = nested:find("%b()"), first = string.find("a.b", ".", 1, true)}}
+    end)lua",
+                           kFlatPricing);
+  std::vector<http::Header> headers{
+      {"user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},
+      {"x-long", std::string(60000, '-') + "(a)bot x42"}};
+  RouteRequest request = chatRequest("m");
+  request.headers = headers;
+  auto outcome = engine->route(request, {snapshotOf({candidate("p", "m", {"chat"}, 1, 1, 1000, 10)})});
+  ASSERT_TRUE(outcome.ok()) << outcome.error.message;
+  EXPECT_EQ(outcome.info["chrome"], "120");
+  EXPECT_EQ(outcome.info["bot"], 60004);
+  EXPECT_EQ(outcome.info["tail"], 60008);
+  EXPECT_EQ(outcome.info["trimmed"], "padded value");
+  EXPECT_EQ(outcome.info["words"], 3);
+  EXPECT_EQ(outcome.info["swapped"], "v=k");
+  EXPECT_EQ(outcome.info["pairs"], 1001);
+  EXPECT_EQ(outcome.info["first"], 2);
+}
+
+TEST(PolicySandbox, CredentialHeadersAreRedactedBeforeScriptsSeeThem) {
+  auto engine = engineWith(R"lua(
+    function route(req, ctx)
+      local h = req.headers
+      print(h.authorization, h["x-spend-token"])
+      return {provider = "p", model = "m", info = {
+        authorization = h.authorization, proxy = h["proxy-authorization"], spend = h["x-spend-token"],
+        cookie = h.cookie, api_key = h["x-api-key"], azure = h["api-key"], other = h["x-route"]}}
+    end)lua",
+                           kFlatPricing);
+  const std::string key = "sk-tp-0123456789abcdefghijABCDEFGHIJ0123456789";
+  for (const char* scheme : {"Bearer", "bearer", "L402", "LSAT"}) {
+    std::vector<http::Header> headers{{"authorization", std::string(scheme) + " " + key + ":preimage"},
+                                      {"proxy-authorization", "Basic dXNlcjpwYXNz"},
+                                      {"x-spend-token", key},
+                                      {"cookie", "session=" + key},
+                                      {"x-api-key", key},
+                                      {"api-key", key},
+                                      {"x-route", "fast"}};
+    RouteRequest request = chatRequest("m");
+    request.headers = headers;
+    auto outcome = engine->route(request, {snapshotOf({candidate("p", "m", {"chat"}, 1, 1, 1000, 10)})});
+    ASSERT_TRUE(outcome.ok()) << outcome.error.message;
+    EXPECT_EQ(outcome.info.dump().find(key), std::string::npos) << outcome.info.dump();
+    std::string expectedScheme = std::string(scheme) == "bearer" ? "Bearer" : scheme;
+    EXPECT_EQ(outcome.info["authorization"], expectedScheme + " [redacted]");
+    EXPECT_EQ(outcome.info["proxy"], "Basic [redacted]");
+    EXPECT_EQ(outcome.info["spend"], "[redacted]");
+    EXPECT_EQ(outcome.info["cookie"], "[redacted]");
+    EXPECT_EQ(outcome.info["api_key"], "[redacted]");
+    EXPECT_EQ(outcome.info["azure"], "[redacted]");
+    EXPECT_EQ(outcome.info["other"], "fast");
+  }
+  // A bare token (no scheme) or an unknown scheme shows nothing of itself.
+  for (std::string value : {key, key + " trailing", "Token " + key}) {
+    std::vector<http::Header> headers{{"authorization", value}};
+    RouteRequest request = chatRequest("m");
+    request.headers = headers;
+    auto outcome = engine->route(request, {snapshotOf({candidate("p", "m", {"chat"}, 1, 1, 1000, 10)})});
+    ASSERT_TRUE(outcome.ok()) << outcome.error.message;
+    EXPECT_EQ(outcome.info["authorization"], "[redacted]") << value;
+  }
 }
 
 TEST(PolicySandbox, MemoryCapIsConfigurable) {

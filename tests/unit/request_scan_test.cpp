@@ -126,6 +126,43 @@ TEST(RequestScan, TypeErrorsNameTheParameter) {
   }
 }
 
+TEST(RequestScan, MetadataIsKeptDecodedInOpenAisShape) {
+  auto s = scanRequest(TP_OP_CHAT, R"({"model":"m","metadata":{"team":"r\u0026d","tier":"gold"},"messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(s.metadata, json({{"team", "r&d"}, {"tier", "gold"}}));
+  EXPECT_TRUE(scanRequest(TP_OP_CHAT, R"({"model":"m","messages":[{"role":"user","content":"x"}]})").metadata.is_null());
+  EXPECT_TRUE(scanRequest(TP_OP_CHAT, R"({"model":"m","metadata":null,"messages":[{"role":"user","content":"x"}]})").metadata.is_null());
+
+  std::string sixteen, seventeen;
+  for (int i = 0; i < 17; ++i) (i < 16 ? sixteen : seventeen) += "\"k" + std::to_string(i) + "\":\"v\",";
+  seventeen = sixteen + seventeen;
+  auto chat = [](const std::string& metadata) {
+    return R"({"model":"m","metadata":)" + metadata + R"(,"messages":[{"role":"user","content":"x"}]})";
+  };
+  EXPECT_EQ(scanRequest(TP_OP_CHAT, chat("{" + sixteen.substr(0, sixteen.size() - 1) + "}")).metadata.size(), 16u);
+  // 64 characters of key and 512 of value fit (multi-byte characters count once).
+  std::string key64, value512;
+  for (int i = 0; i < 64; ++i) key64 += "\xc3\xa9";
+  for (int i = 0; i < 512; ++i) value512 += "\xe2\x82\xac";
+  EXPECT_NO_THROW(scanRequest(TP_OP_CHAT, chat("{\"" + key64 + "\":\"" + value512 + "\"}")));
+
+  for (const std::string& bad : {std::string("\"gold\""), std::string("[\"a\"]"), std::string("{\"n\":1}"),
+                                 std::string("{\"nested\":{\"a\":\"b\"}}"), std::string("{\"flag\":true}")}) {
+    auto e = errorOf(TP_OP_CHAT, chat(bad));
+    EXPECT_EQ(e.status(), 400) << bad;
+    EXPECT_EQ(e.code(), "invalid_type") << bad;
+    EXPECT_EQ(e.param(), "metadata") << bad;
+  }
+  for (const std::string& bad : {"{" + seventeen.substr(0, seventeen.size() - 1) + "}",
+                                 "{\"" + key64 + "x\":\"v\"}", "{\"k\":\"" + value512 + "x\"}"}) {
+    auto e = errorOf(TP_OP_CHAT, chat(bad));
+    EXPECT_EQ(e.code(), "invalid_value") << e.what();
+    EXPECT_EQ(e.param(), "metadata");
+  }
+  // Names written with escapes are what they decode to; the member itself appears once.
+  EXPECT_EQ(scanRequest(TP_OP_CHAT, chat(R"({"t\u0065am":"a"})")).metadata, json({{"team", "a"}}));
+  EXPECT_EQ(errorOf(TP_OP_CHAT, R"({"model":"m","metadata":{},"metadata":{},"messages":[{"role":"user","content":"x"}]})").status(), 400);
+}
+
 config::ModelConfig modelNamed(std::string upstreamId, std::string limitParam = "max_tokens") {
   config::ModelConfig m;
   m.id = "m";

@@ -17,6 +17,7 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
   plugins::setHostMetrics(&registry_);
   if (config_.billing.enabled) {
     database_ = store::Database::open(config_.storage.url);
+    log().notice("storage: SQLite database " + database_->path());
     billing_ = std::make_unique<billing::BillingService>(config_.billing, *database_);
     topups_ = std::make_unique<billing::TopupService>(*billing_);
   }
@@ -35,11 +36,17 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
   auto offload = [this](std::function<void()> task) { server_->workers().submit(std::move(task)); };
   identify_ = std::make_unique<pipeline::IdentifyStage>(billing_.get(), config_.billing.unit, offload);
   route_ = std::make_unique<pipeline::RouteStage>(catalog_, *routeHealth_, &policy_->engine(), metrics_.policyErrors);
+  if (!config_.server.adminToken.empty())
+    adminGate_ = std::make_unique<api::TokenGate>(config_.server.adminToken, "invalid_admin_token", "server.admin_token",
+                                                  limiter_);
+  if (!config_.server.metricsToken.empty())
+    metricsGate_ = std::make_unique<api::TokenGate>(config_.server.metricsToken, "invalid_metrics_token",
+                                                    "server.metrics_token", limiter_);
 
   if (billing_) {
     admit_ = std::make_unique<pipeline::AdmitStage>(config_.billing, *billing_, limiter_, *pricer_);
-    account_ = std::make_unique<api::AccountHandler>(*billing_, config_.billing);
-    if (!config_.server.adminToken.empty()) admin_ = std::make_unique<api::AdminHandler>(*billing_, config_.server.adminToken);
+    account_ = std::make_unique<api::AccountHandler>(*billing_, config_.billing, limiter_);
+    if (adminGate_) admin_ = std::make_unique<api::AdminHandler>(*billing_, *adminGate_);
     payments_ = std::make_unique<api::PaymentsHandler>(*topups_, *billing_, config_.billing, catalog_);
     for (const auto& m : topups_->methods()) {
       if (!m.description.value("l402", false)) continue;
@@ -59,9 +66,9 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
       .routingInfo = config_.routing.info});
   models_ = std::make_unique<api::ModelsHandler>(catalog_, static_cast<int64_t>(std::time(nullptr)));
   inference_ = std::make_unique<api::InferenceHandler>(*identify_, *route_, admit_.get(), *services_);
-  health_ = std::make_unique<api::HealthHandler>(registry_, [this] {
-    return api::HealthHandler::Status{plugins_->providers().size(), catalog_.ids().size()};
-  });
+  health_ = std::make_unique<api::HealthHandler>(
+      registry_, [this] { return api::HealthHandler::Status{plugins_->providers().size(), catalog_.ids().size()}; },
+      metricsGate_.get());
   if (billing_)
     registry_.gaugeCallback("turnpike_settlements_pending", "Settlements that failed and wait for a retry",
                             [this] { return static_cast<double>(billing_->pendingSettlements()); });
@@ -69,9 +76,9 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
                           [this] { return server_ ? static_cast<double>(server_->connectionCount()) : 0.0; });
   capabilities_ = std::make_unique<api::CapabilitiesHandler>(*models_, catalog_, config_, topups_.get());
   routeQuery_ = std::make_unique<api::RouteQueryHandler>(catalog_, *routeHealth_, *route_);
-  if (!config_.server.adminToken.empty())
+  if (adminGate_)
     policyAdmin_ = std::make_unique<api::PolicyHandler>([this](std::string_view trigger) { return reloadPolicy(trigger); },
-                                                        *routeHealth_, config_.server.adminToken);
+                                                        *routeHealth_, *adminGate_);
   models_->registerRoutes(router_);
   routeQuery_->registerRoutes(router_);
   if (policyAdmin_) policyAdmin_->registerRoutes(router_);

@@ -16,6 +16,7 @@
 #include "api/openai/inference_handler.hpp"
 #include "api/openai/models_handler.hpp"
 #include "api/payments/payments_handler.hpp"
+#include "api/token_gate.hpp"
 #include "app/plugin_set.hpp"
 #include "app/policy_reloader.hpp"
 #include "billing/billing_service.hpp"
@@ -82,6 +83,8 @@ class Gateway {
   std::unique_ptr<pipeline::IdentifyStage> identify_;
   std::unique_ptr<pipeline::RouteStage> route_;
   billing::RateLimiter limiter_;
+  std::unique_ptr<api::TokenGate> adminGate_;    // null: no admin_token, no admin API
+  std::unique_ptr<api::TokenGate> metricsGate_;  // null: /metrics is public
   std::unique_ptr<pipeline::AdmitStage> admit_;
   http::Router router_;
   std::vector<std::unique_ptr<net::UpstreamClient>> upstreams_;  // one per event loop

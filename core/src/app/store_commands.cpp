@@ -188,7 +188,8 @@ int runKeys(const config::Config& config, const std::vector<std::string>& raw) {
       }
       if (a.options.count("expire-at")) {
         std::string t = a.option("expire-at");
-        auto ms = api::parseTime(util::parseUint(t) ? json(static_cast<int64_t>(*util::parseUint(t))) : json(t));
+        auto seconds = util::parseUint(t);
+        auto ms = api::parseTime(seconds ? json(*seconds) : json(t));
         if (!ms) throw UsageError("--expire-at takes unix seconds or an ISO 8601 time");
         spec.expireAt = *ms;
       }

@@ -13,11 +13,44 @@
 #include "store/store_error.hpp"
 #include "store/topups_repository.hpp"
 #include "util/random.hpp"
-#include "util/strings.hpp"
 
 namespace turnpike::billing {
 
 using store::Connection;
+
+namespace {
+
+store::ApiKeyRecord newKeyRecord(const std::string& accountId, const KeySpec& spec, const NewKey& material, int64_t now) {
+  store::ApiKeyRecord k;
+  k.id = newId("key");
+  k.accountId = accountId;
+  k.name = spec.name;
+  k.prefix = material.prefix;
+  k.hash = material.hash;
+  k.scopes = spec.scopes;
+  k.usageLimit = spec.usageLimit;
+  k.resetPeriod = spec.resetPeriod;
+  k.periodStart = periodStart(spec.resetPeriod, now);
+  k.expireAt = spec.expireAt;
+  k.createdAt = now;
+  return k;
+}
+
+// The calling key as stored now, unless it was revoked or has expired since it authenticated.
+std::optional<store::ApiKeyRecord> currentCaller(Connection& c, const store::ApiKeyRecord& caller, int64_t now) {
+  auto k = store::keys::findById(c, caller.id);
+  if (!k || k->revokedAt || (k->expireAt && now >= *k->expireAt)) return std::nullopt;
+  return k;
+}
+
+// What a key grants another moves out of its own limit.
+void takeFromCaller(Connection& c, store::ApiKeyRecord& caller, int64_t transfer) {
+  if (transfer <= 0) return;
+  caller.usageLimit = *caller.usageLimit - transfer;
+  store::keys::update(c, caller);
+}
+
+}  // namespace
 
 const std::vector<std::string>& knownScopes() {
   static const std::vector<std::string> kScopes{"inference", "account", "keys"};
@@ -60,9 +93,11 @@ int64_t BillingService::spentThisPeriod(const store::ApiKeyRecord& key, int64_t 
 
 Admission BillingService::admitIn(Connection& c, const AdmitRequest& request, int64_t now) {
   Admission a;
+  // Keys are found by the SHA-256 of what was presented, in an index, without a constant-time
+  // compare: lookup timing can tell at most how the hash of a guess relates to stored hashes,
+  // and such a hash says nothing usable about any key (it would take a preimage).
   auto key = store::keys::findByHash(c, request.keyHash);
-  // The index found the row by hash; the comparison below is the constant-time one.
-  if (!key || !util::constantTimeEquals(key->hash, request.keyHash)) {
+  if (!key) {
     a.refusal = Refusal::UnknownKey;
     return a;
   }
@@ -188,8 +223,8 @@ Admission BillingService::authenticate(std::string_view keyHash, std::string_vie
   // Read-only: a period that has ended reads as spent 0 without rewriting the row.
   return readers_.with([&](Connection& c) {
     Admission a;
-    auto key = store::keys::findByHash(c, keyHash);
-    if (!key || !util::constantTimeEquals(key->hash, keyHash)) {
+    auto key = store::keys::findByHash(c, keyHash);  // found by hash: see admitIn
+    if (!key) {
       a.refusal = Refusal::UnknownKey;
       return a;
     }
@@ -208,25 +243,84 @@ Admission BillingService::authenticate(std::string_view keyHash, std::string_vie
 }
 
 CreatedKey BillingService::createKey(const std::string& accountId, const KeySpec& spec) {
-  int64_t now = nowMs();
   auto material = generateKey();
-  store::ApiKeyRecord k;
-  k.id = newId("key");
-  k.accountId = accountId;
-  k.name = spec.name;
-  k.prefix = material.prefix;
-  k.hash = material.hash;
-  k.scopes = spec.scopes;
-  k.usageLimit = spec.usageLimit;
-  k.resetPeriod = spec.resetPeriod;
-  k.periodStart = periodStart(spec.resetPeriod, now);
-  k.expireAt = spec.expireAt;
-  k.createdAt = now;
+  auto k = newKeyRecord(accountId, spec, material, nowMs());
   writer_.run([&](Connection& c) {
     if (!store::accounts::find(c, accountId)) throw std::invalid_argument("no account " + accountId);
     store::keys::insert(c, k);
   });
   return CreatedKey{std::move(k), std::move(material.secret)};
+}
+
+KeyOutcome BillingService::createKeyAs(const store::ApiKeyRecord& caller, const KeySpec& spec) {
+  auto material = generateKey();
+  int64_t now = nowMs();
+  auto k = newKeyRecord(caller.accountId, spec, material, now);
+  auto out = writer_.run([&](Connection& c) {
+    KeyOutcome o;
+    auto current = currentCaller(c, caller, now);
+    if (!current) {
+      o.callerValid = false;
+      return o;
+    }
+    o.ruling = judgeKeyChange(*current, nullptr, k, now);
+    if (!o.ruling.allowed()) return o;
+    takeFromCaller(c, *current, o.ruling.transfer);
+    store::keys::insert(c, k);
+    o.key = k;
+    return o;
+  });
+  if (out.key) out.secret = std::move(material.secret);
+  return out;
+}
+
+KeyOutcome BillingService::changeKeyAs(const store::ApiKeyRecord& caller, const std::string& keyId,
+                                       const std::function<void(store::ApiKeyRecord&)>& change) {
+  return writer_.run([&](Connection& c) {
+    KeyOutcome o;
+    int64_t now = nowMs();
+    auto current = currentCaller(c, caller, now);
+    if (!current) {
+      o.callerValid = false;
+      return o;
+    }
+    auto before = store::keys::find(c, caller.accountId, keyId);
+    if (!before) return o;
+    store::ApiKeyRecord after = *before;
+    change(after);
+    o.ruling = judgeKeyChange(*current, &*before, after, now);
+    if (!o.ruling.allowed()) return o;
+    // A raise of the caller's own limit is refused, so a transfer never writes the target twice.
+    takeFromCaller(c, *current, o.ruling.transfer);
+    store::keys::update(c, after);
+    if (after.resetPeriod != before->resetPeriod) {
+      after.periodStart = periodStart(after.resetPeriod, now);
+      after.periodSpent = 0;
+      store::keys::startPeriod(c, after.id, after.periodStart);
+    }
+    o.key = std::move(after);
+    return o;
+  });
+}
+
+KeyOutcome BillingService::revokeKeyAs(const store::ApiKeyRecord& caller, const std::string& keyId) {
+  return writer_.run([&](Connection& c) {
+    KeyOutcome o;
+    int64_t now = nowMs();
+    auto current = currentCaller(c, caller, now);
+    if (!current) {
+      o.callerValid = false;
+      return o;
+    }
+    auto target = store::keys::find(c, caller.accountId, keyId);
+    if (!target) return o;
+    o.ruling = judgeKeyRevoke(*current, *target);
+    if (!o.ruling.allowed()) return o;
+    store::keys::revoke(c, keyId, now);
+    if (!target->revokedAt) target->revokedAt = now;
+    o.key = std::move(target);
+    return o;
+  });
 }
 
 CreatedAccount BillingService::createAccountIn(Connection& c, const std::string& name,
@@ -365,23 +459,6 @@ std::optional<store::ApiKeyRecord> BillingService::key(const std::string& accoun
 
 std::optional<store::ApiKeyRecord> BillingService::keyById(const std::string& keyId) {
   return readers_.with([&](Connection& c) { return store::keys::findById(c, keyId); });
-}
-
-std::optional<store::ApiKeyRecord> BillingService::updateKey(const std::string& accountId, const std::string& keyId,
-                                                             const std::function<void(store::ApiKeyRecord&)>& change) {
-  return writer_.run([&](Connection& c) -> std::optional<store::ApiKeyRecord> {
-    auto k = store::keys::find(c, accountId, keyId);
-    if (!k) return std::nullopt;
-    auto before = k->resetPeriod;
-    change(*k);
-    store::keys::update(c, *k);
-    if (k->resetPeriod != before) {
-      k->periodStart = periodStart(k->resetPeriod, nowMs());
-      k->periodSpent = 0;
-      store::keys::startPeriod(c, k->id, k->periodStart);
-    }
-    return k;
-  });
 }
 
 bool BillingService::revokeKey(const std::string& keyId) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "billing/api_keys.hpp"
+#include "billing/key_rules.hpp"
 #include "config/config.hpp"
 #include "store/connection_pool.hpp"
 #include "store/database.hpp"
@@ -85,6 +86,15 @@ struct KeySpec {
 struct CreatedKey {
   store::ApiKeyRecord record;
   std::string secret;  // shown once
+};
+
+// A key creating, changing or revoking a key of its own account: judged by key_rules.hpp in the
+// transaction that writes, against the keys as stored then.
+struct KeyOutcome {
+  KeyRuling ruling;                        // not allowed: nothing was written
+  bool callerValid = true;                 // false: the calling key was revoked or has expired meanwhile
+  std::optional<store::ApiKeyRecord> key;  // the key as written; nullopt when there is no such key
+  std::string secret;                      // of a created key, shown once
 };
 
 struct CreatedAccount {
@@ -160,10 +170,13 @@ class BillingService {
   std::vector<store::ApiKeyRecord> listKeys(const std::string& accountId);
   std::optional<store::ApiKeyRecord> key(const std::string& accountId, const std::string& keyId);
   std::optional<store::ApiKeyRecord> keyById(const std::string& keyId);
-  // Applies `change` to the stored key and saves it; nullopt when there is no such key.
-  std::optional<store::ApiKeyRecord> updateKey(const std::string& accountId, const std::string& keyId,
-                                               const std::function<void(store::ApiKeyRecord&)>& change);
   bool revokeKey(const std::string& keyId);
+  // As the key `caller` (of the same account): a new key, `change` applied to key `keyId`, or
+  // key `keyId` revoked.
+  KeyOutcome createKeyAs(const store::ApiKeyRecord& caller, const KeySpec& spec);
+  KeyOutcome changeKeyAs(const store::ApiKeyRecord& caller, const std::string& keyId,
+                         const std::function<void(store::ApiKeyRecord&)>& change);
+  KeyOutcome revokeKeyAs(const store::ApiKeyRecord& caller, const std::string& keyId);
   std::vector<store::LedgerEntry> ledgerPage(const std::string& accountId, std::optional<int64_t> beforeId, int limit);
   store::usage::HistoryPage usageHistory(const store::usage::HistoryQuery& query);
   int64_t ledgerSum(const std::string& accountId);

@@ -18,10 +18,14 @@ struct SourceLocation {
   std::string describe() const { return line > 0 ? file + ":" + std::to_string(line) : file; }
 };
 
+// Shortest admin_token or metrics_token accepted: 32 characters (`openssl rand -hex 16`).
+inline constexpr size_t kMinTokenLength = 32;
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
-  std::string adminToken;  // empty: admin API off
+  std::string adminToken;    // empty: admin API off; else at least kMinTokenLength characters
+  std::string metricsToken;  // empty: /metrics is public; else Bearer token, at least kMinTokenLength
   uint64_t maxBodyBytes = 8 * 1024 * 1024;
   unsigned workers = 0;  // event-loop threads; 0 = one per CPU
   unsigned blockingThreads = 16;
@@ -51,10 +55,11 @@ struct BillingConfig {
   bool anonymous = true;         // models priced 0 are served without a key
   bool usageEvent = true;        // paid streams end with `event: payg-usage` after [DONE]
   int64_t signupCredit = 0;      // credited to accounts created through POST /v1/accounts
+  uint64_t signupPerHour = 10;   // POST /v1/accounts per client address per hour (0: unlimited)
   uint64_t defaultMaxOutputTokens = 4096;  // reservation ceiling when neither request nor model says
   int64_t usdPerBtc = 0;         // fixed conversion rate for USD top-ups (0: USD not accepted)
   RateLimit keyLimits;           // per API key
-  RateLimit anonymousLimits{60, 0};  // per anonymous identity (X-Client-ID, else IP + user agent)
+  RateLimit anonymousLimits{60, 0};  // per anonymous client address (IPv6: per /64)
 };
 
 struct LogConfig {

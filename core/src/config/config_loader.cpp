@@ -1,5 +1,6 @@
 #include "config/config_loader.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -37,12 +38,21 @@ bool parseListen(const std::string& s, std::string& host, uint16_t& port) {
   return true;
 }
 
+// A bearer token guarding operator endpoints: empty (off), or long enough not to be guessed.
+void readToken(MapReader& r, const char* key, std::string& out, Diagnostics& d) {
+  if (r.get(key, out) && !out.empty() && out.size() < kMinTokenLength)
+    d.error(r.child(key), r.keyPath(key),
+            "at least " + std::to_string(kMinTokenLength) + " characters (e.g. openssl rand -hex 16), got " +
+                std::to_string(out.size()));
+}
+
 void readServer(const YAML::Node& node, ServerConfig& out, Diagnostics& d) {
   MapReader r(node, "server", d);
   std::string listen;
   if (r.get("listen", listen) && !parseListen(listen, out.host, out.port))
     d.error(r.child("listen"), "server.listen", "expected host:port, got '" + listen + "'");
-  r.get("admin_token", out.adminToken);
+  readToken(r, "admin_token", out.adminToken, d);
+  readToken(r, "metrics_token", out.metricsToken, d);
   if (r.get("max_body_bytes", out.maxBodyBytes) && out.maxBodyBytes == 0)
     d.error(r.child("max_body_bytes"), "server.max_body_bytes", "must be greater than 0");
   uint32_t workers = out.workers;
@@ -63,6 +73,38 @@ void readServer(const YAML::Node& node, ServerConfig& out, Diagnostics& d) {
     } catch (const std::invalid_argument& e) {
       d.error(r.child("trusted_proxies"), "server.trusted_proxies", e.what());
     }
+  }
+  r.finish();
+}
+
+// A relative SQLite path is relative to the configuration file's directory, so the ledger a
+// configuration names does not depend on where turnpike was started. Older versions read it
+// from the working directory: when only that file exists, refuse rather than open a new one.
+void readStorage(const YAML::Node& node, Config& config, Diagnostics& d) {
+  MapReader r(node, "storage", d);
+  std::string& url = config.storage.url;
+  r.get("url", url);
+  static const std::string kSqlite = "sqlite://";
+  if (url.rfind(kSqlite, 0) != 0) {
+    if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0)
+      d.error(r.child("url"), "storage.url", "expected sqlite://PATH or postgresql://user:pass@host:port/db");
+    r.finish();
+    return;
+  }
+  namespace fs = std::filesystem;
+  fs::path path = url.substr(kSqlite.size());
+  if (!path.empty() && path.is_relative()) {
+    std::error_code ec;
+    fs::path directory = fs::path(d.file()).parent_path();
+    fs::path resolved = ((directory.empty() ? fs::current_path(ec) : fs::absolute(directory, ec)) / path).lexically_normal();
+    fs::path legacy = (fs::current_path(ec) / path).lexically_normal();
+    if (resolved != legacy && !fs::exists(resolved, ec) && fs::exists(legacy, ec))
+      d.error(r.child("url"), "storage.url",
+              "'" + path.string() + "' is relative to the configuration file's directory: " + resolved.string() +
+                  ", which does not exist, while " + legacy.string() +
+                  " (relative to the working directory, where older versions looked) does; write the path of the "
+                  "database you mean as an absolute path");
+    url = kSqlite + resolved.string();
   }
   r.finish();
 }
@@ -109,6 +151,7 @@ void readBilling(const YAML::Node& node, BillingConfig& out, Diagnostics& d) {
   r.get("usage_event", out.usageEvent);
   if (r.get("signup_credit", out.signupCredit) && out.signupCredit < 0)
     d.error(r.child("signup_credit"), "billing.signup_credit", "must not be negative");
+  r.get("signup_per_hour", out.signupPerHour);
   if (r.get("default_max_output_tokens", out.defaultMaxOutputTokens) && out.defaultMaxOutputTokens == 0)
     d.error(r.child("default_max_output_tokens"), "billing.default_max_output_tokens", "must be greater than 0");
   YAML::Node rates = r.child("rates");
@@ -300,14 +343,7 @@ Config build(YAML::Node root, const std::string& file, const EnvLookup& env) {
   MapReader top(root, "", d);
   if (!top.isMap()) throw ConfigError(d);
   readServer(top.child("server"), config.server, d);
-  {
-    MapReader r(top.child("storage"), "storage", d);
-    r.get("url", config.storage.url);
-    if (config.storage.url.rfind("sqlite://", 0) != 0 && config.storage.url.rfind("postgresql://", 0) != 0 &&
-        config.storage.url.rfind("postgres://", 0) != 0)
-      d.error(r.child("url"), "storage.url", "expected sqlite://PATH or postgresql://user:pass@host:port/db");
-    r.finish();
-  }
+  readStorage(top.child("storage"), config, d);
   readBilling(top.child("billing"), config.billing, d);
   readLog(top.child("log"), config.log, d);
   {

@@ -114,7 +114,17 @@ HttpCallResult performHttp(const HttpCall& call, const HttpCallSink& sink) {
   curl_easy_reset(e);
   Context ctx{&call, &sink};
   char errorBuffer[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(e, CURLOPT_SHARE, share().get());
+  if (call.publicOnly) {
+    // The open-socket hook is the guard, and only a new connection passes through it: a
+    // public-only call never takes a connection from a cache (one a trusted call left open to a
+    // local provider, say) nor leaves one behind, and never goes through a proxy from the
+    // environment (the hook would judge the proxy's address, not the destination's).
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+  } else {
+    curl_easy_setopt(e, CURLOPT_SHARE, share().get());
+  }
   curl_easy_setopt(e, CURLOPT_URL, call.url.c_str());
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errorBuffer);
@@ -161,7 +171,7 @@ HttpCallResult performHttp(const HttpCall& call, const HttpCallSink& sink) {
   CURLcode rc = curl_easy_perform(e);
   curl_slist_free_all(headers);
   // Detach from the share so the thread's handle never outlives a busy share lock.
-  curl_easy_setopt(e, CURLOPT_SHARE, nullptr);
+  if (!call.publicOnly) curl_easy_setopt(e, CURLOPT_SHARE, nullptr);
 
   HttpCallResult result;
   if (ctx.blockedDestination) {
@@ -180,20 +190,26 @@ HttpCallResult performHttp(const HttpCall& call, const HttpCallSink& sink) {
   return result;
 }
 
-HttpReply fetch(const HttpCall& call) {
+HttpReply fetch(const HttpCall& call, size_t maxBodyBytes) {
   HttpReply reply;
+  bool tooLarge = false;
   HttpCallSink sink;
   sink.onHeader = [&](std::string_view n, std::string_view v) {
     reply.headers.emplace_back(util::toLower(n), std::string(v));
     return true;
   };
   sink.onBody = [&](std::string_view chunk) {
+    if (chunk.size() > maxBodyBytes - reply.body.size()) {
+      tooLarge = true;
+      return false;
+    }
     reply.body.append(chunk);
     return true;
   };
   auto result = performHttp(call, sink);
-  reply.status = result.status;
-  reply.error = std::move(result.error);
+  reply.status = tooLarge ? -1 : result.status;
+  reply.error = tooLarge ? "the response body is larger than " + std::to_string(maxBodyBytes) + " bytes" : std::move(result.error);
+  if (tooLarge) reply.body.clear();
   return reply;
 }
 

@@ -45,7 +45,9 @@ bool isPublicV4(uint32_t ip) {
 bool isPublicV6(const in6_addr& a) {
   const uint8_t* b = a.s6_addr;
   static const uint8_t kZero[16] = {0};
-  if (std::memcmp(b, kZero, 15) == 0 && (b[15] == 0 || b[15] == 1)) return false;  // :: and ::1
+  // ::/96 holds ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d, which some stacks still
+  // route to the IPv4 address: none of it is a public IPv6 destination.
+  if (std::memcmp(b, kZero, 12) == 0) return false;
   // IPv4-mapped ::ffff:a.b.c.d and NAT64 64:ff9b::a.b.c.d: judge the embedded IPv4 address.
   static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
   static const uint8_t kNat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -53,6 +55,11 @@ bool isPublicV6(const in6_addr& a) {
     uint32_t v4 = (uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) | b[15];
     return isPublicV4(v4);
   }
+  // Tunnels whose far end is an IPv4 address hidden in the IPv6 one (6to4 2002::/16, Teredo
+  // 2001::/32) or chosen by a local translator (NAT64 local use 64:ff9b:1::/48).
+  if (b[0] == 0x20 && b[1] == 0x02) return false;
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) return false;
+  if (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0 && b[5] == 0x01) return false;
   if ((b[0] & 0xfe) == 0xfc) return false;                  // fc00::/7 unique local
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;  // fe80::/10 link-local
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return false;  // fec0::/10 site-local

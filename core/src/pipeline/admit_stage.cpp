@@ -36,9 +36,7 @@ bool AdmitStage::rateLimit(http::Exchange& exchange, const std::string& identity
     exchange.addResponseHeader("X-RateLimit-Reset", std::to_string(d.resetAt));
   }
   if (d.allowed) return true;
-  exchange.addResponseHeader("Retry-After", std::to_string(d.retryAfter));
-  exchange.respond(http::errorResponse(429, "rate_limit_exceeded",
-                                       "Rate limit reached (" + d.reason + "); retry in " + std::to_string(d.retryAfter) + " s"));
+  exchange.respond(rateLimitResponse(d, d.reason));
   return false;
 }
 

@@ -1,8 +1,11 @@
 #include "pipeline/identify_stage.hpp"
 
+#include <algorithm>
+
 #include "billing/api_keys.hpp"
 #include "http/api_error.hpp"
 #include "http/router.hpp"
+#include "net/address_ranges.hpp"
 #include "pipeline/refusals.hpp"
 #include "util/random.hpp"
 #include "util/strings.hpp"
@@ -39,11 +42,17 @@ std::optional<std::string> presentedKey(const http::Request& request) {
   return std::nullopt;
 }
 
-std::string anonymousIdentity(const http::Request& request) {
-  if (auto client = request.header("x-client-id"); client && !client->empty())
-    return "anon:id:" + std::string(client->substr(0, 128));
-  return "anon:" + util::sha256Hex(request.peerAddress + "|" + std::string(request.headerOr("user-agent", ""))).substr(0, 24);
+std::string clientBucket(const http::Request& request) {
+  const std::string& client = request.clientAddress.empty() ? request.peerAddress : request.clientAddress;
+  auto address = net::parseAddress(client);
+  if (!address) return client;
+  std::string text = net::formatAddress(*address);
+  if (text.find(':') == std::string::npos) return text;  // IPv4 (mapped ones included)
+  std::fill(address->begin() + 8, address->end(), 0);
+  return net::formatAddress(*address) + "/64";
 }
+
+std::string anonymousIdentity(const http::Request& request) { return "anon:" + clientBucket(request); }
 
 bool IdentifyStage::cached(Identity& identity) {
   Shard& shard = shardFor(identity.keyHash);

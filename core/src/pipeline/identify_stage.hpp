@@ -1,6 +1,6 @@
 // The identify stage: who is calling. An API key or spend token (Authorization: Bearer,
 // X-Spend-Token), an L402 credential (Authorization: L402/LSAT, when a payment method offers
-// L402), or nobody (anonymous, named by X-Client-ID or address and user agent).
+// L402), or nobody (anonymous, named by its client address).
 //
 // A key is looked up once and remembered for a few seconds, so routing can see the caller's
 // account and tier without a database read per request. The admit stage checks the key again in
@@ -35,7 +35,12 @@ struct Identity {
 // The key presented with Authorization: Bearer or X-Spend-Token; nullopt when none (an empty
 // bearer token counts as none, so SDKs that insist on an apiKey can call free models).
 std::optional<std::string> presentedKey(const http::Request& request);
-// A stable name for an anonymous caller: X-Client-ID, else a digest of address and user agent.
+// What per-address limits key on: the client's address (Request::clientAddress, so the one
+// server.trusted_proxies forwarded for), IPv4, or the /64 of an IPv6 one (a single host commonly
+// holds a whole /64).
+std::string clientBucket(const http::Request& request);
+// The rate-limit identity of an anonymous caller: its client address (clientBucket). Nothing the
+// client sends, X-Client-ID or User-Agent, picks or resets it.
 std::string anonymousIdentity(const http::Request& request);
 
 class IdentifyStage {

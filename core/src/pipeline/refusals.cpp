@@ -27,4 +27,12 @@ http::Response refusalResponse(billing::Refusal r, int64_t available, const std:
   return http::errorResponse(500, "internal_error", "internal server error");
 }
 
+http::Response rateLimitResponse(const billing::RateLimiter::Decision& decision, const std::string& what) {
+  auto response = http::errorResponse(429, "rate_limit_exceeded",
+                                      "Rate limit reached (" + what + "); retry in " +
+                                          std::to_string(decision.retryAfter) + " s");
+  response.headers.push_back({"Retry-After", std::to_string(decision.retryAfter)});
+  return response;
+}
+
 }  // namespace turnpike::pipeline

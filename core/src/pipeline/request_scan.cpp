@@ -422,10 +422,11 @@ class RequestReader {
     bool sawModel = false, sawMessages = false, sawPrompt = false, sawInput = false;
     // What billing, routing and dispatch read at the top level, in every operation.
     enum { kModel, kStream, kStreamOptions, kMaxTokens, kMaxCompletionTokens, kN, kMessages, kPrompt, kInput,
-           kTools, kFunctions, kPlugins };
+           kTools, kFunctions, kPlugins, kMetadata };
     static constexpr std::string_view kWatched[] = {"model",  "stream",   "stream_options", "max_tokens",
                                                     "max_completion_tokens", "n", "messages", "prompt",
-                                                    "input",  "tools",    "functions",      "plugins"};
+                                                    "input",  "tools",    "functions",      "plugins",
+                                                    "metadata"};
     MemberNames names(kWatched, /*allUnique=*/true);
     in_.object(0, [&](std::string_view key) {
       r_.hasMembers = true;
@@ -463,6 +464,9 @@ class RequestReader {
         case kTools:
         case kFunctions:
           readTools(std::string(key));
+          break;
+        case kMetadata:
+          readMetadata();
           break;
         case kPrompt:
           if (op_ != TP_OP_COMPLETION) {
@@ -511,7 +515,7 @@ class RequestReader {
     if (in_.peek() != '"') wrongType("model", "a non-empty string");
     std::string_view raw = in_.string();
     if (raw.empty()) wrongType("model", "a non-empty string");
-    r_.model = raw.find('\\') == std::string_view::npos ? std::string(raw) : unescape(raw);
+    r_.model = decoded(raw);
     r_.modelValue = Span{start, in_.pos()};
   }
 
@@ -564,6 +568,35 @@ class RequestReader {
       });
     }
     r_.streamOptionsValue = Span{start, in_.pos()};  // null too: it is replaced, not repeated
+  }
+
+  // OpenAI's shape, which routing scripts see as req.metadata: at most 16 string values, keys of
+  // at most 64 characters, values of at most 512.
+  void readMetadata() {
+    constexpr size_t kMaxPairs = 16, kMaxKey = 64, kMaxValue = 512;
+    if (in_.null()) return;
+    if (in_.peek() != '{') wrongType("metadata", "an object of strings");
+    nlohmann::json pairs = nlohmann::json::object();
+    in_.object(1, [&](std::string_view name) {  // decoded by object()
+      if (in_.peek() != '"') wrongType("metadata", "an object of strings");
+      std::string key(name), value = decoded(in_.string());
+      if (characters(key) > kMaxKey) invalid("metadata", "metadata keys are at most 64 characters");
+      if (characters(value) > kMaxValue) invalid("metadata", "metadata values are at most 512 characters");
+      if (pairs.size() == kMaxPairs && !pairs.contains(key)) invalid("metadata", "metadata holds at most 16 pairs");
+      pairs[key] = std::move(value);
+    });
+    r_.metadata = std::move(pairs);
+  }
+
+  static std::string decoded(std::string_view raw) {
+    return raw.find('\\') == std::string_view::npos ? std::string(raw) : unescape(raw);
+  }
+
+  // Code points of valid UTF-8: the bytes that do not continue a sequence.
+  static size_t characters(std::string_view utf8) {
+    size_t n = 0;
+    for (char c : utf8) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return n;
   }
 
   void readMessages() {

@@ -7,6 +7,7 @@
 #include <turnpike/plugin_abi.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,7 @@ struct RequestSummary {
   uint32_t imageCount = 0;
   bool hasTools = false;
   uint32_t codeSignals = 0;  // policy::countCodeSignals over the text the model reads
+  nlohmann::json metadata;   // the "metadata" object (string values only), decoded; null if absent
 
   Span modelValue;          // the "model" member's value, quotes included
   Span streamOptionsValue;  // the "stream_options" member's value

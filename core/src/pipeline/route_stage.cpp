@@ -54,6 +54,7 @@ policy::RouteRequest RouteStage::routeRequest(const InferenceRequest& request, c
   r.accountId = identity.accountId;
   r.tier = identity.tier;
   r.headers = http.headers;
+  if (s.metadata.is_object()) r.metadata = &s.metadata;
   return r;
 }
 

@@ -20,6 +20,9 @@
 #include <string_view>
 #include <ctime>
 
+#include "policy/pattern_cost.hpp"
+#include "util/strings.hpp"
+
 namespace turnpike::policy {
 
 namespace {
@@ -315,9 +318,33 @@ struct LuaState::Internals {
     return callWrapped(L);
   }
 
+  // string.find, match, gmatch and gsub backtrack in C, out of the hook's reach: a call whose
+  // worst case (pattern_cost.hpp) is too long is refused before it starts. Upvalue 2 says which
+  // function it is: 0 find (whose 4th argument asks for a plain search), 1 gmatch (no anchor),
+  // 2 match or gsub.
+  static int guardedPattern(lua_State* L) {
+    size_t n = 0, m = 0;
+    const char* subject = luaL_checklstring(L, 1, &n);
+    const char* pattern = luaL_checklstring(L, 2, &m);
+    lua_Integer kind = lua_tointeger(L, lua_upvalueindex(2));
+    bool plain = kind == 0 && lua_toboolean(L, 4) != 0;
+    double steps = patternSteps({subject, n}, {pattern, m}, plain, kind != 1);
+    if (steps > kMaxPatternSteps)
+      return luaL_error(L, "pattern too complex for a subject of %I bytes (worst case above %I steps)",
+                        static_cast<lua_Integer>(n), static_cast<lua_Integer>(kMaxPatternSteps));
+    return callWrapped(L);
+  }
+
   static void wrap(lua_State* L, int library, const char* name, lua_CFunction wrapper) {
     lua_getfield(L, library, name);
     lua_pushcclosure(L, wrapper, 1);
+    lua_setfield(L, library, name);
+  }
+
+  static void wrapPattern(lua_State* L, int library, const char* name, lua_Integer kind) {
+    lua_getfield(L, library, name);
+    lua_pushinteger(L, kind);
+    lua_pushcclosure(L, guardedPattern, 2);
     lua_setfield(L, library, name);
   }
 
@@ -401,6 +428,10 @@ struct LuaState::Internals {
     lua_pushnil(L);
     lua_setfield(L, string, "dump");
     wrap(L, string, "rep", guardedRep);
+    wrapPattern(L, string, "find", 0);
+    wrapPattern(L, string, "gmatch", 1);
+    wrapPattern(L, string, "match", 2);
+    wrapPattern(L, string, "gsub", 2);
     lua_getfield(L, globals, LUA_TABLIBNAME);
     int table = lua_gettop(L);
     wrap(L, table, "insert", guardedShift);
@@ -671,9 +702,37 @@ struct LuaState::Internals {
         continue;
       }
       lua_pop(L, 1);
-      lua_pushlstring(L, h.value.data(), h.value.size());
+      pushHeaderValue(L, h);
       lua_rawset(L, -3);
     }
+  }
+
+  // Credentials never reach a script (whose print goes to the log): a script sees that they are
+  // there, and a well-known scheme of an Authorization header ("Bearer [redacted]").
+  static void pushHeaderValue(lua_State* L, const http::Header& h) {
+    constexpr std::string_view kSecret[] = {"cookie", "x-spend-token", "x-api-key", "api-key"};
+    constexpr std::string_view kSchemes[] = {"Bearer", "L402", "LSAT", "Basic"};
+    if (h.name == "authorization" || h.name == "proxy-authorization") {
+      std::string_view v = h.value;
+      v.remove_prefix(std::min(v.size(), v.find_first_not_of(" \t")));
+      auto known = std::find_if(std::begin(kSchemes), std::end(kSchemes), [&](std::string_view scheme) {
+        return v.size() > scheme.size() && (v[scheme.size()] == ' ' || v[scheme.size()] == '\t') &&
+               util::iequals(v.substr(0, scheme.size()), scheme);
+      });
+      if (known == std::end(kSchemes)) {
+        lua_pushliteral(L, "[redacted]");
+      } else {
+        lua_pushlstring(L, known->data(), known->size());
+        lua_pushliteral(L, " [redacted]");
+        lua_concat(L, 2);
+      }
+      return;
+    }
+    if (std::find(std::begin(kSecret), std::end(kSecret), h.name) != std::end(kSecret)) {
+      lua_pushliteral(L, "[redacted]");
+      return;
+    }
+    lua_pushlstring(L, h.value.data(), h.value.size());
   }
 
   // __index of req: builds headers and metadata of the running call, and stores them in req so

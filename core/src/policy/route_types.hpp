@@ -20,7 +20,9 @@ namespace turnpike::policy {
 // duration of the call only; nothing is kept.
 //   req = {model, operation, stream, message_count, prompt_tokens, max_tokens (nil if absent),
 //          has_tools, has_images, code_signals, account_id (nil if anonymous), tier (nil if none),
-//          headers = {[lower-case name] = value}, metadata (nil unless given)}
+//          headers = {[lower-case name] = value}, metadata = {[key] = string} (nil unless given)}
+// Credential headers (Authorization, Proxy-Authorization, Cookie, X-Spend-Token, X-Api-Key,
+// Api-Key) read "[redacted]", after the scheme for a well-known one ("Bearer [redacted]").
 // To keep the call path free of allocations, req is one table per thread that every call
 // rewrites, and headers and metadata are built only when the script reads them: scripts treat
 // req as read-only and copy what they want to keep past the call.
@@ -39,7 +41,8 @@ struct RouteRequest {
   // Names lower-case (http::Request stores them so). Each header costs a little on every call:
   // pass the ones policy needs, or all of them when that is simpler.
   std::span<const http::Header> headers;
-  // Optional JSON handed to the script as req.metadata (nesting limited by PolicyLimits).
+  // The request's "metadata" object, handed to the script as req.metadata (nesting limited by
+  // PolicyLimits); null: absent.
   const nlohmann::json* metadata = nullptr;
 };
 

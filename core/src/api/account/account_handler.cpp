@@ -8,6 +8,7 @@
 #include "billing/periods.hpp"
 #include "http/api_error.hpp"
 #include "pipeline/admit_stage.hpp"
+#include "pipeline/refusals.hpp"
 #include "util/strings.hpp"
 
 namespace turnpike::api {
@@ -20,34 +21,51 @@ using nlohmann::json;
 namespace {
 
 constexpr int64_t kDayMs = 86'400'000;
+constexpr int64_t kHourMs = 3'600'000;
 
 Response jsonResponse(int status, const json& body) { return Response::json(status, body.dump()); }
 
-// Applies the key fields present in `body` to `spec`-like targets; shared by POST and PATCH.
-void applyKeyFields(const json& body, store::ApiKeyRecord& key, const store::ApiKeyRecord& callerKey) {
+// The key fields of a POST or PATCH body; absent members leave a key as it is. Whether the
+// calling key may set them is billing's decision (key_rules.hpp), made when they are written.
+struct KeyFields {
+  std::optional<std::string> name;
+  std::optional<std::vector<std::string>> scopes;
+  std::optional<std::optional<int64_t>> usageLimit;  // inner nullopt: no limit
+  std::optional<store::ResetPeriod> resetPeriod;
+  std::optional<std::optional<int64_t>> expireAt;    // inner nullopt: never expires
+
+  void applyTo(store::ApiKeyRecord& key) const {
+    if (name) key.name = *name;
+    if (scopes) key.scopes = *scopes;
+    if (usageLimit) key.usageLimit = *usageLimit;
+    if (resetPeriod) key.resetPeriod = *resetPeriod;
+    if (expireAt) key.expireAt = *expireAt;
+  }
+};
+
+// Throws ApiError (400) for a malformed field.
+KeyFields parseKeyFields(const json& body) {
+  KeyFields f;
   if (auto it = body.find("name"); it != body.end()) {
     if (!it->is_string()) throw ApiError(400, "invalid_type", "'name' must be a string", "name");
-    key.name = it->get<std::string>().substr(0, 200);
+    f.name = it->get<std::string>().substr(0, 200);
   }
   if (auto it = body.find("scopes"); it != body.end()) {
     if (!it->is_array() || it->empty()) throw ApiError(400, "invalid_type", "'scopes' must be a non-empty array", "scopes");
     std::vector<std::string> scopes;
+    const auto& known = billing::knownScopes();
     for (const auto& s : *it) {
-      const auto& known = billing::knownScopes();
       if (!s.is_string() || std::find(known.begin(), known.end(), s.get<std::string>()) == known.end())
         throw ApiError(400, "invalid_value", "scopes are inference, account and keys", "scopes");
-      // A key cannot hand out more than it holds.
-      if (!callerKey.hasScope(s.get<std::string>()))
-        throw ApiError(403, "insufficient_scope", "the calling key lacks the scope '" + s.get<std::string>() + "'", "scopes");
       if (std::find(scopes.begin(), scopes.end(), s.get<std::string>()) == scopes.end()) scopes.push_back(s);
     }
-    key.scopes = std::move(scopes);
+    f.scopes = std::move(scopes);
   }
   if (auto it = body.find("usage_limit"); it != body.end()) {
     if (it->is_null()) {
-      key.usageLimit.reset();
+      f.usageLimit = std::optional<int64_t>();
     } else if (it->is_number_integer() && it->get<int64_t>() >= 0) {
-      key.usageLimit = it->get<int64_t>();
+      f.usageLimit = it->get<int64_t>();
     } else {
       throw ApiError(400, "invalid_type", "'usage_limit' must be a non-negative integer or null", "usage_limit");
     }
@@ -55,17 +73,27 @@ void applyKeyFields(const json& body, store::ApiKeyRecord& key, const store::Api
   if (auto it = body.find("reset_period"); it != body.end()) {
     auto period = it->is_string() ? store::parseResetPeriod(it->get<std::string>()) : std::nullopt;
     if (!period) throw ApiError(400, "invalid_value", "'reset_period' is none, daily, weekly or monthly", "reset_period");
-    key.resetPeriod = *period;
+    f.resetPeriod = *period;
   }
   if (auto it = body.find("expire_at"); it != body.end()) {
     if (it->is_null()) {
-      key.expireAt.reset();
+      f.expireAt = std::optional<int64_t>();
     } else if (auto t = parseTime(*it)) {
-      key.expireAt = *t;
+      f.expireAt = *t;
     } else {
       throw ApiError(400, "invalid_value", "'expire_at' must be unix seconds, an ISO 8601 time or null", "expire_at");
     }
   }
+  return f;
+}
+
+// The written key of an outcome, or the refusal as an ApiError.
+const store::ApiKeyRecord& writtenKey(const billing::KeyOutcome& outcome, const std::string& id) {
+  if (!outcome.callerValid) throw ApiError(401, "invalid_api_key", "the calling key was revoked or has expired");
+  if (!outcome.ruling.allowed())
+    throw ApiError(403, billing::keyRulingCode(outcome.ruling.verdict), outcome.ruling.message, outcome.ruling.param);
+  if (!outcome.key) throw ApiError(404, "key_not_found", "no key " + id + " on this account", "id");
+  return *outcome.key;
 }
 
 int queryInt(const Request& request, const char* name, int fallback, int min, int max) {
@@ -82,7 +110,8 @@ int queryInt(const Request& request, const char* name, int fallback, int min, in
 std::optional<int64_t> queryTime(const Request& request, const char* name) {
   auto v = request.queryParam(name);
   if (!v || v->empty()) return std::nullopt;
-  json value = util::parseUint(*v) ? json(static_cast<int64_t>(*util::parseUint(*v))) : json(*v);
+  auto seconds = util::parseUint(*v);
+  json value = seconds ? json(*seconds) : json(*v);
   auto t = parseTime(value);
   if (!t) throw ApiError(400, "invalid_value", std::string("'") + name + "' must be YYYY-MM-DD, ISO 8601 or unix seconds", name);
   return t;
@@ -130,6 +159,8 @@ Response AccountHandler::signup(const Request& request) {
     if (!it->is_string()) throw ApiError(400, "invalid_type", "'name' must be a string", "name");
     name = it->get<std::string>().substr(0, 200);
   }
+  auto d = limiter_.count("signup:" + pipeline::clientBucket(request), config_.signupPerHour, kHourMs, billing::nowMs());
+  if (!d.allowed) return pipeline::rateLimitResponse(d, "accounts created from this address per hour");
   auto created = billing_.createAccount(name, config_.signupCredit, "signup credit");
   return jsonResponse(201, json{{"account_id", created.account.id},
                                 {"api_key", created.key.secret},
@@ -220,14 +251,15 @@ Response AccountHandler::listKeys(const Request& request) {
 
 Response AccountHandler::createKey(const Request& request) {
   auto key = caller(request, "keys");
-  json body = jsonBody(request);
-  store::ApiKeyRecord fields;
-  fields.scopes = key.scopes;
-  applyKeyFields(body, fields, key);
-  billing::KeySpec spec{fields.name, fields.scopes, fields.usageLimit, fields.resetPeriod, fields.expireAt};
-  auto created = billing_.createKey(key.accountId, spec);
-  json out = keyJson(created.record, billing::nowMs());
-  out["api_key"] = created.secret;
+  auto fields = parseKeyFields(jsonBody(request));
+  // Unless asked for more, a new key can call models and expires with the key that made it.
+  store::ApiKeyRecord k;
+  k.scopes = {"inference"};
+  k.expireAt = key.expireAt;
+  fields.applyTo(k);
+  auto outcome = billing_.createKeyAs(key, billing::KeySpec{k.name, k.scopes, k.usageLimit, k.resetPeriod, k.expireAt});
+  json out = keyJson(writtenKey(outcome, ""), billing::nowMs());
+  out["api_key"] = outcome.secret;
   return jsonResponse(201, out);
 }
 
@@ -240,24 +272,14 @@ Response AccountHandler::getKey(const Request& request, const std::string& id) {
 
 Response AccountHandler::patchKey(const Request& request, const std::string& id) {
   auto key = caller(request, "keys");
-  json body = jsonBody(request);
-  // Validate before writing: a bad field changes nothing.
-  if (auto existing = billing_.key(key.accountId, id)) {
-    store::ApiKeyRecord probe = *existing;
-    applyKeyFields(body, probe, key);
-  } else {
-    throw ApiError(404, "key_not_found", "no key " + id + " on this account", "id");
-  }
-  auto updated = billing_.updateKey(key.accountId, id, [&](store::ApiKeyRecord& k) { applyKeyFields(body, k, key); });
-  if (!updated) throw ApiError(404, "key_not_found", "no key " + id + " on this account", "id");
-  return jsonResponse(200, keyJson(*updated, billing::nowMs()));
+  auto fields = parseKeyFields(jsonBody(request));
+  auto outcome = billing_.changeKeyAs(key, id, [&](store::ApiKeyRecord& k) { fields.applyTo(k); });
+  return jsonResponse(200, keyJson(writtenKey(outcome, id), billing::nowMs()));
 }
 
 Response AccountHandler::deleteKey(const Request& request, const std::string& id) {
   auto key = caller(request, "keys");
-  auto k = billing_.key(key.accountId, id);
-  if (!k) throw ApiError(404, "key_not_found", "no key " + id + " on this account", "id");
-  billing_.revokeKey(id);
+  writtenKey(billing_.revokeKeyAs(key, id), id);
   return jsonResponse(200, json{{"id", id}, {"object", "api_key"}, {"deleted", true}, {"revoked", true}});
 }
 

@@ -1,5 +1,5 @@
 // The account API, authenticated by an API key (Authorization: Bearer or X-Spend-Token):
-//   POST /v1/accounts           open signup -> {account_id, api_key}
+//   POST /v1/accounts           open signup -> {account_id, api_key}, billing.signup_per_hour per address
 //   GET  /v1/me                 account, balance, the key in use, its spending this period
 //   GET  /v1/credits/ledger     ledger entries, newest first (limit, cursor)
 //   GET  /v1/usage/history      usage rows (start_date, end_date, model, page, page_count, all_keys)
@@ -8,6 +8,7 @@
 #pragma once
 
 #include "billing/billing_service.hpp"
+#include "billing/rate_limiter.hpp"
 #include "config/config.hpp"
 #include "http/router.hpp"
 
@@ -15,8 +16,8 @@ namespace turnpike::api {
 
 class AccountHandler {
  public:
-  AccountHandler(billing::BillingService& billing, const config::BillingConfig& config)
-      : billing_(billing), config_(config) {}
+  AccountHandler(billing::BillingService& billing, const config::BillingConfig& config, billing::RateLimiter& limiter)
+      : billing_(billing), config_(config), limiter_(limiter) {}
   void registerRoutes(http::Router& router);
 
  private:
@@ -35,6 +36,7 @@ class AccountHandler {
 
   billing::BillingService& billing_;
   const config::BillingConfig& config_;
+  billing::RateLimiter& limiter_;
 };
 
 }  // namespace turnpike::api

@@ -13,7 +13,19 @@ using nlohmann::json;
 json timeJson(std::optional<int64_t> ms) { return ms ? json(*ms / 1000) : json(nullptr); }
 
 std::optional<int64_t> parseTime(const json& value) {
-  if (value.is_number_integer()) return value.get<int64_t>() * 1000;
+  // Unix seconds of the years 0000 to 9999, as the ISO form below: milliseconds of those (and a
+  // day added to them) stay far from int64_t overflow.
+  constexpr int64_t kFirstSecond = -62'167'219'200, kLastSecond = 253'402'300'799;
+  if (value.is_number_unsigned()) {
+    auto s = value.get<uint64_t>();
+    if (s > static_cast<uint64_t>(kLastSecond)) return std::nullopt;
+    return static_cast<int64_t>(s) * 1000;
+  }
+  if (value.is_number_integer()) {
+    auto s = value.get<int64_t>();
+    if (s < kFirstSecond || s > kLastSecond) return std::nullopt;
+    return s * 1000;
+  }
   if (!value.is_string()) return std::nullopt;
   // YYYY-MM-DD, optionally followed by THH:MM:SS[.fraction][Z|+HH:MM|-HH:MM]; no other shapes.
   static const std::regex kShape(

@@ -1,7 +1,6 @@
 #include "api/admin/admin_handler.hpp"
 
 #include "api/account/account_json.hpp"
-#include "api/admin/admin_auth.hpp"
 #include "api/request_body.hpp"
 #include "billing/periods.hpp"
 #include "http/api_error.hpp"
@@ -16,7 +15,7 @@ using nlohmann::json;
 
 void AdminHandler::registerRoutes(http::Router& router) {
   router.addBlocking("POST", "/admin/accounts", [this](const Request& r, const http::PathParams&) {
-    requireAdminToken(r, token_);
+    if (auto refused = gate_.refusal(r)) return std::move(*refused);
     json body = jsonBody(r);
     std::string name;
     int64_t credit = 0;
@@ -37,7 +36,7 @@ void AdminHandler::registerRoutes(http::Router& router) {
                                    .dump());
   });
   router.addBlocking("POST", "/admin/accounts/{id}/credit", [this](const Request& r, const http::PathParams& p) {
-    requireAdminToken(r, token_);
+    if (auto refused = gate_.refusal(r)) return std::move(*refused);
     json body = jsonBody(r);
     auto amount = body.find("amount");
     if (amount == body.end() || !amount->is_number_integer() || amount->get<int64_t>() == 0)
@@ -64,13 +63,13 @@ void AdminHandler::registerRoutes(http::Router& router) {
                                    .dump());
   });
   router.addBlocking("GET", "/admin/accounts/{id}", [this](const Request& r, const http::PathParams& p) {
-    requireAdminToken(r, token_);
+    if (auto refused = gate_.refusal(r)) return std::move(*refused);
     auto account = accountJson(billing_, p.get("id"));
     if (!account) throw ApiError(404, "account_not_found", "no account " + p.get("id"), "id");
     return Response::json(200, account->dump());
   });
   router.addBlocking("PATCH", "/admin/accounts/{id}", [this](const Request& r, const http::PathParams& p) {
-    requireAdminToken(r, token_);
+    if (auto refused = gate_.refusal(r)) return std::move(*refused);
     json body = jsonBody(r);
     for (const auto& [key, _] : body.items())
       if (key != "tier") throw ApiError(400, "unknown_parameter", "'" + key + "' cannot be changed here; 'tier' can", key);

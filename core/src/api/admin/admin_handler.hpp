@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "api/token_gate.hpp"
 #include "billing/billing_service.hpp"
 #include "http/router.hpp"
 
@@ -14,12 +15,12 @@ namespace turnpike::api {
 
 class AdminHandler {
  public:
-  AdminHandler(billing::BillingService& billing, std::string token) : billing_(billing), token_(std::move(token)) {}
+  AdminHandler(billing::BillingService& billing, const TokenGate& gate) : billing_(billing), gate_(gate) {}
   void registerRoutes(http::Router& router);
 
  private:
   billing::BillingService& billing_;
-  std::string token_;
+  const TokenGate& gate_;
 };
 
 }  // namespace turnpike::api

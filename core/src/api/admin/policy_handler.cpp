@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/admin/admin_auth.hpp"
 #include "http/api_error.hpp"
 #include "pipeline/response_edit.hpp"
 
@@ -12,7 +11,7 @@ using nlohmann::json;
 
 void PolicyHandler::registerRoutes(http::Router& router) {
   router.addBlocking("POST", "/admin/reload", [this](const http::Request& r, const http::PathParams&) {
-    requireAdminToken(r, token_);
+    if (auto refused = gate_.refusal(r)) return std::move(*refused);
     auto result = reload_("admin");
     if (result.ok) return http::Response::json(200, json{{"ok", true}, {"generation", result.generation}}.dump());
     auto response = http::errorResponse(422, "scripts_refused", "the new scripts were refused; generation " +
@@ -22,7 +21,10 @@ void PolicyHandler::registerRoutes(http::Router& router) {
     return response;
   });
   router.add("GET", "/admin/routing", [this](const std::shared_ptr<http::Exchange>& ex, const http::PathParams&) {
-    requireAdminToken(ex->request(), token_);
+    if (auto refused = gate_.refusal(ex->request())) {
+      ex->respond(std::move(*refused));
+      return;
+    }
     json list = json::array();
     for (const auto& c : health_.snapshot()->candidates())
       list.push_back({{"provider", c.provider},

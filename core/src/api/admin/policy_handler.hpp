@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/token_gate.hpp"
 #include "http/router.hpp"
 #include "pipeline/health_tracker.hpp"
 #include "policy/policy_engine.hpp"
@@ -19,14 +20,14 @@ class PolicyHandler {
  public:
   using Reload = std::function<policy::ReloadResult(std::string_view trigger)>;
 
-  PolicyHandler(Reload reload, const pipeline::HealthTracker& health, std::string token)
-      : reload_(std::move(reload)), health_(health), token_(std::move(token)) {}
+  PolicyHandler(Reload reload, const pipeline::HealthTracker& health, const TokenGate& gate)
+      : reload_(std::move(reload)), health_(health), gate_(gate) {}
   void registerRoutes(http::Router& router);
 
  private:
   Reload reload_;
   const pipeline::HealthTracker& health_;
-  std::string token_;
+  const TokenGate& gate_;
 };
 
 }  // namespace turnpike::api

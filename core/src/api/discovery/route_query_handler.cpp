@@ -1,6 +1,7 @@
 #include "api/discovery/route_query_handler.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "api/request_body.hpp"
@@ -36,6 +37,17 @@ double number(const json& body, const char* key, double fallback) {
   return it->get<double>();
 }
 
+// A whole number in [min, max], compared as a double before any cast: 1e300 has no int64_t.
+int64_t wholeNumber(const json& body, const char* key, int64_t fallback, int64_t min, int64_t max) {
+  double v = number(body, key, static_cast<double>(fallback));
+  if (!(v >= static_cast<double>(min) && v <= static_cast<double>(max)) || v != std::floor(v))
+    throw ApiError(400, "invalid_value",
+                   std::string("'") + key + "' is a whole number between " + std::to_string(min) + " and " +
+                       std::to_string(max),
+                   key);
+  return static_cast<int64_t>(v);
+}
+
 std::string text(const json& body, const char* key, const char* fallback) {
   auto it = body.find(key);
   if (it == body.end() || it->is_null()) return fallback;
@@ -63,9 +75,7 @@ http::Response RouteQueryHandler::query(const http::Request& request) const {
   std::string preferSize = text(body, "prefer_size", "any");
   if (preferSize != "any" && preferSize != "small" && preferSize != "large")
     throw ApiError(400, "invalid_value", "'prefer_size' is one of small, large, any", "prefer_size");
-  auto limit = static_cast<int64_t>(number(body, "limit", kDefaultLimit));
-  if (limit < 1 || limit > kMaxLimit)
-    throw ApiError(400, "invalid_value", "'limit' is between 1 and " + std::to_string(kMaxLimit), "limit");
+  int64_t limit = wholeNumber(body, "limit", kDefaultLimit, 1, kMaxLimit);
   std::string model = text(body, "model", "auto");
 
   auto snapshot = health_.snapshot();

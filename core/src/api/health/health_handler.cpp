@@ -18,6 +18,12 @@ void HealthHandler::registerRoutes(http::Router& router) {
     ex->respond(http::Response::json(200, body.dump()));
   });
   router.add("GET", "/metrics", [this](const std::shared_ptr<http::Exchange>& ex, const http::PathParams&) {
+    if (metricsGate_ != nullptr) {
+      if (auto refused = metricsGate_->refusal(ex->request())) {
+        ex->respond(std::move(*refused));
+        return;
+      }
+    }
     ex->respond(http::Response::text(200, registry_.render(), "text/plain; version=0.0.4; charset=utf-8"));
   });
 }
