@@ -21,6 +21,7 @@ struct SourceLocation {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
+  SourceLocation listenWhere;  // of server.listen (line 0 when it is the default)
   std::string adminToken;  // empty: admin API off
   uint64_t maxBodyBytes = 8 * 1024 * 1024;
   unsigned workers = 0;  // event-loop threads; 0 = one per CPU

@@ -40,6 +40,7 @@ bool parseListen(const std::string& s, std::string& host, uint16_t& port) {
 void readServer(const YAML::Node& node, ServerConfig& out, Diagnostics& d) {
   MapReader r(node, "server", d);
   std::string listen;
+  out.listenWhere = SourceLocation{d.file(), lineOf(r.child("listen"))};
   if (r.get("listen", listen) && !parseListen(listen, out.host, out.port))
     d.error(r.child("listen"), "server.listen", "expected host:port, got '" + listen + "'");
   r.get("admin_token", out.adminToken);

@@ -190,15 +190,17 @@ Response PaymentsHandler::balance(const Request& request) {
 
 Response PaymentsHandler::pluginRoute(plugins::PaymentMethod& method, bool loopbackOnly, const Request& request,
                                       const http::PathParams& params) {
-  // Loopback-only routes do not exist for anyone else.
-  if (loopbackOnly && !request.peerIsLoopback)
+  // A loopback peer that a proxy speaks for may be anyone (nginx on the same host): only a direct
+  // loopback client counts. Loopback-only routes do not exist for anyone else.
+  bool directLoopback = request.peerIsLoopback && !http::forwardedByProxy(request);
+  if (loopbackOnly && !directLoopback)
     throw ApiError(404, "not_found", "no route for " + request.method + " " + request.path);
   json headers = json::object();
   for (const auto& h : request.headers) headers[h.name] = h.value;
   json p = json::object();
   for (const auto& [k, v] : params.all()) p[k] = v;
   json call{{"method", request.method}, {"path", request.path}, {"query", request.query}, {"params", p},
-            {"headers", headers},       {"body", request.body},  {"loopback", request.peerIsLoopback}};
+            {"headers", headers},       {"body", request.body},  {"loopback", directLoopback}};
   if (auto key = pipeline::presentedKey(request)) {
     auto a = billing_.authenticate(billing::hashKey(*key), "");
     if (a.refusal == billing::Refusal::None) call["account_id"] = a.key.accountId;
