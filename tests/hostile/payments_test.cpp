@@ -5,6 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "gateway_process.hpp"
 #include "hostile_config.hpp"
 #include "test_client.hpp"
@@ -88,6 +91,36 @@ TEST(DevWallet, BesideARealProviderItIsAnnouncedLoudly) {
   EXPECT_TRUE(beside.waitForLog(kWarning)) << beside.log();
   EXPECT_NE(beside.log().find("beside provider 'up' (plugin openai_compat)"), std::string::npos) << beside.log();
   EXPECT_TRUE(servesHealth(beside.port()));
+}
+
+// Everyone the payment is shown to (the invoice's payer, a wallet syncing a BIP21 label, Stripe,
+// whoever reads a log) learns the top-up id. Only its creator gets the claim.
+TEST(ClaimSecret, ThePublicTopupIdClaimsNothingAndTheClaimIsNeverLogged) {
+  GatewayProcess gw(replaced(hostileConfig("", kDevLightning), "level: notice", "level: debug\n  access: true"));
+  auto created = postJson(gw.port(), "/v1/topup", R"({"amount_sats":500})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto topup = json::parse(created.body);
+  std::string id = topup["topup_id"];
+  std::string claim = topup["charge_id"];
+  ASSERT_NE(id, claim);
+  ASSERT_EQ(postJson(gw.port(), "/dev/lightning/pay", json{{"invoice", topup["payment_request"]}}.dump()).status, 200);
+  std::string status;
+  for (int i = 0; i < 100 && status != "paid"; ++i) {
+    auto r = httpRequest(gw.port(), "GET", "/v1/topup/" + id);
+    EXPECT_EQ(r.body.find(claim), std::string::npos) << r.body;
+    status = json::parse(r.body).value("status", "");
+    if (status != "paid") std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(status, "paid");
+  // The paid top-up's public id, tried by someone who saw it: nothing.
+  auto stolen = postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump());
+  EXPECT_EQ(stolen.status, 404) << stolen.body;
+  auto claimed = postJson(gw.port(), "/v1/tokens", json{{"charge_id", claim}}.dump());
+  ASSERT_EQ(claimed.status, 201) << claimed.body;
+  EXPECT_EQ(json::parse(claimed.body)["balance_sats"], 500);
+  EXPECT_TRUE(servesHealth(gw.port()));
+  EXPECT_NE(gw.log().find(id), std::string::npos) << "the top-up is logged, by its public id";
+  EXPECT_EQ(gw.log().find(claim), std::string::npos) << gw.log();
 }
 
 }  // namespace

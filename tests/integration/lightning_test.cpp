@@ -224,6 +224,8 @@ TEST(Lightning, SpendTokenBoughtWithOneInvoice) {
   ASSERT_EQ(r.status, 201) << r.body;
   auto charge = json::parse(r.body);
   std::string chargeId = charge["charge_id"];
+  std::string topupId = charge["topup_id"];
+  EXPECT_NE(chargeId, topupId);
   EXPECT_EQ(charge["amount_sats"], 500);
   EXPECT_EQ(charge["payment_request"].get<std::string>().rfind("lnbcrt5u", 0), 0u) << charge["payment_request"];
   EXPECT_EQ(postJson(gw.port(), "/v1/tokens", json{{"charge_id", chargeId}}.dump()).status, 402);
@@ -231,7 +233,9 @@ TEST(Lightning, SpendTokenBoughtWithOneInvoice) {
   // The dev node settles at once; the watcher (or a status read) records it.
   HttpResult claimed;
   for (int i = 0; i < 50; ++i) {
-    httpRequest(gw.port(), "GET", "/v1/topup/" + chargeId);
+    httpRequest(gw.port(), "GET", "/v1/topup/" + topupId);
+    // The public top-up id never claims the token, paid or not.
+    EXPECT_EQ(postJson(gw.port(), "/v1/tokens", json{{"charge_id", topupId}}.dump()).status, 404);
     claimed = postJson(gw.port(), "/v1/tokens", json{{"charge_id", chargeId}}.dump());
     if (claimed.status != 402) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

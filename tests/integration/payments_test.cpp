@@ -8,6 +8,7 @@
 
 #include "gateway_fixture.hpp"
 #include "test_client.hpp"
+#include "util/random.hpp"
 
 namespace turnpike::test {
 namespace {
@@ -116,18 +117,23 @@ TEST(Payments, AnonymousTopUpIsClaimedOnceAsASpendToken) {
   auto r = postJson(gw.port(), "/v1/topup", R"({"amount_sats":4000,"duration_hours":2})");
   EXPECT_EQ(r.status, 404);  // LightningProx's /v1/topup is Lightning's; fake_pay is not
   auto topup = json::parse(postJson(gw.port(), "/v1/topup/fake", R"({"amount":"4000","duration_hours":2})").body);
-  std::string id = topup["charge_id"];
-  auto early = postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump());
+  std::string id = topup["topup_id"];
+  std::string claim = topup["charge_id"];
+  EXPECT_EQ(claim.rfind("chg_", 0), 0u) << claim;
+  auto early = postJson(gw.port(), "/v1/tokens", json{{"charge_id", claim}}.dump());
   EXPECT_EQ(early.status, 402);
   EXPECT_EQ(json::parse(early.body)["error"]["code"], "topup_not_paid");
   pay(gw, id, "a1", 4'000'000);
-  auto claimed = postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump());
+  // The top-up id is what the method and everyone it shows the payment to see: it claims nothing.
+  auto byId = postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump());
+  EXPECT_EQ(byId.status, 404) << byId.body;
+  auto claimed = postJson(gw.port(), "/v1/tokens", json{{"charge_id", claim}}.dump());
   ASSERT_EQ(claimed.status, 201) << claimed.body;
   auto token = json::parse(claimed.body);
   EXPECT_EQ(token["balance_sats"], 4000);
   int64_t expires = token["expires_at"];
   EXPECT_NEAR(static_cast<double>(expires), static_cast<double>(std::time(nullptr) + 7200), 60.0);
-  auto again = postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump());
+  auto again = postJson(gw.port(), "/v1/tokens", json{{"charge_id", claim}}.dump());
   EXPECT_EQ(again.status, 409);
   EXPECT_EQ(json::parse(again.body)["error"]["code"], "token_already_issued");
 
@@ -143,6 +149,45 @@ TEST(Payments, AnonymousTopUpIsClaimedOnceAsASpendToken) {
   pay(gw, id, "a2", 1'000'000);
   EXPECT_EQ(json::parse(httpRequest(gw.port(), "GET", "/v1/balance", "", {{"X-Spend-Token", spend}}).body)["balance_msat"],
             5'000'000 - 2000);
+}
+
+TEST(Payments, TheClaimSecretIsStoredHashedAndNeverReachesTheMethod) {
+  GatewayFixture gw(config());
+  auto r = postJson(gw.port(), "/v1/topup/fake", R"({"amount":"4000"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto topup = json::parse(r.body);
+  std::string id = topup["topup_id"];
+  std::string claim = topup["charge_id"];
+  ASSERT_NE(claim, id);
+  // The method got the top-up as JSON (fake_pay keeps it in its state): the id, not the claim.
+  EXPECT_EQ(sqlScalar(gw.databasePath(), "SELECT COUNT(*) FROM plugin_state WHERE instr(value, ?1) > 0", id), 1);
+  EXPECT_EQ(sqlScalar(gw.databasePath(), "SELECT COUNT(*) FROM plugin_state WHERE instr(key || value, ?1) > 0", claim), 0);
+  EXPECT_EQ(sqlScalar(gw.databasePath(),
+                     "SELECT COUNT(*) FROM topups WHERE instr(id || IFNULL(external_ref, '') || details || "
+                     "IFNULL(claim_hash, '') || currency_amount, ?1) > 0",
+                     claim),
+            0);
+  EXPECT_EQ(sqlScalar(gw.databasePath(), "SELECT COUNT(*) FROM topups WHERE claim_hash = ?1", util::sha256Hex(claim)), 1);
+  // Nor does anyone reading the top-up's status see it.
+  auto status = httpRequest(gw.port(), "GET", "/v1/topup/" + id);
+  EXPECT_EQ(status.status, 200);
+  EXPECT_EQ(status.body.find(claim), std::string::npos) << status.body;
+  // A wrong claim is not echoed back.
+  auto wrong = postJson(gw.port(), "/v1/tokens", R"({"charge_id":"chg_guessedguessedguessedguessed00"})");
+  EXPECT_EQ(wrong.status, 404);
+  EXPECT_EQ(wrong.body.find("guessed"), std::string::npos) << wrong.body;
+}
+
+TEST(Payments, ATopUpFromBeforeClaimSecretsIsClaimedByItsId) {
+  GatewayFixture gw(config());
+  auto topup = json::parse(postJson(gw.port(), "/v1/topup/fake", R"({"amount":"4000"})").body);
+  std::string id = topup["topup_id"];
+  // As schema v4 left it: no claim hash, the id was what its creator got as charge_id.
+  EXPECT_EQ(sqlScalar(gw.databasePath(), "UPDATE topups SET claim_hash = NULL WHERE id = ?1 RETURNING 1", id), 1);
+  pay(gw, id, "old-1", 4'000'000);
+  auto claimed = postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump());
+  ASSERT_EQ(claimed.status, 201) << claimed.body;
+  EXPECT_EQ(json::parse(claimed.body)["balance_sats"], 4000);
 }
 
 TEST(Payments, AmountsLimitsAndConversion) {

@@ -203,6 +203,16 @@ const std::vector<Migration>& migrations() {
            "ALTER TABLE usage ADD COLUMN shortfall INTEGER NOT NULL DEFAULT 0",
            "ALTER TABLE usage ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0",
        }},
+      // The top-up id is a public reference (BIP21 labels, Stripe metadata and URLs, logs); the
+      // spend token of an anonymous top-up is claimed with a separate secret that only its
+      // creator was shown, stored as its SHA-256. Rows from before have none: their id stays
+      // their claim, as it was when they were created.
+      {5,
+       "top-up claim secrets, stored hashed",
+       {
+           "ALTER TABLE topups ADD COLUMN claim_hash TEXT",
+           "CREATE UNIQUE INDEX topups_by_claim ON topups(claim_hash) WHERE claim_hash IS NOT NULL",
+       }},
   };
   return kMigrations;
 }

@@ -17,23 +17,21 @@ namespace topups {
 void insert(Connection& c, const Topup& t) {
   auto& s = c.prepared(
       "INSERT INTO topups (id, method, account_id, key_id, amount, currency, currency_amount, rate, status, paid, "
-      "credited, external_ref, details, token_duration_ms, created_at, expires_at, updated_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?)");
+      "credited, external_ref, details, token_duration_ms, created_at, expires_at, updated_at, claim_hash) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?)");
   s.bind(1, t.id).bind(2, t.method);
   bindOptional(s, 3, t.accountId);
   bindOptional(s, 4, t.keyId);
   s.bind(5, t.amount).bind(6, t.currency).bind(7, t.currencyAmount).bind(8, t.rate).bind(9, t.status);
   bindOptional(s, 10, t.externalRef);
   s.bind(11, t.details).bind(12, t.tokenDurationMs).bind(13, t.createdAt).bind(14, t.expiresAt).bind(15, t.updatedAt);
+  bindOptional(s, 16, t.claimHash);
   s.execute();
 }
 
-std::optional<Topup> find(Connection& c, std::string_view id) {
-  auto& s = c.prepared(
-      "SELECT id, method, account_id, key_id, amount, currency, currency_amount, rate, status, paid, credited, "
-      "external_ref, details, token_duration_ms, created_at, expires_at, updated_at FROM topups WHERE id = ?");
-  s.bind(1, id);
-  if (!s.step()) return std::nullopt;
+namespace {
+
+Topup readTopup(Statement& s) {
   Topup t;
   t.id = s.text(0);
   t.method = s.text(1);
@@ -52,8 +50,31 @@ std::optional<Topup> find(Connection& c, std::string_view id) {
   t.createdAt = s.int64(14);
   t.expiresAt = s.int64(15);
   t.updatedAt = s.int64(16);
+  t.claimHash = s.optionalText(17);
   s.reset();
   return t;
+}
+
+}  // namespace
+
+// Both statements read the columns in readTopup's order.
+std::optional<Topup> find(Connection& c, std::string_view id) {
+  auto& s = c.prepared(
+      "SELECT id, method, account_id, key_id, amount, currency, currency_amount, rate, status, paid, credited, "
+      "external_ref, details, token_duration_ms, created_at, expires_at, updated_at, claim_hash FROM topups WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return readTopup(s);
+}
+
+std::optional<Topup> findByClaim(Connection& c, std::string_view claimHash) {
+  auto& s = c.prepared(
+      "SELECT id, method, account_id, key_id, amount, currency, currency_amount, rate, status, paid, credited, "
+      "external_ref, details, token_duration_ms, created_at, expires_at, updated_at, claim_hash FROM topups "
+      "WHERE claim_hash = ?");
+  s.bind(1, claimHash);
+  if (!s.step()) return std::nullopt;
+  return readTopup(s);
 }
 
 void setPaymentRequest(Connection& c, std::string_view id, std::string_view externalRef, std::string_view details,

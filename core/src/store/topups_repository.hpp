@@ -25,6 +25,7 @@ struct Topup {
   std::optional<std::string> externalRef;
   std::string details = "{}";
   std::optional<int64_t> tokenDurationMs;
+  std::optional<std::string> claimHash;  // hex SHA-256 of the claim secret (none before schema v5)
   int64_t createdAt = 0;
   int64_t expiresAt = 0;
   int64_t updatedAt = 0;
@@ -40,6 +41,7 @@ namespace topups {
 
 void insert(Connection& c, const Topup& t);
 std::optional<Topup> find(Connection& c, std::string_view id);
+std::optional<Topup> findByClaim(Connection& c, std::string_view claimHash);
 // The method's answer to the creation: where to pay and until when.
 void setPaymentRequest(Connection& c, std::string_view id, std::string_view externalRef, std::string_view details,
                        int64_t expiresAt, int64_t now);

@@ -102,9 +102,10 @@ Response PaymentsHandler::topup(const Request& request, const std::string& metho
   r.currencyAmount = amount;
   r.rate = converted->rate;
   if (!caller && durationHours) r.tokenDurationMs = *durationHours * 3'600'000;
-  auto t = topups_.create(r);
-  json out = billing::topupJson(t, billing::nowMs());
-  out["charge_id"] = t.id;
+  auto created = topups_.create(r);
+  json out = billing::topupJson(created.topup, billing::nowMs());
+  // LightningProx's name for what claims the spend token: the creator's secret, nowhere else.
+  out["charge_id"] = created.claimSecret;
   out["credits"] = caller ? json{{"account_id", caller->accountId}} : json{{"spend_token", "POST /v1/tokens once paid"}};
   return jsonResponse(201, out);
 }
