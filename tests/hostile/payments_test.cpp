@@ -5,9 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <regex>
 #include <thread>
 
+#include "fake_upstream.hpp"
 #include "gateway_process.hpp"
 #include "hostile_config.hpp"
 #include "test_client.hpp"
@@ -121,6 +124,43 @@ TEST(ClaimSecret, ThePublicTopupIdClaimsNothingAndTheClaimIsNeverLogged) {
   EXPECT_TRUE(servesHealth(gw.port()));
   EXPECT_NE(gw.log().find(id), std::string::npos) << "the top-up is logged, by its public id";
   EXPECT_EQ(gw.log().find(claim), std::string::npos) << gw.log();
+}
+
+// The whole client side of L402: the 402, the invoice paid with the dev wallet; returns the
+// Authorization value "L402 <macaroon>:<preimage>".
+std::string payChallenge(uint16_t port, const std::string& body) {
+  auto challenge = postJson(port, "/v1/chat/completions", body);
+  EXPECT_EQ(challenge.status, 402) << challenge.body;
+  std::smatch m;
+  std::string header = challenge.headers["www-authenticate"];
+  EXPECT_TRUE(std::regex_search(header, m, std::regex(R"re(macaroon="([^"]+)", invoice="([^"]+)")re"))) << header;
+  if (m.size() != 3) return {};
+  auto paid = postJson(port, "/dev/lightning/pay", json{{"invoice", m[2].str()}}.dump());
+  EXPECT_EQ(paid.status, 200) << paid.body;
+  return "L402 " + m[1].str() + ":" + json::parse(paid.body).value("preimage", "");
+}
+
+TEST(L402SingleUse, AFailedUpstreamLeavesTheCredentialForTheRetryAndAServedOneIsSpent) {
+  std::atomic<int> calls{0};
+  FakeUpstream up([&](const RecordedRequest&, Poco::Net::HTTPServerResponse& res) {
+    if (calls++ == 0) {
+      FakeUpstream::sendJson(res, 500, R"({"error":{"message":"upstream down"}})");
+    } else {
+      FakeUpstream::sendJson(res, 200, chatCompletionJson("up-paid", "hello"));
+    }
+  });
+  GatewayProcess gw(withUpstream(hostileConfig("", kDevLightning), up.baseUrl()));
+  const std::string body = R"({"model":"up-paid","messages":[{"role":"user","content":"hi"}]})";
+  Headers auth{{"Authorization", payChallenge(gw.port(), body)}};
+  auto failed = postJson(gw.port(), "/v1/chat/completions", body, auth);
+  EXPECT_EQ(failed.status, 502) << failed.body;
+  auto retried = postJson(gw.port(), "/v1/chat/completions", body, auth);
+  EXPECT_EQ(retried.status, 200) << retried.body;
+  auto replay = postJson(gw.port(), "/v1/chat/completions", body, auth);
+  EXPECT_EQ(replay.status, 401) << replay.body;
+  EXPECT_EQ(json::parse(replay.body)["error"]["code"], "l402_credential_used");
+  EXPECT_EQ(up.requestCount(), 2u);
+  EXPECT_TRUE(servesHealth(gw.port()));
 }
 
 }  // namespace

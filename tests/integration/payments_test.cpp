@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "fake_upstream.hpp"
 #include "gateway_fixture.hpp"
 #include "test_client.hpp"
 #include "util/random.hpp"
@@ -228,7 +229,10 @@ TEST(Payments, L402ChallengeThenSingleUseCredential) {
     threads.emplace_back([&] {
       auto r = postJson(gw.port(), "/v1/chat/completions", chat("paid"), {{"Authorization", "L402 " + token + ":paid"}});
       if (r.status == 200) ++ok;
-      if (r.status == 401 && json::parse(r.body)["error"]["code"] == "l402_credential_used") ++used;
+      std::string code = r.status == 200 ? "" : json::parse(r.body)["error"].value("code", "");
+      // Spent, or still paying for the request that was admitted first.
+      if ((r.status == 401 && code == "l402_credential_used") || (r.status == 409 && code == "l402_credential_in_use"))
+        ++used;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 1);
@@ -247,6 +251,104 @@ TEST(Payments, L402UntilExpiryCredentialsSpendTheirBalance) {
   auto second = postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth);
   EXPECT_EQ(second.status, 402);
   EXPECT_EQ(json::parse(second.body)["error"]["code"], "insufficient_balance");
+}
+
+// fake_pay's single-use credentials in front of a real upstream (openai_compat on a fake).
+std::string upstreamConfig(const std::string& url) {
+  return expand(R"(
+payments:
+  - name: fake
+    plugin: fake_pay
+providers:
+  - name: up
+    plugin: openai_compat
+    base_url: {{url}}
+    models:
+      - id: paid
+        price: {request: 2000}
+        max_output_tokens: 20
+)", "url", url);
+}
+
+Headers l402Credential(GatewayFixture& gw) {
+  auto challenge = postJson(gw.port(), "/v1/chat/completions", chat("paid"));
+  EXPECT_EQ(challenge.status, 402) << challenge.body;
+  return {{"Authorization", "L402 " + json::parse(challenge.body)["payment"]["payment_hash"].get<std::string>() + ":paid"}};
+}
+
+std::string errorCodeOf(const HttpResult& r) { return json::parse(r.body)["error"].value("code", ""); }
+
+TEST(Payments, AnUpstreamFailureGivesTheSingleUseCredentialBack) {
+  std::atomic<int> calls{0};
+  FakeUpstream up([&](const RecordedRequest&, Poco::Net::HTTPServerResponse& res) {
+    if (calls++ == 0) {
+      FakeUpstream::sendJson(res, 500, R"({"error":{"message":"boom"}})");
+    } else {
+      FakeUpstream::sendJson(res, 200, chatCompletionJson("paid", "hello"));
+    }
+  });
+  GatewayFixture gw(upstreamConfig(up.baseUrl()));
+  auto auth = l402Credential(gw);
+  auto failed = postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth);
+  EXPECT_EQ(failed.status, 502) << failed.body;
+  // Nothing was served: the payer retries with the same credential and is served.
+  auto retried = postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth);
+  EXPECT_EQ(retried.status, 200) << retried.body;
+  // Served once: spent.
+  auto replay = postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth);
+  EXPECT_EQ(replay.status, 401) << replay.body;
+  EXPECT_EQ(errorCodeOf(replay), "l402_credential_used");
+  EXPECT_EQ(up.requestCount(), 2u);
+}
+
+TEST(Payments, ASingleUseCredentialInFlightIsRefusedUntilItsRequestEnds) {
+  Gate arrived, release;
+  std::atomic<int> calls{0};
+  FakeUpstream up([&](const RecordedRequest&, Poco::Net::HTTPServerResponse& res) {
+    if (calls++ == 0) {
+      arrived.open();
+      release.wait();
+      FakeUpstream::sendJson(res, 500, R"({"error":{"message":"boom"}})");
+    } else {
+      FakeUpstream::sendJson(res, 200, chatCompletionJson("paid", "hello"));
+    }
+  });
+  GatewayFixture gw(upstreamConfig(up.baseUrl()));
+  auto auth = l402Credential(gw);
+  HttpResult first;
+  std::thread inFlight([&] { first = postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth); });
+  ASSERT_TRUE(arrived.wait());
+  // While the first request holds the credential, a second one is not served on it too.
+  auto second = postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth);
+  EXPECT_EQ(second.status, 409) << second.body;
+  EXPECT_EQ(errorCodeOf(second), "l402_credential_in_use");
+  release.open();
+  inFlight.join();
+  EXPECT_EQ(first.status, 502) << first.body;
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth).status, 200);
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth).status, 401);
+}
+
+TEST(Payments, ClaimsLeftByAGoneProcessAreGivenBackAtStart) {
+  FakeUpstream up([&](const RecordedRequest&, Poco::Net::HTTPServerResponse& res) {
+    FakeUpstream::sendJson(res, 500, R"({"error":{"message":"boom"}})");
+  });
+  std::string path = temporaryDatabasePath();
+  Headers auth;
+  {
+    GatewayFixture before(upstreamConfig(up.baseUrl()), path);
+    auth = l402Credential(before);
+    EXPECT_EQ(postJson(before.port(), "/v1/chat/completions", chat("paid"), auth).status, 502);
+    // As a process killed between admission and settlement leaves it.
+    EXPECT_EQ(sqlScalar(before.databasePath(), "UPDATE l402_credentials SET claimed_by = 'gw_gone' RETURNING 1"), 1);
+    EXPECT_EQ(postJson(before.port(), "/v1/chat/completions", chat("paid"), auth).status, 409);
+  }
+  up.setHandler([](const RecordedRequest&, Poco::Net::HTTPServerResponse& res) { FakeUpstream::sendJson(res, 200, chatCompletionJson("paid", "hello")); });
+  {
+    GatewayFixture after(upstreamConfig(up.baseUrl()), path);
+    EXPECT_EQ(postJson(after.port(), "/v1/chat/completions", chat("paid"), auth).status, 200);
+  }
+  removeDatabase(path);
 }
 
 }  // namespace

@@ -112,5 +112,22 @@ TEST_F(Migrations, Version5KeepsTopupsAndGivesNewOnesAUniqueClaimHash) {
                        "1, 2, 3, 'h1')"));
 }
 
+TEST_F(Migrations, Version6KeepsL402CredentialsSpentOrNotAndNoneClaimed) {
+  {
+    Connection c(path());
+    applyUpToVersion(c, 5);
+    auto& s = c.session();
+    s << "INSERT INTO accounts (id, name, created_at) VALUES ('acct_l', 'l402', 1)", now;
+    s << "INSERT INTO l402_credentials (payment_hash, account_id, amount, consumed_at, created_at) "
+         "VALUES ('h_spent', 'acct_l', 5000, 7, 1), ('h_fresh', 'acct_l', 5000, NULL, 1)",
+        now;
+  }
+  auto db = Database::open("sqlite://" + path());
+  auto c = db->connect();
+  EXPECT_EQ(scalar<int>(*c, "SELECT MAX(version) FROM schema_migrations"), migrations().back().version);
+  EXPECT_EQ(scalar<int>(*c, "SELECT consumed_at FROM l402_credentials WHERE payment_hash = 'h_spent'"), 7);
+  EXPECT_EQ(scalar<int>(*c, "SELECT COUNT(*) FROM l402_credentials WHERE consumed_at IS NULL AND claimed_by IS NULL"), 1);
+}
+
 }  // namespace
 }  // namespace turnpike::store

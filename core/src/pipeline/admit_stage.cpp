@@ -102,8 +102,8 @@ void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, cons
       expiresAt = verdict["expires_at"].get<int64_t>() * 1000;
     billing_.admitL402(
         hash, paid, expiresAt, l402SingleUse_, amount,
-        [exchange, proceed = std::move(proceed), rate](billing::L402Admission a, std::exception_ptr error) mutable {
-          exchange->loop().post([exchange, proceed = std::move(proceed), a = std::move(a), error, rate]() {
+        [exchange, proceed = std::move(proceed), rate, hash](billing::L402Admission a, std::exception_ptr error) mutable {
+          exchange->loop().post([exchange, proceed = std::move(proceed), a = std::move(a), error, rate, hash]() {
             if (error) {
               exchange->respond(http::guarded([&]() -> http::Response { std::rethrow_exception(error); }));
               return;
@@ -113,6 +113,12 @@ void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, cons
                 exchange->respond(http::errorResponse(401, "l402_credential_used",
                                                       "this L402 credential has paid for a request already"));
                 return;
+              case billing::L402Admission::Refusal::CredentialInUse:
+                // Not a bad credential: if the request it pays for fails, it works again.
+                exchange->respond(http::errorResponse(409, "l402_credential_in_use",
+                                                      "this L402 credential is paying for a request in flight; "
+                                                      "it can be used again if that request fails"));
+                return;
               case billing::L402Admission::Refusal::InsufficientBalance:
                 exchange->respond(http::errorResponse(
                     402, "insufficient_balance",
@@ -121,7 +127,9 @@ void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, cons
               case billing::L402Admission::Refusal::None:
                 break;
             }
-            http::continueGuarded(*exchange, [&] { proceed(Charging{a.accountId, "", "", a.reservationId, a.held, 0, rate}); });
+            http::continueGuarded(*exchange, [&] {
+              proceed(Charging{a.accountId, "", "", a.reservationId, a.held, 0, rate, a.claimed ? hash : std::string()});
+            });
           });
         });
   });
@@ -170,7 +178,7 @@ void AdmitStage::run(const std::shared_ptr<http::Exchange>& exchange, const Infe
                        return;
                      }
                      http::continueGuarded(*exchange, [&] {
-                       proceed(Charging{a.key.accountId, a.key.id, a.tier, a.reservationId, a.held, a.keyHeld, rate});
+                       proceed(Charging{a.key.accountId, a.key.id, a.tier, a.reservationId, a.held, a.keyHeld, rate, ""});
                      });
                    });
                  });

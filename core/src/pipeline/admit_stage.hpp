@@ -31,6 +31,7 @@ struct Charging {
   int64_t held = 0;
   int64_t keyHeld = 0;
   std::string rateIdentity;  // whose token budget the usage counts against
+  std::string l402Claim;     // payment hash of a single-use L402 credential claimed for the request
 };
 
 class AdmitStage {

@@ -213,6 +213,14 @@ const std::vector<Migration>& migrations() {
            "ALTER TABLE topups ADD COLUMN claim_hash TEXT",
            "CREATE UNIQUE INDEX topups_by_claim ON topups(claim_hash) WHERE claim_hash IS NOT NULL",
        }},
+      // A single-use L402 credential is claimed by the gateway process serving it (claimed_by,
+      // its holder name) from admission to settlement, and spent (consumed_at) only when the
+      // request was served; a failed request gives it back.
+      {6,
+       "single-use L402 credentials claimed while in flight",
+       {
+           "ALTER TABLE l402_credentials ADD COLUMN claimed_by TEXT",
+       }},
   };
   return kMigrations;
 }

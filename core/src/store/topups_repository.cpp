@@ -135,10 +135,12 @@ void addCredited(Connection& c, std::string_view id, int64_t amount, int64_t now
 namespace l402 {
 
 std::optional<L402Credential> find(Connection& c, std::string_view paymentHash) {
-  auto& s = c.prepared("SELECT payment_hash, account_id, amount, expires_at, consumed_at FROM l402_credentials WHERE payment_hash = ?");
+  auto& s = c.prepared(
+      "SELECT payment_hash, account_id, amount, expires_at, consumed_at, claimed_by FROM l402_credentials "
+      "WHERE payment_hash = ?");
   s.bind(1, paymentHash);
   if (!s.step()) return std::nullopt;
-  L402Credential cred{s.text(0), s.text(1), s.int64(2), s.optionalInt64(3), s.optionalInt64(4)};
+  L402Credential cred{s.text(0), s.text(1), s.int64(2), s.optionalInt64(3), s.optionalInt64(4), s.optionalText(5)};
   s.reset();
   return cred;
 }
@@ -154,11 +156,29 @@ void insert(Connection& c, const L402Credential& cred, int64_t now) {
       .execute();
 }
 
-bool consume(Connection& c, std::string_view paymentHash, int64_t now) {
-  return c.prepared("UPDATE l402_credentials SET consumed_at = ? WHERE payment_hash = ? AND consumed_at IS NULL")
-             .bind(1, now)
+bool claim(Connection& c, std::string_view paymentHash, std::string_view holder) {
+  return c.prepared("UPDATE l402_credentials SET claimed_by = ? "
+                    "WHERE payment_hash = ? AND consumed_at IS NULL AND claimed_by IS NULL")
+             .bind(1, holder)
              .bind(2, paymentHash)
              .execute() == 1;
+}
+
+void finishClaim(Connection& c, std::string_view paymentHash, bool spent, int64_t now) {
+  if (spent) {
+    c.prepared("UPDATE l402_credentials SET consumed_at = ?, claimed_by = NULL WHERE payment_hash = ?")
+        .bind(1, now)
+        .bind(2, paymentHash)
+        .execute();
+  } else {
+    c.prepared("UPDATE l402_credentials SET claimed_by = NULL WHERE payment_hash = ?").bind(1, paymentHash).execute();
+  }
+}
+
+int64_t releaseClaimsOfOthers(Connection& c, std::string_view holder) {
+  return c.prepared("UPDATE l402_credentials SET claimed_by = NULL WHERE claimed_by IS NOT NULL AND claimed_by != ?")
+      .bind(1, holder)
+      .execute();
 }
 
 }  // namespace l402

@@ -61,14 +61,19 @@ struct L402Credential {
   int64_t amount = 0;
   std::optional<int64_t> expiresAt;
   std::optional<int64_t> consumedAt;
+  std::optional<std::string> claimedBy;  // the gateway process serving it right now
 };
 
 namespace l402 {
 
 std::optional<L402Credential> find(Connection& c, std::string_view paymentHash);
 void insert(Connection& c, const L402Credential& credential, int64_t now);
-// Marks a single-use credential spent; false when it was spent already.
-bool consume(Connection& c, std::string_view paymentHash, int64_t now);
+// Claims a single-use credential for a request of `holder`; false when it is spent or claimed.
+bool claim(Connection& c, std::string_view paymentHash, std::string_view holder);
+// Ends the claim: the credential is spent when `spent`, else free again.
+void finishClaim(Connection& c, std::string_view paymentHash, bool spent, int64_t now);
+// Frees the claims of every holder but `holder` (processes that are gone); returns how many.
+int64_t releaseClaimsOfOthers(Connection& c, std::string_view holder);
 
 }  // namespace l402
 
