@@ -9,8 +9,10 @@
 #include <chrono>
 #include <regex>
 #include <thread>
+#include <vector>
 
 #include "fake_upstream.hpp"
+#include "gateway_fixture.hpp"
 #include "gateway_process.hpp"
 #include "hostile_config.hpp"
 #include "test_client.hpp"
@@ -35,6 +37,10 @@ std::string devInvoice(uint16_t port) {
   auto r = postJson(port, "/v1/topup", R"({"amount_sats":500})");
   EXPECT_EQ(r.status, 201) << r.body;
   return json::parse(r.body).value("payment_request", "");
+}
+
+int64_t pluginStateRows(const GatewayProcess& gw) {
+  return sqlScalar(gw.databasePath(), "SELECT COUNT(*) FROM plugin_state");
 }
 
 // The mock provider beside a real one (openai_compat) whose upstream the test scripts.
@@ -160,6 +166,38 @@ TEST(L402SingleUse, AFailedUpstreamLeavesTheCredentialForTheRetryAndAServedOneIs
   EXPECT_EQ(replay.status, 401) << replay.body;
   EXPECT_EQ(json::parse(replay.body)["error"]["code"], "l402_credential_used");
   EXPECT_EQ(up.requestCount(), 2u);
+  EXPECT_TRUE(servesHealth(gw.port()));
+}
+
+// An anonymous flood of paid requests: each would be an invoice on the node and rows in the
+// gateway's database. Past the caller's budget it is 429 with Retry-After, and none of it is kept.
+TEST(ChallengeFlood, IsRateLimitedAndWritesNothing) {
+  GatewayProcess gw(hostileConfig("", std::string(kDevLightning) +
+                                          "billing:\n  rate_limits:\n    challenges: {requests_per_minute: 5}\n"));
+  int64_t rows = pluginStateRows(gw);
+  const std::string body = R"({"model":"mock-paid","messages":[{"role":"user","content":"hi"}]})";
+  std::atomic<int> challenged{0}, limited{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t)
+    clients.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        auto r = postJson(gw.port(), "/v1/chat/completions", body);
+        if (r.status == 402) {
+          ++challenged;
+        } else if (r.status == 429 && r.headers.count("retry-after") && std::stoi(r.headers["retry-after"]) >= 1) {
+          ++limited;
+        } else {
+          ++other;
+        }
+      }
+    });
+  for (auto& c : clients) c.join();
+  // Five per minute; ten if the flood straddled a minute boundary.
+  EXPECT_GE(challenged.load(), 5);
+  EXPECT_LE(challenged.load(), 10);
+  EXPECT_EQ(limited.load() + challenged.load(), 200);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(pluginStateRows(gw), rows);
   EXPECT_TRUE(servesHealth(gw.port()));
 }
 

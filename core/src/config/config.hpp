@@ -56,6 +56,9 @@ struct BillingConfig {
   int64_t usdPerBtc = 0;         // fixed conversion rate for USD top-ups (0: USD not accepted)
   RateLimit keyLimits;           // per API key
   RateLimit anonymousLimits{60, 0};  // per anonymous identity (X-Client-ID, else IP + user agent)
+  // L402 challenges (an invoice on the node each): per anonymous identity, and all together.
+  RateLimit challengeLimits{30, 0};
+  RateLimit challengeTotal{600, 0};
 };
 
 struct LogConfig {

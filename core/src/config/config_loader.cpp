@@ -125,6 +125,13 @@ void readBilling(const YAML::Node& node, BillingConfig& out, Diagnostics& d) {
     if (lr.child("keys").IsDefined()) readRateLimit(lr.child("keys"), "billing.rate_limits.keys", out.keyLimits, d);
     if (lr.child("anonymous").IsDefined())
       readRateLimit(lr.child("anonymous"), "billing.rate_limits.anonymous", out.anonymousLimits, d);
+    YAML::Node challenges = lr.child("challenges");
+    if (challenges.IsDefined()) {
+      MapReader cr(challenges, "billing.rate_limits.challenges", d);
+      cr.get("requests_per_minute", out.challengeLimits.requestsPerMinute);
+      cr.get("total_per_minute", out.challengeTotal.requestsPerMinute);
+      cr.finish();
+    }
     lr.finish();
   }
   r.finish();

@@ -26,6 +26,12 @@ int64_t AdmitStage::maxCost(const InferenceRequest& request, const std::vector<c
   return worst;
 }
 
+void AdmitStage::refuse(http::Exchange& exchange, const billing::RateLimiter::Decision& d, std::string_view what) {
+  exchange.addResponseHeader("Retry-After", std::to_string(d.retryAfter));
+  exchange.respond(http::errorResponse(429, "rate_limit_exceeded",
+                                       std::string(what) + " (" + d.reason + "); retry in " + std::to_string(d.retryAfter) + " s"));
+}
+
 bool AdmitStage::rateLimit(http::Exchange& exchange, const std::string& identity, const config::RateLimit& limit,
                            const InferenceRequest& request) {
   if (!limit.limited()) return true;
@@ -36,10 +42,24 @@ bool AdmitStage::rateLimit(http::Exchange& exchange, const std::string& identity
     exchange.addResponseHeader("X-RateLimit-Reset", std::to_string(d.resetAt));
   }
   if (d.allowed) return true;
-  exchange.addResponseHeader("Retry-After", std::to_string(d.retryAfter));
-  exchange.respond(http::errorResponse(429, "rate_limit_exceeded",
-                                       "Rate limit reached (" + d.reason + "); retry in " + std::to_string(d.retryAfter) + " s"));
+  refuse(exchange, d, "Rate limit reached");
   return false;
+}
+
+bool AdmitStage::challengeAllowed(http::Exchange& exchange, const std::string& identity) {
+  // Per caller first, so that one caller's flood spends its own budget before everyone's.
+  int64_t now = billing::nowMs();
+  auto mine = limiter_.admit("challenge:" + identity, config_.challengeLimits, 0, now);
+  if (!mine.allowed) {
+    refuse(exchange, mine, "Too many payment challenges from this client");
+    return false;
+  }
+  auto all = limiter_.admit("challenge:*", config_.challengeTotal, 0, now);
+  if (!all.allowed) {
+    refuse(exchange, all, "Too many payment challenges on this gateway");
+    return false;
+  }
+  return true;
 }
 
 void AdmitStage::enableL402(plugins::PaymentMethod& method, bool singleUse, Offload offload) {
@@ -151,7 +171,7 @@ void AdmitStage::run(const std::shared_ptr<http::Exchange>& exchange, const Infe
   }
   if (identity.kind == Identity::Kind::Anonymous) {
     if (amount > 0 && l402_ != nullptr) {
-      challenge(exchange, request, amount);
+      if (challengeAllowed(*exchange, identity.rateIdentity)) challenge(exchange, request, amount);
       return;
     }
     if (amount > 0)

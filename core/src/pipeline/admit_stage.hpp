@@ -67,6 +67,10 @@ class AdmitStage {
   // Applies the identity's rate limit; answers 429 and returns false when exceeded.
   bool rateLimit(http::Exchange& exchange, const std::string& identity, const config::RateLimit& limit,
                  const InferenceRequest& request);
+  // The L402 challenge budgets (each challenge is an invoice on the node): the caller's, then
+  // the gateway's; answers 429 and returns false when either is spent.
+  bool challengeAllowed(http::Exchange& exchange, const std::string& identity);
+  static void refuse(http::Exchange& exchange, const billing::RateLimiter::Decision& d, std::string_view what);
 
   const config::BillingConfig& config_;
   billing::BillingService& billing_;
