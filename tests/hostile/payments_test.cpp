@@ -201,5 +201,55 @@ TEST(ChallengeFlood, IsRateLimitedAndWritesNothing) {
   EXPECT_TRUE(servesHealth(gw.port()));
 }
 
+// A node that hangs (every call waits for its 15 s timeout), and a crowd of anonymous top-ups
+// calling it: they fill the payment pool and are refused beyond its queue, while keyed inference,
+// whose key lookups have their own threads, is served at once.
+TEST(PaymentBackends, AHangingNodeCannotStarveKeyedInference) {
+  Gate release;
+  FakeUpstream node([&](const RecordedRequest&, Poco::Net::HTTPServerResponse& res) {
+    release.wait(std::chrono::seconds(30));
+    FakeUpstream::sendJson(res, 500, R"({"detail":"node down"})");
+  });
+  std::string nodeUrl = "http://127.0.0.1:" + std::to_string(node.port());
+  GatewayProcess gw(hostileConfig("  admin_token: hostile-admin-token-0123456789\n  payment_threads: 2\n"
+                                  "  payment_queue: 2\n",
+                                  "payments:\n  - name: lightning\n    plugin: lightning\n    backend: lnbits\n"
+                                  "    lnbits: {url: \"" + nodeUrl + "\", api_key: k}\n"));
+  auto admin = postJson(gw.port(), "/admin/accounts", R"({"name":"payer","credit":1000000})",
+                        {{"Authorization", "Bearer hostile-admin-token-0123456789"}});
+  ASSERT_EQ(admin.status, 201) << admin.body;
+  std::string key = json::parse(admin.body)["api_key"];
+
+  constexpr int kTopups = 24;  // more than the 16 threads one shared pool had
+  std::vector<HttpResult> topups(kTopups);
+  std::vector<std::thread> crowd;
+  for (int i = 0; i < kTopups; ++i)
+    crowd.emplace_back([&, i] { topups[i] = postJson(gw.port(), "/v1/topup", R"({"amount_sats":500})"); });
+  // Wait until the node holds the two calls the pool has threads for.
+  for (int i = 0; i < 100 && node.requestCount() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(node.requestCount(), 2u);
+
+  auto started = std::chrono::steady_clock::now();
+  auto chat = postJson(gw.port(), "/v1/chat/completions",
+                       R"({"model":"mock-paid","messages":[{"role":"user","content":"hi"}]})",
+                       {{"Authorization", "Bearer " + key}});
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(chat.status, 200) << chat.body;
+  EXPECT_LT(took, std::chrono::seconds(5)) << "keyed inference waited behind the payment backend";
+
+  release.open();
+  for (auto& t : crowd) t.join();
+  int busy = 0;
+  for (const auto& r : topups) {
+    if (r.status != 503) continue;
+    ++busy;
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], "server_busy");
+    EXPECT_EQ(r.headers.count("retry-after") ? r.headers.at("retry-after") : "", "1");
+  }
+  // Two were with the node and two waited for a thread; the rest were refused.
+  EXPECT_EQ(busy, kTopups - 4);
+  EXPECT_TRUE(servesHealth(gw.port()));
+}
+
 }  // namespace
 }  // namespace turnpike::test

@@ -25,7 +25,14 @@ struct ServerConfig {
   std::string adminToken;  // empty: admin API off
   uint64_t maxBodyBytes = 8 * 1024 * 1024;
   unsigned workers = 0;  // event-loop threads; 0 = one per CPU
+  // Worker pools: the general one, one for key lookups of inference requests and one for calls
+  // to payment backends, so that no kind of slow work starves another. Beyond its queue a pool
+  // answers 503.
   unsigned blockingThreads = 16;
+  uint64_t blockingQueue = 1024;  // general and key-lookup pools
+  unsigned keyLookupThreads = 4;
+  unsigned paymentThreads = 8;
+  uint64_t paymentQueue = 64;
   uint32_t keepaliveTimeoutMs = 60'000;
   uint32_t headerTimeoutMs = 15'000;
   uint64_t maxConnections = 20'000;

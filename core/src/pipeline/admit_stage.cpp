@@ -74,7 +74,7 @@ void AdmitStage::challenge(const std::shared_ptr<http::Exchange>& exchange, cons
   nlohmann::json call{{"amount_msat", amount},
                       {"path", exchange->request().path},
                       {"description", "Turnpike: " + request.model() + " request"}};
-  offload_([this, exchange, call = std::move(call)] {
+  bool queued = offload_([this, exchange, call = std::move(call)] {
     http::Response response = http::guarded([&] {
       auto reply = l402_->challenge(call);
       auto r = http::errorResponse(402, "payment_required",
@@ -90,6 +90,7 @@ void AdmitStage::challenge(const std::shared_ptr<http::Exchange>& exchange, cons
     });
     exchange->respondFromAnyThread(std::move(response));
   });
+  if (!queued) exchange->respond(http::busyResponse());
 }
 
 void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request,
@@ -98,8 +99,8 @@ void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, cons
   nlohmann::json call{{"authorization", identity.authorization},
                       {"path", exchange->request().path},
                       {"now", billing::nowMs() / 1000}};
-  offload_([this, exchange, amount, call = std::move(call), proceed = std::move(proceed),
-            rate = identity.rateIdentity]() mutable {
+  bool queued = offload_([this, exchange, amount, call = std::move(call), proceed = std::move(proceed),
+                          rate = identity.rateIdentity]() mutable {
     nlohmann::json verdict;
     try {
       verdict = l402_->authorize(call);
@@ -153,6 +154,7 @@ void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, cons
           });
         });
   });
+  if (!queued) exchange->respond(http::busyResponse());
 }
 
 void AdmitStage::run(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request,

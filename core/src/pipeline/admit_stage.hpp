@@ -36,7 +36,8 @@ struct Charging {
 
 class AdmitStage {
  public:
-  using Offload = std::function<void(std::function<void()>)>;
+  // Runs a task on a worker pool; false when the pool has no room (answered 503).
+  using Offload = std::function<bool(std::function<void()>)>;
 
   AdmitStage(const config::BillingConfig& config, billing::BillingService& billing, billing::RateLimiter& limiter,
              const Pricer& pricer)

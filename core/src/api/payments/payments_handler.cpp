@@ -45,22 +45,26 @@ std::optional<int64_t> optionalHours(const json& body, const char* name) {
 }  // namespace
 
 void PaymentsHandler::registerRoutes(http::Router& router) {
-  router.addBlocking("GET", "/v1/topup/methods", [this](const Request&, const http::PathParams&) { return methods(); });
-  router.addBlocking("POST", "/v1/topup", [this](const Request& r, const http::PathParams&) { return lightningTopup(r); });
-  router.addBlocking("POST", "/v1/topup/{method}",
-                     [this](const Request& r, const http::PathParams& p) { return createTopup(r, p.get("method")); });
-  router.addBlocking("GET", "/v1/topup/{id}", [this](const Request&, const http::PathParams& p) { return getTopup(p.get("id")); });
-  router.addBlocking("POST", "/v1/tokens", [this](const Request& r, const http::PathParams&) { return tokens(r); });
-  router.addBlocking("GET", "/v1/balance", [this](const Request& r, const http::PathParams&) { return balance(r); });
+  auto add = [&](const char* method, const char* path, http::Router::BlockingHandler handler) {
+    router.addBlocking(method, path, std::move(handler), kPool);
+  };
+  add("GET", "/v1/topup/methods", [this](const Request&, const http::PathParams&) { return methods(); });
+  add("POST", "/v1/topup", [this](const Request& r, const http::PathParams&) { return lightningTopup(r); });
+  add("POST", "/v1/topup/{method}", [this](const Request& r, const http::PathParams& p) { return createTopup(r, p.get("method")); });
+  add("GET", "/v1/topup/{id}", [this](const Request&, const http::PathParams& p) { return getTopup(p.get("id")); });
+  add("POST", "/v1/tokens", [this](const Request& r, const http::PathParams&) { return tokens(r); });
+  add("GET", "/v1/balance", [this](const Request& r, const http::PathParams&) { return balance(r); });
   for (const auto& m : topups_.methods()) {
     for (const auto& route : m.method->routes()) {
       if (!route.is_object() || !route.contains("method") || !route.contains("path")) continue;
       bool loopbackOnly = route.value("loopback_only", false);
       auto* method = m.method;
-      router.addBlocking(route["method"].get<std::string>(), route["path"].get<std::string>(),
-                         [this, method, loopbackOnly](const Request& r, const http::PathParams& p) {
-                           return pluginRoute(*method, loopbackOnly, r, p);
-                         });
+      router.addBlocking(
+          route["method"].get<std::string>(), route["path"].get<std::string>(),
+          [this, method, loopbackOnly](const Request& r, const http::PathParams& p) {
+            return pluginRoute(*method, loopbackOnly, r, p);
+          },
+          kPool);
     }
   }
 }
