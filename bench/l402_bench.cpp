@@ -16,8 +16,6 @@
 
 #include "common/crypto.hpp"
 #include "lightning/dev_backend.hpp"
-#include "lightning/invoice_store.hpp"
-#include "lightning/invoice_watcher.hpp"
 #include "lightning/l402.hpp"
 #include "lightning/l402_check.hpp"
 #include "lightning/l402_service.hpp"
@@ -124,10 +122,8 @@ void BM_AuthorizeHook(benchmark::State& state) {
   turnpike::sdk::Host host(MemoryHost::api(), reinterpret_cast<tp_host_plugin*>(&memory));
   PluginConfig config = PluginConfig::parse(R"({"backend": "dev"})");
   DevBackend dev(host);
-  InvoiceStore store(host);
   SettledInvoices settled(host);
-  InvoiceWatcher watcher(host, dev, store, settled, config.watchAfterExpirySeconds);
-  L402Service l402(host, config, dev, watcher, settled);
+  L402Service l402(host, config, dev, settled);
 
   auto challenge = nlohmann::json::parse(l402.challenge(R"({"amount_msat": 21000, "path": "/v1/chat/completions"})"));
   auto paid = dev.pay(challenge["payment"]["payment_request"].get<std::string>(), false);

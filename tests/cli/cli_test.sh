@@ -10,6 +10,8 @@ cd "$ROOT" || fail "no $ROOT"  # relative script paths (scripts/*.lua) are found
 "$BIN" check-config --config "$ROOT/config/turnpike.yaml" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "default config rejected"; }
 grep -q "OK (1 providers, 4 configured models, scripts scripts/routing.lua and scripts/pricing.lua)" "$tmp/out" ||
   fail "check-config summary: $(cat "$tmp/out")"
+# Its dev wallet sits beside the mock provider only: nothing to warn about.
+grep -q "DEVELOPMENT WALLET" "$tmp/out" && fail "the default config warns: $(cat "$tmp/out")"
 
 # A routing script that does not load is a configuration error naming file, line and key.
 printf 'function route(req, ctx) return nil end\nthis is not lua\n' > "$tmp/broken.lua"

@@ -115,7 +115,10 @@ test('a webhook signed by the stripe package credits the top-up, which becomes a
   const status = await (await fetch(url(`/v1/topup/${topup.topup_id}`))).json();
   assert.equal(status.status, 'paid');
   assert.equal(status.paid_msat, 4_000_000);
-  const claimed = await post('/v1/tokens', JSON.stringify({ charge_id: topup.topup_id }));
+  // The session's metadata names the top-up; only the creator's charge_id claims its token.
+  assert.equal(sessions.get(topup.session_id).metadata.topup_id, topup.topup_id);
+  assert.equal((await post('/v1/tokens', JSON.stringify({ charge_id: topup.topup_id }))).status, 404);
+  const claimed = await post('/v1/tokens', JSON.stringify({ charge_id: topup.charge_id }));
   assert.equal(claimed.status, 201);
   assert.equal((await claimed.json()).balance_msat, 4_000_000);
 });

@@ -1,9 +1,9 @@
 // The lightning payment plugin (dev backend) inside the real gateway: L402 pay-per-request with
 // every way a credential can be wrong, spend tokens bought with one invoice, top-ups.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <atomic>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
@@ -110,6 +110,59 @@ TEST(Lightning, ChallengePayRetryThenReplayIsRefused) {
             200);
 }
 
+int64_t pluginStateRows(GatewayFixture& gw) { return sqlScalar(gw.databasePath(), "SELECT COUNT(*) FROM plugin_state"); }
+
+// The fixed one-minute windows of the rate limiter: start a counting test well inside one.
+void awayFromAMinuteBoundary() {
+  while (std::time(nullptr) % 60 >= 55) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+}
+
+TEST(Lightning, ChallengesCostTheDatabaseNothing) {
+  GatewayFixture gw(config());
+  challengeOf(postJson(gw.port(), "/v1/chat/completions", kChat));
+  int64_t before = pluginStateRows(gw);
+  for (int i = 0; i < 20; ++i) challengeOf(postJson(gw.port(), "/v1/chat/completions", kChat));
+  EXPECT_EQ(pluginStateRows(gw), before);
+  // A paid one still verifies: signature, preimage, and the node saying it settled.
+  auto c = challengeOf(postJson(gw.port(), "/v1/chat/completions", kChat));
+  auto unpaid = postJson(gw.port(), "/v1/chat/completions", kChat, l402(c.macaroon, std::string(64, '0')));
+  EXPECT_EQ(errorCode(unpaid), "l402_preimage_mismatch");
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", kChat, l402(c.macaroon, payInvoice(gw.port(), c.invoice))).status,
+            200);
+}
+
+std::string limitedConfig(int perClient, int total) {
+  return "billing:\n  rate_limits:\n    challenges: {requests_per_minute: " + std::to_string(perClient) +
+         ", total_per_minute: " + std::to_string(total) + "}\n" + config();
+}
+
+TEST(Lightning, ChallengesAreLimitedPerClient) {
+  GatewayFixture gw(limitedConfig(3, 1000));
+  awayFromAMinuteBoundary();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", kChat).status, 402);
+  auto refused = postJson(gw.port(), "/v1/chat/completions", kChat);
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_EQ(errorCode(refused), "rate_limit_exceeded");
+  EXPECT_NE(refused.body.find("from this client"), std::string::npos) << refused.body;
+  ASSERT_TRUE(refused.headers.count("retry-after"));
+  EXPECT_GE(std::stoi(refused.headers["retry-after"]), 1);
+  EXPECT_LE(std::stoi(refused.headers["retry-after"]), 60);
+  // Callers that pay otherwise are not challenged, so not limited by it.
+  auto payer = gw.fundedAccount(1'000'000);
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", kChat, {{"Authorization", "Bearer " + payer.apiKey}}).status, 200);
+}
+
+TEST(Lightning, ChallengesAreLimitedInTotal) {
+  GatewayFixture gw(limitedConfig(1000, 2));
+  awayFromAMinuteBoundary();
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", kChat).status, 402);
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", kChat, {{"User-Agent", "another client"}}).status, 402);
+  auto refused = postJson(gw.port(), "/v1/chat/completions", kChat, {{"User-Agent", "a third client"}});
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_NE(refused.body.find("on this gateway"), std::string::npos) << refused.body;
+  EXPECT_TRUE(refused.headers.count("retry-after"));
+}
+
 TEST(Lightning, WrongCredentialsAreRefusedAndChangeNothing) {
   GatewayFixture gw(config());
   auto a = challengeOf(postJson(gw.port(), "/v1/chat/completions", kChat));
@@ -156,15 +209,9 @@ TEST(Lightning, ExpiredMacaroonAndRevokedRootKey) {
 
   auto d = challengeOf(postJson(gw.port(), "/v1/chat/completions", kChat));
   std::string preimageD = payInvoice(gw.port(), d.invoice);
-  // The operator revokes every root key (the plugin's state rows in the gateway's database).
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(gw.databasePath().c_str(), &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  char* err = nullptr;
-  ASSERT_EQ(sqlite3_exec(db, "DELETE FROM plugin_state WHERE key LIKE 'rootkey:%'", nullptr, nullptr, &err), SQLITE_OK)
-      << (err ? err : "");
-  EXPECT_GT(sqlite3_changes(db), 0);
-  sqlite3_close(db);
+  // The operator revokes every token: the secret their root keys derive from (a plugin state
+  // row in the gateway's database).
+  EXPECT_EQ(sqlScalar(gw.databasePath(), "DELETE FROM plugin_state WHERE key = 'l402:root_secret' RETURNING 1"), 1);
   auto revoked = postJson(gw.port(), "/v1/chat/completions", kChat, l402(d.macaroon, preimageD));
   EXPECT_EQ(revoked.status, 401);
   EXPECT_EQ(errorCode(revoked), "l402_revoked");
@@ -180,7 +227,10 @@ TEST(Lightning, ConcurrentRetriesWithOneCredentialServeExactlyOnce) {
     threads.emplace_back([&] {
       auto r = postJson(gw.port(), "/v1/chat/completions", kChat, l402(c.macaroon, preimage));
       if (r.status == 200) ++ok;
-      if (r.status == 401 && errorCode(r) == "l402_credential_used") ++used;
+      // Spent, or still paying for the request that was admitted first.
+      if ((r.status == 401 && errorCode(r) == "l402_credential_used") ||
+          (r.status == 409 && errorCode(r) == "l402_credential_in_use"))
+        ++used;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 1);
@@ -224,6 +274,8 @@ TEST(Lightning, SpendTokenBoughtWithOneInvoice) {
   ASSERT_EQ(r.status, 201) << r.body;
   auto charge = json::parse(r.body);
   std::string chargeId = charge["charge_id"];
+  std::string topupId = charge["topup_id"];
+  EXPECT_NE(chargeId, topupId);
   EXPECT_EQ(charge["amount_sats"], 500);
   EXPECT_EQ(charge["payment_request"].get<std::string>().rfind("lnbcrt5u", 0), 0u) << charge["payment_request"];
   EXPECT_EQ(postJson(gw.port(), "/v1/tokens", json{{"charge_id", chargeId}}.dump()).status, 402);
@@ -231,7 +283,9 @@ TEST(Lightning, SpendTokenBoughtWithOneInvoice) {
   // The dev node settles at once; the watcher (or a status read) records it.
   HttpResult claimed;
   for (int i = 0; i < 50; ++i) {
-    httpRequest(gw.port(), "GET", "/v1/topup/" + chargeId);
+    httpRequest(gw.port(), "GET", "/v1/topup/" + topupId);
+    // The public top-up id never claims the token, paid or not.
+    EXPECT_EQ(postJson(gw.port(), "/v1/tokens", json{{"charge_id", topupId}}.dump()).status, 404);
     claimed = postJson(gw.port(), "/v1/tokens", json{{"charge_id", chargeId}}.dump());
     if (claimed.status != 402) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

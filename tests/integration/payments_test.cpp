@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "fake_upstream.hpp"
 #include "gateway_fixture.hpp"
 #include "test_client.hpp"
+#include "util/random.hpp"
 
 namespace turnpike::test {
 namespace {
@@ -116,18 +118,23 @@ TEST(Payments, AnonymousTopUpIsClaimedOnceAsASpendToken) {
   auto r = postJson(gw.port(), "/v1/topup", R"({"amount_sats":4000,"duration_hours":2})");
   EXPECT_EQ(r.status, 404);  // LightningProx's /v1/topup is Lightning's; fake_pay is not
   auto topup = json::parse(postJson(gw.port(), "/v1/topup/fake", R"({"amount":"4000","duration_hours":2})").body);
-  std::string id = topup["charge_id"];
-  auto early = postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump());
+  std::string id = topup["topup_id"];
+  std::string claim = topup["charge_id"];
+  EXPECT_EQ(claim.rfind("chg_", 0), 0u) << claim;
+  auto early = postJson(gw.port(), "/v1/tokens", json{{"charge_id", claim}}.dump());
   EXPECT_EQ(early.status, 402);
   EXPECT_EQ(json::parse(early.body)["error"]["code"], "topup_not_paid");
   pay(gw, id, "a1", 4'000'000);
-  auto claimed = postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump());
+  // The top-up id is what the method and everyone it shows the payment to see: it claims nothing.
+  auto byId = postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump());
+  EXPECT_EQ(byId.status, 404) << byId.body;
+  auto claimed = postJson(gw.port(), "/v1/tokens", json{{"charge_id", claim}}.dump());
   ASSERT_EQ(claimed.status, 201) << claimed.body;
   auto token = json::parse(claimed.body);
   EXPECT_EQ(token["balance_sats"], 4000);
   int64_t expires = token["expires_at"];
   EXPECT_NEAR(static_cast<double>(expires), static_cast<double>(std::time(nullptr) + 7200), 60.0);
-  auto again = postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump());
+  auto again = postJson(gw.port(), "/v1/tokens", json{{"charge_id", claim}}.dump());
   EXPECT_EQ(again.status, 409);
   EXPECT_EQ(json::parse(again.body)["error"]["code"], "token_already_issued");
 
@@ -143,6 +150,45 @@ TEST(Payments, AnonymousTopUpIsClaimedOnceAsASpendToken) {
   pay(gw, id, "a2", 1'000'000);
   EXPECT_EQ(json::parse(httpRequest(gw.port(), "GET", "/v1/balance", "", {{"X-Spend-Token", spend}}).body)["balance_msat"],
             5'000'000 - 2000);
+}
+
+TEST(Payments, TheClaimSecretIsStoredHashedAndNeverReachesTheMethod) {
+  GatewayFixture gw(config());
+  auto r = postJson(gw.port(), "/v1/topup/fake", R"({"amount":"4000"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto topup = json::parse(r.body);
+  std::string id = topup["topup_id"];
+  std::string claim = topup["charge_id"];
+  ASSERT_NE(claim, id);
+  // The method got the top-up as JSON (fake_pay keeps it in its state): the id, not the claim.
+  EXPECT_EQ(sqlScalar(gw.databasePath(), "SELECT COUNT(*) FROM plugin_state WHERE instr(value, ?1) > 0", id), 1);
+  EXPECT_EQ(sqlScalar(gw.databasePath(), "SELECT COUNT(*) FROM plugin_state WHERE instr(key || value, ?1) > 0", claim), 0);
+  EXPECT_EQ(sqlScalar(gw.databasePath(),
+                     "SELECT COUNT(*) FROM topups WHERE instr(id || IFNULL(external_ref, '') || details || "
+                     "IFNULL(claim_hash, '') || currency_amount, ?1) > 0",
+                     claim),
+            0);
+  EXPECT_EQ(sqlScalar(gw.databasePath(), "SELECT COUNT(*) FROM topups WHERE claim_hash = ?1", util::sha256Hex(claim)), 1);
+  // Nor does anyone reading the top-up's status see it.
+  auto status = httpRequest(gw.port(), "GET", "/v1/topup/" + id);
+  EXPECT_EQ(status.status, 200);
+  EXPECT_EQ(status.body.find(claim), std::string::npos) << status.body;
+  // A wrong claim is not echoed back.
+  auto wrong = postJson(gw.port(), "/v1/tokens", R"({"charge_id":"chg_guessedguessedguessedguessed00"})");
+  EXPECT_EQ(wrong.status, 404);
+  EXPECT_EQ(wrong.body.find("guessed"), std::string::npos) << wrong.body;
+}
+
+TEST(Payments, ATopUpFromBeforeClaimSecretsIsClaimedByItsId) {
+  GatewayFixture gw(config());
+  auto topup = json::parse(postJson(gw.port(), "/v1/topup/fake", R"({"amount":"4000"})").body);
+  std::string id = topup["topup_id"];
+  // As schema v4 left it: no claim hash, the id was what its creator got as charge_id.
+  EXPECT_EQ(sqlScalar(gw.databasePath(), "UPDATE topups SET claim_hash = NULL WHERE id = ?1 RETURNING 1", id), 1);
+  pay(gw, id, "old-1", 4'000'000);
+  auto claimed = postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump());
+  ASSERT_EQ(claimed.status, 201) << claimed.body;
+  EXPECT_EQ(json::parse(claimed.body)["balance_sats"], 4000);
 }
 
 TEST(Payments, AmountsLimitsAndConversion) {
@@ -183,7 +229,10 @@ TEST(Payments, L402ChallengeThenSingleUseCredential) {
     threads.emplace_back([&] {
       auto r = postJson(gw.port(), "/v1/chat/completions", chat("paid"), {{"Authorization", "L402 " + token + ":paid"}});
       if (r.status == 200) ++ok;
-      if (r.status == 401 && json::parse(r.body)["error"]["code"] == "l402_credential_used") ++used;
+      std::string code = r.status == 200 ? "" : json::parse(r.body)["error"].value("code", "");
+      // Spent, or still paying for the request that was admitted first.
+      if ((r.status == 401 && code == "l402_credential_used") || (r.status == 409 && code == "l402_credential_in_use"))
+        ++used;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 1);
@@ -202,6 +251,104 @@ TEST(Payments, L402UntilExpiryCredentialsSpendTheirBalance) {
   auto second = postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth);
   EXPECT_EQ(second.status, 402);
   EXPECT_EQ(json::parse(second.body)["error"]["code"], "insufficient_balance");
+}
+
+// fake_pay's single-use credentials in front of a real upstream (openai_compat on a fake).
+std::string upstreamConfig(const std::string& url) {
+  return expand(R"(
+payments:
+  - name: fake
+    plugin: fake_pay
+providers:
+  - name: up
+    plugin: openai_compat
+    base_url: {{url}}
+    models:
+      - id: paid
+        price: {request: 2000}
+        max_output_tokens: 20
+)", "url", url);
+}
+
+Headers l402Credential(GatewayFixture& gw) {
+  auto challenge = postJson(gw.port(), "/v1/chat/completions", chat("paid"));
+  EXPECT_EQ(challenge.status, 402) << challenge.body;
+  return {{"Authorization", "L402 " + json::parse(challenge.body)["payment"]["payment_hash"].get<std::string>() + ":paid"}};
+}
+
+std::string errorCodeOf(const HttpResult& r) { return json::parse(r.body)["error"].value("code", ""); }
+
+TEST(Payments, AnUpstreamFailureGivesTheSingleUseCredentialBack) {
+  std::atomic<int> calls{0};
+  FakeUpstream up([&](const RecordedRequest&, Poco::Net::HTTPServerResponse& res) {
+    if (calls++ == 0) {
+      FakeUpstream::sendJson(res, 500, R"({"error":{"message":"boom"}})");
+    } else {
+      FakeUpstream::sendJson(res, 200, chatCompletionJson("paid", "hello"));
+    }
+  });
+  GatewayFixture gw(upstreamConfig(up.baseUrl()));
+  auto auth = l402Credential(gw);
+  auto failed = postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth);
+  EXPECT_EQ(failed.status, 502) << failed.body;
+  // Nothing was served: the payer retries with the same credential and is served.
+  auto retried = postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth);
+  EXPECT_EQ(retried.status, 200) << retried.body;
+  // Served once: spent.
+  auto replay = postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth);
+  EXPECT_EQ(replay.status, 401) << replay.body;
+  EXPECT_EQ(errorCodeOf(replay), "l402_credential_used");
+  EXPECT_EQ(up.requestCount(), 2u);
+}
+
+TEST(Payments, ASingleUseCredentialInFlightIsRefusedUntilItsRequestEnds) {
+  Gate arrived, release;
+  std::atomic<int> calls{0};
+  FakeUpstream up([&](const RecordedRequest&, Poco::Net::HTTPServerResponse& res) {
+    if (calls++ == 0) {
+      arrived.open();
+      release.wait();
+      FakeUpstream::sendJson(res, 500, R"({"error":{"message":"boom"}})");
+    } else {
+      FakeUpstream::sendJson(res, 200, chatCompletionJson("paid", "hello"));
+    }
+  });
+  GatewayFixture gw(upstreamConfig(up.baseUrl()));
+  auto auth = l402Credential(gw);
+  HttpResult first;
+  std::thread inFlight([&] { first = postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth); });
+  ASSERT_TRUE(arrived.wait());
+  // While the first request holds the credential, a second one is not served on it too.
+  auto second = postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth);
+  EXPECT_EQ(second.status, 409) << second.body;
+  EXPECT_EQ(errorCodeOf(second), "l402_credential_in_use");
+  release.open();
+  inFlight.join();
+  EXPECT_EQ(first.status, 502) << first.body;
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth).status, 200);
+  EXPECT_EQ(postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth).status, 401);
+}
+
+TEST(Payments, ClaimsLeftByAGoneProcessAreGivenBackAtStart) {
+  FakeUpstream up([&](const RecordedRequest&, Poco::Net::HTTPServerResponse& res) {
+    FakeUpstream::sendJson(res, 500, R"({"error":{"message":"boom"}})");
+  });
+  std::string path = temporaryDatabasePath();
+  Headers auth;
+  {
+    GatewayFixture before(upstreamConfig(up.baseUrl()), path);
+    auth = l402Credential(before);
+    EXPECT_EQ(postJson(before.port(), "/v1/chat/completions", chat("paid"), auth).status, 502);
+    // As a process killed between admission and settlement leaves it.
+    EXPECT_EQ(sqlScalar(before.databasePath(), "UPDATE l402_credentials SET claimed_by = 'gw_gone' RETURNING 1"), 1);
+    EXPECT_EQ(postJson(before.port(), "/v1/chat/completions", chat("paid"), auth).status, 409);
+  }
+  up.setHandler([](const RecordedRequest&, Poco::Net::HTTPServerResponse& res) { FakeUpstream::sendJson(res, 200, chatCompletionJson("paid", "hello")); });
+  {
+    GatewayFixture after(upstreamConfig(up.baseUrl()), path);
+    EXPECT_EQ(postJson(after.port(), "/v1/chat/completions", chat("paid"), auth).status, 200);
+  }
+  removeDatabase(path);
 }
 
 }  // namespace

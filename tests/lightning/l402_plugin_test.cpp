@@ -2,6 +2,8 @@
 // every way a credential must be refused.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iterator>
 #include <regex>
 
 #include <turnpike/encoding.hpp>
@@ -58,9 +60,10 @@ class L402 : public ::testing::Test {
     return ln::Macaroon::deserialize(*encoding::base64Decode(c["payment"]["macaroon"].get<std::string>())).value();
   }
 
-  static std::string rootKeyKey(const json& c) {
-    auto id = ln::l402::decodeIdentifier(macaroonOf(c).identifier()).value();
-    return "rootkey:" + encoding::hexEncode(ln::l402::rootKeyId(id));
+  // HMAC-SHA256(l402:root_secret, identifier): the token's root key, derived, never stored.
+  std::string rootKeyOf(const json& c) const {
+    return payments::crypto::hmacSha256(*encoding::hexDecode(*host.stateGet("l402:root_secret")),
+                                        macaroonOf(c).identifier());
   }
 };
 
@@ -103,17 +106,46 @@ TEST_F(L402, ChallengeCarriesAnInvoiceAndAMacaroonBoundToIt) {
   EXPECT_EQ(mac.firstPartyCaveats(),
             (std::vector<std::string>{"services=turnpike:0", "turnpike_valid_until=" + std::to_string(validUntil),
                                       std::string("turnpike_path=") + kPath}));
-  // Its fresh root key is in the state under sha256(identifier) and signs the macaroon.
-  auto rootKey = host.stateGet(rootKeyKey(c));
-  ASSERT_TRUE(rootKey);
-  EXPECT_TRUE(mac.verifySignature(*encoding::hexDecode(*rootKey)));
-  EXPECT_EQ(json::parse(*host.stateGet("inv:" + p["payment_hash"].get<std::string>()))["kind"], "l402");
+  // Its root key is derived from the instance's secret and the identifier, and signs the macaroon.
+  EXPECT_TRUE(mac.verifySignature(rootKeyOf(c)));
+  EXPECT_FALSE(host.stateGet("inv:" + p["payment_hash"].get<std::string>()));
 }
 
 TEST_F(L402, EachChallengeHasItsOwnInvoiceAndRootKey) {
   json a = challenge(), b = challenge();
   EXPECT_NE(a["payment"]["payment_hash"], b["payment"]["payment_hash"]);
-  EXPECT_NE(*host.stateGet(rootKeyKey(a)), *host.stateGet(rootKeyKey(b)));
+  EXPECT_NE(rootKeyOf(a), rootKeyOf(b));
+}
+
+// Anyone may ask for challenges: they cost the gateway's database nothing, paid or not.
+TEST_F(L402, ChallengesWriteNothing) {
+  auto before = host.stateKeys("");
+  for (int i = 0; i < 20; ++i) challenge(21'000 + i);
+  EXPECT_EQ(host.stateKeys(""), before);
+  // Paying writes the payment (the dev wallet's record); checking it, that it settled.
+  json c = challenge();
+  std::string preimage = pay(c);
+  ASSERT_EQ(authorize(credential(c, preimage))["ok"], true);
+  std::string hash = c["payment"]["payment_hash"];
+  auto after = host.stateKeys("");
+  std::vector<std::string> added;
+  std::set_difference(after.begin(), after.end(), before.begin(), before.end(), std::back_inserter(added));
+  EXPECT_EQ(added, (std::vector<std::string>{"dev:paid:" + hash, "settled:" + hash}));
+}
+
+TEST_F(L402, TokensMintedWithAStoredRootKeyStillVerify) {
+  // As a gateway from before derived root keys minted it: a random key under rootkey:<sha256(id)>.
+  json c = challenge();
+  auto id = ln::l402::decodeIdentifier(macaroonOf(c).identifier()).value();
+  std::string rootKey = payments::crypto::randomBytes(32);
+  host.statePut("rootkey:" + encoding::hexEncode(ln::l402::rootKeyId(id)), encoding::hexEncode(rootKey));
+  int64_t validUntil = c["payment"]["valid_until"];
+  auto old = ln::l402::mintMacaroon(rootKey, id,
+                                    {ln::l402::servicesCaveat({{"turnpike", 0}}),
+                                     ln::l402::validUntilCaveat("turnpike", validUntil), {"turnpike_path", kPath}});
+  std::string preimage = pay(c);
+  json ok = authorize("L402 " + encoding::base64Encode(old.serialize()) + ":" + preimage);
+  EXPECT_EQ(ok["ok"], true) << ok.dump();
 }
 
 TEST_F(L402, PaidCredentialIsAuthorized) {
@@ -135,9 +167,12 @@ TEST_F(L402, PaidCredentialIsAuthorized) {
 
 TEST_F(L402, UnpaidInvoiceIsPaymentRequired) {
   json c = challenge();
-  // The preimage is known before the invoice settles (hold invoices do this): not enough.
-  auto id = ln::l402::decodeIdentifier(macaroonOf(c).identifier()).value();
-  std::string preimage = json::parse(*host.stateGet("dev:inv:" + encoding::hexEncode(id.paymentHash)))["preimage"];
+  // The preimage is known before the invoice settles (hold invoices do this): not enough. The
+  // dev node derives it from its key and the invoice's payment secret.
+  auto invoice = ln::decode(c["payment"]["payment_request"].get<std::string>())->invoice;
+  std::string preimage = encoding::hexEncode(payments::crypto::hmacSha256(
+      *encoding::hexDecode(*host.stateGet("dev:node_key")), "turnpike dev preimage " + invoice.paymentSecret));
+  ASSERT_EQ(encoding::hexEncode(payments::crypto::sha256(*encoding::hexDecode(preimage))), c["payment"]["payment_hash"]);
   json refused = authorize(credential(c, preimage));
   EXPECT_EQ(refused, json({{"ok", false}, {"status", 402}, {"code", "l402_not_settled"},
                            {"message", "l402: the invoice is not paid yet"}}));
@@ -200,23 +235,27 @@ TEST_F(L402, ShortValidityFromConfig) {
   EXPECT_EQ(p.describe()["l402_reuse"], "until_expiry");
 }
 
-TEST_F(L402, RevokedRootKeyIsRefused) {
+TEST_F(L402, DeletingTheRootSecretRevokesEveryToken) {
   json c = challenge();
   std::string preimage = pay(c);
   ASSERT_EQ(authorize(credential(c, preimage))["ok"], true);
-  host.stateErase(rootKeyKey(c));
+  host.stateErase("l402:root_secret");
   json refused = authorize(credential(c, preimage));
   EXPECT_EQ(refused["code"], "l402_revoked");
   EXPECT_EQ(refused["status"], 401);
+  // The next challenge makes a new secret; the old tokens do not come back with it.
+  json fresh = challenge();
+  EXPECT_EQ(authorize(credential(fresh, pay(fresh)))["ok"], true);
+  EXPECT_EQ(authorize(credential(c, preimage))["code"], "l402_bad_signature");
 }
 
-TEST_F(L402, MacaroonOfAnotherInstanceIsUnknown) {
+TEST_F(L402, MacaroonOfAnotherInstanceFailsItsSignature) {
   TestHost otherHost;
   LightningPlugin other(otherHost, devConfig());
   auto c = other.challenge(json{{"amount_msat", 5000}, {"path", kPath}});
   ASSERT_TRUE(c.ok);
   json paid = other.devPay(c.body["payment"]["payment_request"]);
-  EXPECT_EQ(authorize(credential(c.body, paid["body"]["preimage"]))["code"], "l402_revoked");
+  EXPECT_EQ(authorize(credential(c.body, paid["body"]["preimage"]))["code"], "l402_bad_signature");
 }
 
 TEST_F(L402, OtherServiceOrPathIsRefused) {

@@ -14,8 +14,8 @@
 
 #include <turnpike/encoding.hpp>
 
+#include "common/crypto.hpp"
 #include "common/secp256k1.hpp"
-#include "lightning/l402.hpp"
 #include "lightning/macaroon.hpp"
 #include "plugin_harness.hpp"
 
@@ -50,8 +50,9 @@ int challenge(const std::string& statePath, uint64_t amountMsat, const std::stri
   if (paid["status"] != 200) throw std::runtime_error("dev wallet: " + paid.dump());
 
   auto mac = ln::Macaroon::deserialize(*encoding::base64Decode(c.body["payment"]["macaroon"].get<std::string>()));
-  auto id = ln::l402::decodeIdentifier(mac->identifier()).value();
-  std::string rootKey = *host.stateGet("rootkey:" + encoding::hexEncode(ln::l402::rootKeyId(id)));
+  // Root keys are HMAC-SHA256(l402:root_secret, identifier) (root_keys.hpp), stated here again.
+  auto secret = encoding::hexDecode(*host.stateGet("l402:root_secret"));
+  std::string rootKey = encoding::hexEncode(turnpike::payments::crypto::hmacSha256(*secret, mac->identifier()));
   auto nodeKey = encoding::hexDecode(*host.stateGet("dev:node_key"));
   std::string pubkey = encoding::hexEncode(*turnpike::payments::Secp256k1::shared().publicKey(*nodeKey));
   saveState(host, statePath);

@@ -158,13 +158,18 @@ TEST(OnchainGateway, AnAnonymousTopupBecomesASpendToken) {
   FakeEsplora esplora;
   GatewayFixture gw(config(esplora));
   auto topup = createTopup(gw, R"({"amount":30000,"duration_hours":1})");
-  std::string id = topup["charge_id"];
-  auto early = postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump());
+  std::string id = topup["topup_id"];
+  std::string claim = topup["charge_id"];
+  // The BIP21 label names the top-up (wallets show, forward and sync it); it claims nothing.
+  EXPECT_NE(topup["bip21"].get<std::string>().find(id), std::string::npos) << topup["bip21"];
+  EXPECT_EQ(topup["bip21"].get<std::string>().find(claim), std::string::npos) << topup["bip21"];
+  auto early = postJson(gw.port(), "/v1/tokens", json{{"charge_id", claim}}.dump());
   EXPECT_EQ(early.status, 402);
   esplora.pay(topup["address"], 30'000);
   esplora.mine(2);
   ASSERT_TRUE(waitForStatus(gw, id, "paid"));
-  auto claimed = postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump());
+  EXPECT_EQ(postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump()).status, 404);
+  auto claimed = postJson(gw.port(), "/v1/tokens", json{{"charge_id", claim}}.dump());
   ASSERT_EQ(claimed.status, 201) << claimed.body;
   std::string token = json::parse(claimed.body)["token"];
   EXPECT_EQ(json::parse(claimed.body)["balance_msat"], 30'000'000);

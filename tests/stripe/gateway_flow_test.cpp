@@ -189,12 +189,23 @@ TEST_F(StripeGateway, AnonymousTopupBecomesASpendToken) {
   json t = createTopup(R"({"amount":"1.00","currency":"USD","duration_hours":24})");
   EXPECT_EQ(t["credits"]["spend_token"], "POST /v1/tokens once paid");
   std::string id = t["topup_id"];
-  auto early = postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump());
+  std::string claim = t["charge_id"];
+  auto early = postJson(gw.port(), "/v1/tokens", json{{"charge_id", claim}}.dump());
   EXPECT_EQ(early.status, 402) << early.body;
 
   std::string event = paidEvent(t["session_id"]);
   ASSERT_EQ(webhook(event, signatureHeader(kWebhookSecret, event)).status, 200);
-  auto claimed = postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump());
+  // Stripe, the Checkout page and the unauthenticated reconcile answer know the top-up id: it
+  // must not claim the token, and the claim must be in none of them.
+  auto reconcile = httpRequest(gw.port(), "GET", "/v1/stripe/reconcile/" + t["session_id"].get<std::string>());
+  EXPECT_EQ(json::parse(reconcile.body)["topup_id"], id);
+  EXPECT_EQ(reconcile.body.find(claim), std::string::npos) << reconcile.body;
+  ASSERT_EQ(stripe.sessions().size(), 1u);
+  EXPECT_EQ(stripe.sessions()[0].dump().find(claim), std::string::npos) << stripe.sessions()[0].dump();
+  for (const auto& request : stripe.requests())
+    EXPECT_EQ((request.uri + request.body).find(claim), std::string::npos) << request.uri << " " << request.body;
+  EXPECT_EQ(postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump()).status, 404);
+  auto claimed = postJson(gw.port(), "/v1/tokens", json{{"charge_id", claim}}.dump());
   ASSERT_EQ(claimed.status, 201) << claimed.body;
   json token = json::parse(claimed.body);
   EXPECT_EQ(token["balance_msat"], 2'000'000);
@@ -205,7 +216,7 @@ TEST_F(StripeGateway, AnonymousTopupBecomesASpendToken) {
   EXPECT_EQ(chat.status, 200) << chat.body;
   auto balance = json::parse(httpRequest(gw.port(), "GET", "/v1/balance", "", {{"X-Spend-Token", spend}}).body);
   EXPECT_EQ(balance["balance_msat"], 2'000'000 - 2000);
-  EXPECT_EQ(postJson(gw.port(), "/v1/tokens", json{{"charge_id", id}}.dump()).status, 409);
+  EXPECT_EQ(postJson(gw.port(), "/v1/tokens", json{{"charge_id", claim}}.dump()).status, 409);
 }
 
 TEST_F(StripeGateway, StatusCheckCreditsWhenTheWebhookNeverCame) {

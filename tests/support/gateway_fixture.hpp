@@ -42,6 +42,9 @@ class GatewayFixture {
 // A unique path for a throwaway SQLite database.
 std::string temporaryDatabasePath();
 void removeDatabase(const std::string& path);
+// Runs `sql` on the SQLite file at `path` (a gateway may have it open), with `text` bound to ?1
+// when the statement has a parameter: the first column of the first row, -1 without a row.
+int64_t sqlScalar(const std::string& path, const std::string& sql, const std::string& text = "");
 
 // Replaces every "{{key}}" in `text`.
 std::string expand(std::string text, const std::string& key, const std::string& value);

@@ -39,12 +39,12 @@ class Migrations : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-// Brings a fresh file to schema version 2, as a gateway of that version left it.
-void applyUpToVersion2(Connection& c) {
+// Brings a fresh file to schema version `last`, as a gateway of that version left it.
+void applyUpToVersion(Connection& c, int last) {
   c.session() << "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
       now;
   for (const auto& m : migrations()) {
-    if (m.version > 2) break;
+    if (m.version > last) break;
     for (const char* sql : m.statements) c.session() << sql, now;
     int version = m.version;
     std::string name = m.name;
@@ -55,7 +55,7 @@ void applyUpToVersion2(Connection& c) {
 TEST_F(Migrations, Version3KeepsLedgerUsageAndReservationsAndDropsAutoincrement) {
   {
     Connection c(path());
-    applyUpToVersion2(c);
+    applyUpToVersion(c, 2);
     auto& s = c.session();
     s << "INSERT INTO accounts (id, name, created_at) VALUES ('acct_1', 'a', 1)", now;
     s << "INSERT INTO ledger (account_id, amount, balance_after, kind, idempotency_key, created_at) "
@@ -88,6 +88,45 @@ TEST_F(Migrations, Version3KeepsLedgerUsageAndReservationsAndDropsAutoincrement)
                        "VALUES ('acct_1', 1, 481, 'credit', 'inv-1', 4)"));
   run("INSERT INTO ledger (account_id, amount, balance_after, kind, created_at) VALUES ('acct_1', 1, 481, 'credit', 4)");
   EXPECT_EQ(scalar<int>(*c, "SELECT MAX(id) FROM ledger"), 3);
+}
+
+TEST_F(Migrations, Version5KeepsTopupsAndGivesNewOnesAUniqueClaimHash) {
+  {
+    Connection c(path());
+    applyUpToVersion(c, 4);
+    c.session() << "INSERT INTO topups (id, method, amount, currency, currency_amount, status, paid, created_at, "
+                   "expires_at, updated_at) VALUES ('top_old', 'lightning', 500000, 'SATS', '500', 'paid', 500000, 1, 2, 3)",
+        now;
+  }
+  auto db = Database::open("sqlite://" + path());
+  auto c = db->connect();
+  EXPECT_EQ(scalar<int>(*c, "SELECT MAX(version) FROM schema_migrations"), migrations().back().version);
+  // A top-up made before has no claim hash (its id stays its claim) and keeps its money.
+  EXPECT_EQ(scalar<int>(*c, "SELECT COUNT(*) FROM topups WHERE id = 'top_old' AND claim_hash IS NULL AND paid = 500000"), 1);
+  auto run = [&](const char* sql) { c->session() << sql, now; };
+  run("INSERT INTO topups (id, method, amount, currency, currency_amount, status, created_at, expires_at, updated_at, "
+      "claim_hash) VALUES ('top_1', 'lightning', 1000, 'SATS', '1', 'pending', 1, 2, 3, 'h1')");
+  // One claim hash names one top-up.
+  EXPECT_ANY_THROW(run("INSERT INTO topups (id, method, amount, currency, currency_amount, status, created_at, "
+                       "expires_at, updated_at, claim_hash) VALUES ('top_2', 'lightning', 1000, 'SATS', '1', 'pending', "
+                       "1, 2, 3, 'h1')"));
+}
+
+TEST_F(Migrations, Version6KeepsL402CredentialsSpentOrNotAndNoneClaimed) {
+  {
+    Connection c(path());
+    applyUpToVersion(c, 5);
+    auto& s = c.session();
+    s << "INSERT INTO accounts (id, name, created_at) VALUES ('acct_l', 'l402', 1)", now;
+    s << "INSERT INTO l402_credentials (payment_hash, account_id, amount, consumed_at, created_at) "
+         "VALUES ('h_spent', 'acct_l', 5000, 7, 1), ('h_fresh', 'acct_l', 5000, NULL, 1)",
+        now;
+  }
+  auto db = Database::open("sqlite://" + path());
+  auto c = db->connect();
+  EXPECT_EQ(scalar<int>(*c, "SELECT MAX(version) FROM schema_migrations"), migrations().back().version);
+  EXPECT_EQ(scalar<int>(*c, "SELECT consumed_at FROM l402_credentials WHERE payment_hash = 'h_spent'"), 7);
+  EXPECT_EQ(scalar<int>(*c, "SELECT COUNT(*) FROM l402_credentials WHERE consumed_at IS NULL AND claimed_by IS NULL"), 1);
 }
 
 }  // namespace

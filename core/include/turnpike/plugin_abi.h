@@ -246,8 +246,13 @@ typedef struct tp_provider_vtable {
  *   on_describe     -> {"currencies": [...], "min_msat": N, "max_msat": N, "confirmation": "...",
  *                       "l402": bool, ...} for /v1/topup/methods and /api/capabilities
  *   on_routes       -> [{"method": "POST", "path": "/dev/lightning/pay", "loopback_only": true}, ...]
+ *                   loopback_only: a development route (a wallet that pays itself). The host serves
+ *                   it to direct loopback clients only, refuses to start when server.listen is not a
+ *                   loopback address, and warns when a provider other than `mock` is configured.
  *   on_http         request {"method", "path", "query", "params": {...}, "headers": {lower-case},
  *                   "body", "loopback": bool, "account_id": "..." (a valid API key's, or absent)}
+ *                   loopback: the peer is loopback and no proxy header (Forwarded, Via,
+ *                   X-Forwarded-*, X-Real-IP) says it spoke for someone else
  *                   -> {"status": N, "headers": {...}, "body": "<text>"}
  *   on_topup_create {"topup_id", "amount_msat", "currency", "currency_amount", "expires_at" (unix ms),
  *                   "description"} -> {"external_ref", "expires_at", "details": {method fields}}

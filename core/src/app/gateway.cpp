@@ -10,6 +10,8 @@ namespace turnpike::app {
 
 namespace {
 Poco::Logger& log() { return Poco::Logger::get("gateway"); }
+// The worker pool of key lookups for inference requests.
+constexpr const char* kKeyPool = "keys";
 }  // namespace
 
 Gateway::Gateway(config::Config config, const std::string& pluginDir)
@@ -33,8 +35,11 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
   routeHealth_ = std::make_unique<pipeline::HealthTracker>(catalog_, config_.providers.size(), config_.routing.circuitBreaker,
                                                       registry_);
   pricer_ = std::make_unique<pipeline::Pricer>(&policy_->engine(), config_.billing.markupPpm, metrics_.policyErrors);
-  auto offload = [this](std::function<void()> task) { server_->workers().submit(std::move(task)); };
-  identify_ = std::make_unique<pipeline::IdentifyStage>(billing_.get(), config_.billing.unit, offload);
+  // Key lookups and payment backends each have a pool of their own (see docs/config.md).
+  auto offloadTo = [this](std::string pool) {
+    return [this, pool = std::move(pool)](std::function<void()> task) { return server_->workers(pool).submit(std::move(task)); };
+  };
+  identify_ = std::make_unique<pipeline::IdentifyStage>(billing_.get(), config_.billing.unit, offloadTo(kKeyPool));
   route_ = std::make_unique<pipeline::RouteStage>(catalog_, *routeHealth_, &policy_->engine(), metrics_.policyErrors);
   if (!config_.server.adminToken.empty())
     adminGate_ = std::make_unique<api::TokenGate>(config_.server.adminToken, "invalid_admin_token", "server.admin_token",
@@ -50,7 +55,8 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
     payments_ = std::make_unique<api::PaymentsHandler>(*topups_, *billing_, config_.billing, catalog_);
     for (const auto& m : topups_->methods()) {
       if (!m.description.value("l402", false)) continue;
-      admit_->enableL402(*m.method, m.description.value("l402_reuse", "single_use") != "until_expiry", offload);
+      admit_->enableL402(*m.method, m.description.value("l402_reuse", "single_use") != "until_expiry",
+                         offloadTo(api::PaymentsHandler::kPool));
       identify_->enableL402();
       break;
     }
@@ -172,7 +178,9 @@ void Gateway::start() {
   options.host = config_.server.host;
   options.port = config_.server.port;
   options.loops = config_.server.workers;
-  options.workerThreads = config_.server.blockingThreads;
+  options.pools = {{"", config_.server.blockingThreads, config_.server.blockingQueue},
+                   {kKeyPool, config_.server.keyLookupThreads, config_.server.blockingQueue},
+                   {api::PaymentsHandler::kPool, config_.server.paymentThreads, config_.server.paymentQueue}};
   options.limits.maxBodyBytes = config_.server.maxBodyBytes;
   options.limits.idleTimeout = std::chrono::milliseconds(config_.server.keepaliveTimeoutMs);
   options.limits.headerTimeout = std::chrono::milliseconds(config_.server.headerTimeoutMs);

@@ -1,6 +1,9 @@
 #include "app/plugin_set.hpp"
 
+#include <arpa/inet.h>
 #include <unistd.h>
+
+#include <Poco/Logger.h>
 
 #include <filesystem>
 #include <map>
@@ -45,6 +48,38 @@ const plugins::LoadedPlugin* loadChecked(plugins::Loader& loader, const std::str
   size_t before = d.list().size();
   section = config::validatePluginSection(node, coreKeys, schema, path, d);
   return d.list().size() == before ? plugin : nullptr;
+}
+
+// Whether only this host can connect to `host` (a literal loopback address or "localhost").
+bool loopbackHost(const std::string& host) {
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+// Loopback-only routes stand in for a wallet (the dev Lightning backend pays its own invoices):
+// they hand out paid service for nothing. A gateway that listens beyond loopback is a deployment,
+// not a developer's machine, so it does not start with them; beside a real provider they are
+// only ever a mistake, so they are announced loudly.
+void checkDevelopmentRoutes(const config::Config& config, const std::string& method, const std::string& route,
+                            config::Diagnostics& d) {
+  if (!loopbackHost(config.server.host))
+    d.error(config.server.listenWhere.line, "server.listen",
+            "payment method '" + method + "' serves " + route +
+                ", a development wallet that pays its own invoices (loopback only); it cannot run on a gateway "
+                "listening on " + config.server.host + ": listen on 127.0.0.1 or ::1, or configure a real backend");
+  for (const auto& provider : config.providers) {
+    if (provider.plugin == "mock") continue;
+    Poco::Logger::get("payments")
+        .warning("DEVELOPMENT WALLET ENABLED: payment method '" + method + "' serves " + route +
+                 ", which marks its own invoices paid for free, beside provider '" + provider.name + "' (plugin " +
+                 provider.plugin + "). Any client that reaches it over loopback without a proxy header (a local "
+                 "user, a TCP tunnel, a proxy that adds no X-Forwarded-For) is served for nothing: use a real "
+                 "Lightning backend (lnbits, lnd, cln) with real providers.");
+    break;
+  }
 }
 
 }  // namespace
@@ -93,6 +128,7 @@ PluginSet::PluginSet(config::Config& config, const std::string& defaultDir, cons
       if (!added)
         d.error(p.section, path, "payment methods '" + it->second + "' and '" + p.name + "' both serve " + key +
                                      "; configure one entry per plugin that takes callbacks");
+      if (route.value("loopback_only", false)) checkDevelopmentRoutes(config, p.name, key, d);
     }
   }
   if (!d.ok()) throw config::ConfigError(d);

@@ -77,11 +77,17 @@ BillingService::BillingService(const config::BillingConfig& config, store::Datab
       readers_(database) {}
 
 void BillingService::releaseStaleReservations() {
-  auto released = writer_.run([this](Connection& c) { return store::reservations::releaseOthers(c, holder_); });
+  auto [released, claims] = writer_.run([this](Connection& c) {
+    return std::pair(store::reservations::releaseOthers(c, holder_), store::l402::releaseClaimsOfOthers(c, holder_));
+  });
   if (released.count > 0)
     Poco::Logger::get("billing").warning("released " + std::to_string(released.count) + " reservations (" +
                                          std::to_string(released.amount) + " " + config_.unit +
                                          ") left by a previous process");
+  // Requests a crash cut short before their settlement: their credentials work again.
+  if (claims > 0)
+    Poco::Logger::get("billing").warning("gave back " + std::to_string(claims) +
+                                         " single-use L402 credentials claimed by a previous process");
 }
 
 BillingService::~BillingService() { writer_.stop(); }
@@ -161,6 +167,7 @@ SettleOutcome BillingService::settleIn(Connection& c, Settlement& s, int64_t now
   out.shortfall = s.cost - out.charged;
   out.balance = store::accounts::settle(c, s.accountId, s.held, out.charged, now);
   if (s.keyId) store::keys::settle(c, *s.keyId, s.keyHeld, out.charged, now);
+  if (s.l402Claim) store::l402::finishClaim(c, *s.l402Claim, s.served, now);
   if (out.charged > 0) {
     store::LedgerEntry e;
     e.accountId = s.accountId;
@@ -197,8 +204,12 @@ void BillingService::settle(Settlement settlement, std::function<void(SettleOutc
 }
 
 void BillingService::keepForRetry(Settlement settlement) {
-  // Not delivered: the client is told it failed, so the retry only gives the reservation back.
-  if (!settlement.delivered) settlement.cost = 0;
+  // Not delivered: the client is told it failed, so the retry only gives the reservation (and
+  // an L402 credential) back.
+  if (!settlement.delivered) {
+    settlement.cost = 0;
+    settlement.served = false;
+  }
   std::lock_guard lock(retryMutex_);
   retry_.push_back(std::move(settlement));
 }
@@ -415,7 +426,7 @@ void BillingService::admitL402(std::string paymentHash, int64_t paidMsat, std::o
           store::Account account{newId("acct"), "l402 " + paymentHash.substr(0, 16), "standard", now};
           store::accounts::insert(c, account);
           creditIn(c, account.id, paidMsat, "l402", "L402 payment", "l402:" + paymentHash, now);
-          credential = store::L402Credential{paymentHash, account.id, paidMsat, expiresAtMs, std::nullopt};
+          credential = store::L402Credential{paymentHash, account.id, paidMsat, expiresAtMs, std::nullopt, std::nullopt};
           store::l402::insert(c, *credential, now);
         }
         a.accountId = credential->accountId;
@@ -423,16 +434,21 @@ void BillingService::admitL402(std::string paymentHash, int64_t paidMsat, std::o
           a.refusal = L402Admission::Refusal::CredentialUsed;
           return;
         }
+        if (singleUse && credential->claimedBy) {
+          a.refusal = L402Admission::Refusal::CredentialInUse;
+          return;
+        }
         if (amount > 0 && !store::accounts::reserve(c, a.accountId, amount, now)) {
           a.refusal = L402Admission::Refusal::InsufficientBalance;
           a.available = store::accounts::wallet(c, a.accountId).value_or(store::Wallet{}).available();
           return;
         }
-        if (singleUse && !store::l402::consume(c, paymentHash, now)) {
+        if (singleUse && !store::l402::claim(c, paymentHash, holder_)) {
           if (amount > 0) store::accounts::settle(c, a.accountId, amount, 0, now);
-          a.refusal = L402Admission::Refusal::CredentialUsed;
+          a.refusal = L402Admission::Refusal::CredentialInUse;
           return;
         }
+        a.claimed = singleUse;
         if (amount > 0) {
           a.held = amount;
           a.reservationId = store::reservations::insert(c, a.accountId, std::nullopt, amount, 0, holder_, now);

@@ -66,6 +66,10 @@ struct Settlement {
   // commit and will be an error) it is retried as a release.
   bool delivered = false;
   store::UsageRecord usage;  // cost is overwritten with what was charged
+  // A single-use L402 credential claimed at admission (its payment hash): spent when `served`,
+  // given back otherwise.
+  std::optional<std::string> l402Claim;
+  bool served = false;
 };
 
 struct SettleOutcome {
@@ -111,12 +115,13 @@ struct CreditOutcome {
 
 // A request paid with an L402 credential, admitted against the credential's own account.
 struct L402Admission {
-  enum class Refusal { None, CredentialUsed, InsufficientBalance };
+  enum class Refusal { None, CredentialUsed, CredentialInUse, InsufficientBalance };
   Refusal refusal = Refusal::None;
   std::string accountId;
   int64_t reservationId = 0;
   int64_t held = 0;
   int64_t available = 0;
+  bool claimed = false;  // a single-use credential, claimed until the settlement
 };
 
 const std::vector<std::string>& knownScopes();
@@ -133,8 +138,9 @@ class BillingService {
   store::Writer& writer() { return writer_; }
   store::ConnectionPool& readers() { return readers_; }
 
-  // Gives back what earlier gateway processes held. Only for a process that serves and holds
-  // the database's serving lock: a CLI must never release a live server's reservations.
+  // Gives back what earlier gateway processes held (reservations, L402 claims). Only for a
+  // process that serves and holds the database's serving lock: a CLI must never release a live
+  // server's reservations.
   void releaseStaleReservations();
 
   // Request path: `done` runs on the writer thread after commit (keep it short: post it on).
@@ -149,8 +155,9 @@ class BillingService {
   size_t pendingSettlements() const;
 
   // A verified L402 credential: the first time, an account is opened for it and credited with
-  // what was paid (once per payment hash); a single-use credential is then spent, atomically
-  // with the reservation of `amount`.
+  // what was paid (once per payment hash); a single-use credential is then claimed, atomically
+  // with the reservation of `amount`, until the settlement spends it (something was served) or
+  // gives it back. Of concurrent requests with one credential, one holds the claim.
   void admitL402(std::string paymentHash, int64_t paidMsat, std::optional<int64_t> expiresAtMs, bool singleUse,
                  int64_t amount, std::function<void(L402Admission, std::exception_ptr)> done);
 

@@ -84,7 +84,7 @@ std::string TopupService::statusAfterPayment(const store::Topup& t) const {
   return "underpaid";
 }
 
-store::Topup TopupService::create(const Request& request) {
+TopupService::Created TopupService::create(const Request& request) {
   const Method* m = method(request.method);
   if (m == nullptr) throw ApiError(404, "unknown_payment_method", "no payment method '" + request.method + "'", "method");
   checkCurrency(*m, request);
@@ -103,6 +103,8 @@ store::Topup TopupService::create(const Request& request) {
   t.currencyAmount = request.currencyAmount;
   t.rate = request.rate;
   t.tokenDurationMs = request.tokenDurationMs;
+  std::string claimSecret = "chg_" + util::randomBase62(32);
+  t.claimHash = util::sha256Hex(claimSecret);
   t.createdAt = t.updatedAt = now;
   t.expiresAt = now + 3'600'000;
   billing_.writer().run([&](Connection& c) { store::topups::insert(c, t); });
@@ -140,7 +142,7 @@ store::Topup TopupService::create(const Request& request) {
   billing_.writer().run([&](Connection& c) {
     store::topups::setPaymentRequest(c, t.id, *t.externalRef, t.details, t.expiresAt, nowMs());
   });
-  return t;
+  return Created{std::move(t), std::move(claimSecret)};
 }
 
 std::optional<store::Topup> TopupService::find(const std::string& id, bool refresh) {
@@ -207,20 +209,27 @@ bool TopupService::paymentReceived(const std::string& methodName, std::string_vi
   });
 }
 
-TopupService::Claimed TopupService::claim(const std::string& topupId) {
+TopupService::Claimed TopupService::claim(const std::string& claimSecret) {
   return billing_.writer().run([&](Connection& c) {
     int64_t now = nowMs();
-    auto t = store::topups::find(c, topupId);
-    if (!t) throw ApiError(404, "topup_not_found", "no top-up " + topupId, "charge_id");
+    auto t = store::topups::findByClaim(c, util::sha256Hex(claimSecret));
+    // A top-up from before claim secrets (schema v5) is claimed by its id, the only thing its
+    // creator was given; a newer top-up's id claims nothing.
+    if (!t) {
+      t = store::topups::find(c, claimSecret);
+      if (t && t->claimHash) t.reset();
+    }
+    // The secret is not echoed: messages name the top-up by its public id.
+    if (!t) throw ApiError(404, "topup_not_found", "no top-up has this charge_id", "charge_id");
     if (t->accountId) {
       if (t->keyId) throw ApiError(409, "token_already_issued", "the spend token of this top-up was issued before", "charge_id");
       throw ApiError(409, "topup_credits_an_account", "this top-up credits the account that created it", "charge_id");
     }
-    if (t->paid <= 0) throw ApiError(402, "topup_not_paid", "top-up " + topupId + " is " + status(*t, now) + "; pay it first", "charge_id");
+    if (t->paid <= 0) throw ApiError(402, "topup_not_paid", "top-up " + t->id + " is " + status(*t, now) + "; pay it first", "charge_id");
     std::optional<int64_t> expireAt;
     if (t->tokenDurationMs) expireAt = now + *t->tokenDurationMs;
-    auto created = BillingService::createAccountIn(c, "spend token " + topupId, {"inference", "account"}, expireAt, now);
-    store::topups::attachAccount(c, topupId, created.account.id, std::string_view(created.key.record.id), now);
+    auto created = BillingService::createAccountIn(c, "spend token " + t->id, {"inference", "account"}, expireAt, now);
+    store::topups::attachAccount(c, t->id, created.account.id, std::string_view(created.key.record.id), now);
     t->accountId = created.account.id;
     t->keyId = created.key.record.id;
     creditPayments(c, *t, now);

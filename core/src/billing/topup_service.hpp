@@ -49,6 +49,13 @@ class TopupService {
     std::string description = "Turnpike top-up";
   };
 
+  struct Created {
+    store::Topup topup;
+    // Claims the spend token of an anonymous top-up: shown to its creator only, stored hashed.
+    // The top-up id is the public reference (labels, metadata, URLs, logs) and claims nothing.
+    std::string claimSecret;
+  };
+
   struct Claimed {
     store::Topup topup;
     std::string token;  // the spend token, shown once
@@ -64,13 +71,14 @@ class TopupService {
 
   // Throws http::ApiError: 400 in a currency the method does not take or outside its limits
   // (nothing is recorded then), 502 when the method fails.
-  store::Topup create(const Request& request);
+  Created create(const Request& request);
   // With `refresh`, a pending top-up's method looks at its payment first.
   std::optional<store::Topup> find(const std::string& id, bool refresh);
   // A payment plugin's report (callback_payment_received); false when already recorded.
   bool paymentReceived(const std::string& method, std::string_view eventJson);
-  // Throws http::ApiError: 404 unknown, 402 not paid yet, 409 claimed before.
-  Claimed claim(const std::string& topupId);
+  // By the creator's claim secret. Throws http::ApiError: 404 unknown, 402 not paid yet, 409
+  // claimed before.
+  Claimed claim(const std::string& claimSecret);
 
   // pending | processing | paid | overpaid | underpaid | expired | failed
   static std::string status(const store::Topup& topup, int64_t now);

@@ -24,11 +24,19 @@ inline constexpr size_t kMinTokenLength = 32;
 struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
-  std::string adminToken;    // empty: admin API off; else at least kMinTokenLength characters
-  std::string metricsToken;  // empty: /metrics is public; else Bearer token, at least kMinTokenLength
+  SourceLocation listenWhere;  // of server.listen (line 0 when it is the default)
+  std::string adminToken;      // empty: admin API off; else at least kMinTokenLength characters
+  std::string metricsToken;    // empty: /metrics is public; else Bearer token, at least kMinTokenLength
   uint64_t maxBodyBytes = 8 * 1024 * 1024;
   unsigned workers = 0;  // event-loop threads; 0 = one per CPU
+  // Worker pools: the general one, one for key lookups of inference requests and one for calls
+  // to payment backends, so that no kind of slow work starves another. Beyond its queue a pool
+  // answers 503.
   unsigned blockingThreads = 16;
+  uint64_t blockingQueue = 1024;  // general and key-lookup pools
+  unsigned keyLookupThreads = 4;
+  unsigned paymentThreads = 8;
+  uint64_t paymentQueue = 64;
   uint32_t keepaliveTimeoutMs = 60'000;
   uint32_t headerTimeoutMs = 15'000;
   uint64_t maxConnections = 20'000;
@@ -60,6 +68,9 @@ struct BillingConfig {
   int64_t usdPerBtc = 0;         // fixed conversion rate for USD top-ups (0: USD not accepted)
   RateLimit keyLimits;           // per API key
   RateLimit anonymousLimits{60, 0};  // per anonymous client address (IPv6: per /64)
+  // L402 challenges (an invoice on the node each): per anonymous client address, and all together.
+  RateLimit challengeLimits{30, 0};
+  RateLimit challengeTotal{600, 0};
 };
 
 struct LogConfig {

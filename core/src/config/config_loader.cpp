@@ -49,6 +49,7 @@ void readToken(MapReader& r, const char* key, std::string& out, Diagnostics& d) 
 void readServer(const YAML::Node& node, ServerConfig& out, Diagnostics& d) {
   MapReader r(node, "server", d);
   std::string listen;
+  out.listenWhere = SourceLocation{d.file(), lineOf(r.child("listen"))};
   if (r.get("listen", listen) && !parseListen(listen, out.host, out.port))
     d.error(r.child("listen"), "server.listen", "expected host:port, got '" + listen + "'");
   readToken(r, "admin_token", out.adminToken, d);
@@ -57,11 +58,21 @@ void readServer(const YAML::Node& node, ServerConfig& out, Diagnostics& d) {
     d.error(r.child("max_body_bytes"), "server.max_body_bytes", "must be greater than 0");
   uint32_t workers = out.workers;
   if (r.get("workers", workers)) out.workers = workers;
-  uint32_t blocking = out.blockingThreads;
-  if (r.get("blocking_threads", blocking)) {
-    if (blocking == 0) d.error(r.child("blocking_threads"), "server.blocking_threads", "must be at least 1");
-    out.blockingThreads = blocking;
-  }
+  auto threads = [&](const char* key, unsigned& value) {
+    uint32_t n = value;
+    if (!r.get(key, n)) return;
+    if (n == 0 || n > 1024) d.error(r.child(key), r.keyPath(key), "between 1 and 1024");
+    value = n;
+  };
+  threads("blocking_threads", out.blockingThreads);
+  threads("key_lookup_threads", out.keyLookupThreads);
+  threads("payment_threads", out.paymentThreads);
+  auto queue = [&](const char* key, uint64_t& value) {
+    if (r.get(key, value) && (value == 0 || value > 1'000'000))
+      d.error(r.child(key), r.keyPath(key), "between 1 and 1000000");
+  };
+  queue("blocking_queue", out.blockingQueue);
+  queue("payment_queue", out.paymentQueue);
   r.get("keepalive_timeout_ms", out.keepaliveTimeoutMs);
   r.get("header_timeout_ms", out.headerTimeoutMs);
   r.get("max_connections", out.maxConnections);
@@ -167,6 +178,13 @@ void readBilling(const YAML::Node& node, BillingConfig& out, Diagnostics& d) {
     if (lr.child("keys").IsDefined()) readRateLimit(lr.child("keys"), "billing.rate_limits.keys", out.keyLimits, d);
     if (lr.child("anonymous").IsDefined())
       readRateLimit(lr.child("anonymous"), "billing.rate_limits.anonymous", out.anonymousLimits, d);
+    YAML::Node challenges = lr.child("challenges");
+    if (challenges.IsDefined()) {
+      MapReader cr(challenges, "billing.rate_limits.challenges", d);
+      cr.get("requests_per_minute", out.challengeLimits.requestsPerMinute);
+      cr.get("total_per_minute", out.challengeTotal.requestsPerMinute);
+      cr.finish();
+    }
     lr.finish();
   }
   r.finish();

@@ -29,4 +29,11 @@ std::string forwardedClient(const Request& request, const std::string& peer, con
   return client;
 }
 
+bool forwardedByProxy(const Request& request) {
+  for (const auto& h : request.headers)
+    if (h.name == "forwarded" || h.name == "via" || h.name == "x-real-ip" || h.name.rfind("x-forwarded-", 0) == 0)
+      return true;
+  return false;
+}
+
 }  // namespace turnpike::http

@@ -49,6 +49,10 @@ struct Request {
 // an address ends the walk at the hop before it.
 std::string forwardedClient(const Request& request, const std::string& peer, const net::AddressRanges& trusted);
 
+// Whether a proxy says it forwarded the request (Forwarded, Via, X-Forwarded-*, X-Real-IP): its
+// peer address is then the proxy's, not the client's.
+bool forwardedByProxy(const Request& request);
+
 // Path parameters captured by the router ({id} segments).
 class PathParams {
  public:

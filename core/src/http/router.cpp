@@ -44,12 +44,19 @@ void continueGuarded(Exchange& exchange, const std::function<void()>& fn) {
 
 void Router::add(std::string method, std::string pattern, AsyncHandler handler) {
   auto segments = splitPath(pattern);
-  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler), {}});
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler), {}, {}});
 }
 
-void Router::addBlocking(std::string method, std::string pattern, BlockingHandler handler) {
+void Router::addBlocking(std::string method, std::string pattern, BlockingHandler handler, std::string pool) {
   auto segments = splitPath(pattern);
-  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments), {}, std::move(handler)});
+  routes_.push_back(
+      Route{std::move(method), std::move(pattern), std::move(segments), {}, std::move(handler), std::move(pool)});
+}
+
+Response busyResponse() {
+  Response r = errorResponse(503, "server_busy", "the server is busy with this kind of request; retry shortly");
+  r.headers.push_back({"Retry-After", "1"});
+  return r;
 }
 
 bool Router::match(const Route& route, const std::string& path, PathParams& params) {
@@ -108,10 +115,12 @@ void Router::runBlocking(const Route& route, const std::shared_ptr<Exchange>& ex
     Response response = guarded([&] { return handler(exchange->request(), params); });
     exchange->respondFromAnyThread(std::move(response));
   };
-  if (executor_) {
-    executor_(std::move(work));
-  } else {
+  auto executor = executors_.find(route.pool);
+  if (executor == executors_.end()) executor = executors_.find("");
+  if (executor == executors_.end()) {
     work();
+  } else if (!executor->second(std::move(work))) {
+    exchange->respond(busyResponse());
   }
 }
 

@@ -148,8 +148,11 @@ Server::~Server() {
 }
 
 void Server::start() {
-  workers_ = std::make_unique<util::ThreadPool>(options_.workerThreads, "tp-worker");
-  router_.setExecutor([pool = workers_.get()](std::function<void()> task) { pool->submit(std::move(task)); });
+  for (const auto& p : options_.pools) {
+    auto& pool = workers_[p.name];
+    pool = std::make_unique<util::ThreadPool>(p.threads, p.name.empty() ? "tp-worker" : "tp-" + p.name, p.maxQueued);
+    router_.setExecutor([pool = pool.get()](std::function<void()> task) { return pool->submit(std::move(task)); }, p.name);
+  }
 
   socklen_t len = 0;
   sockaddr_storage addr = resolve(options_.host, options_.port, len);
@@ -224,7 +227,7 @@ void Server::stop() {
     if (l->thread.joinable()) l->thread.join();
   // Workers (and the gateway's store writer) may still post results to the loops, so the
   // loops live on, stopped, until the server is destroyed.
-  if (workers_) workers_->stop();
+  for (auto& [name, pool] : workers_) pool->stop();
 }
 
 }  // namespace turnpike::http

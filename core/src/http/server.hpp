@@ -1,10 +1,12 @@
 // The HTTP server: N event-loop threads, each with its own SO_REUSEPORT listening socket
-// (the kernel spreads connections), plus a worker pool for blocking handlers.
+// (the kernel spreads connections), plus worker pools for blocking handlers: the default one and
+// named ones, each with its own threads and bounded queue.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -17,11 +19,18 @@
 
 namespace turnpike::http {
 
+struct WorkerPoolOptions {
+  std::string name;  // "" is the default pool
+  unsigned threads = 16;
+  size_t maxQueued = 0;  // 0: no bound
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0 picks a free port
   unsigned loops = 0;    // 0 = one per CPU
-  unsigned workerThreads = 16;
+  // The default pool and any named ones (Router::addBlocking's `pool`).
+  std::vector<WorkerPoolOptions> pools{WorkerPoolOptions{}};
   ConnectionLimits limits;
   size_t maxConnections = 20'000;
   std::chrono::milliseconds drainTimeout{10'000};  // grace period for in-flight responses on stop
@@ -50,7 +59,8 @@ class Server {
   // Open client connections over all loops (any thread).
   size_t connectionCount() const;
   unsigned loopCount() const { return static_cast<unsigned>(loops_.size()); }
-  util::ThreadPool& workers() { return *workers_; }
+  // A worker pool by name ("" the default); throws std::out_of_range for one never configured.
+  util::ThreadPool& workers(const std::string& pool = {}) { return *workers_.at(pool); }
 
  private:
   class Listener;
@@ -63,7 +73,7 @@ class Server {
   LoopHook onLoopStop_;
   uint16_t port_ = 0;
   std::vector<std::unique_ptr<Loop>> loops_;
-  std::unique_ptr<util::ThreadPool> workers_;
+  std::map<std::string, std::unique_ptr<util::ThreadPool>> workers_;
   bool started_ = false;
 };
 

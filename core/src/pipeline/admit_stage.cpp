@@ -40,6 +40,22 @@ bool AdmitStage::rateLimit(http::Exchange& exchange, const std::string& identity
   return false;
 }
 
+bool AdmitStage::challengeAllowed(http::Exchange& exchange, const std::string& identity) {
+  // Per caller first, so that one caller's flood spends its own budget before everyone's.
+  int64_t now = billing::nowMs();
+  auto mine = limiter_.admit("challenge:" + identity, config_.challengeLimits, 0, now);
+  if (!mine.allowed) {
+    exchange.respond(rateLimitResponse(mine, "payment challenges from this client"));
+    return false;
+  }
+  auto all = limiter_.admit("challenge:*", config_.challengeTotal, 0, now);
+  if (!all.allowed) {
+    exchange.respond(rateLimitResponse(all, "payment challenges on this gateway"));
+    return false;
+  }
+  return true;
+}
+
 void AdmitStage::enableL402(plugins::PaymentMethod& method, bool singleUse, Offload offload) {
   l402_ = &method;
   l402SingleUse_ = singleUse;
@@ -52,7 +68,7 @@ void AdmitStage::challenge(const std::shared_ptr<http::Exchange>& exchange, cons
   nlohmann::json call{{"amount_msat", amount},
                       {"path", exchange->request().path},
                       {"description", "Turnpike: " + request.model() + " request"}};
-  offload_([this, exchange, call = std::move(call)] {
+  bool queued = offload_([this, exchange, call = std::move(call)] {
     http::Response response = http::guarded([&] {
       auto reply = l402_->challenge(call);
       auto r = http::errorResponse(402, "payment_required",
@@ -68,6 +84,7 @@ void AdmitStage::challenge(const std::shared_ptr<http::Exchange>& exchange, cons
     });
     exchange->respondFromAnyThread(std::move(response));
   });
+  if (!queued) exchange->respond(http::busyResponse());
 }
 
 void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request,
@@ -76,8 +93,8 @@ void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, cons
   nlohmann::json call{{"authorization", identity.authorization},
                       {"path", exchange->request().path},
                       {"now", billing::nowMs() / 1000}};
-  offload_([this, exchange, amount, call = std::move(call), proceed = std::move(proceed),
-            rate = identity.rateIdentity]() mutable {
+  bool queued = offload_([this, exchange, amount, call = std::move(call), proceed = std::move(proceed),
+                          rate = identity.rateIdentity]() mutable {
     nlohmann::json verdict;
     try {
       verdict = l402_->authorize(call);
@@ -100,8 +117,8 @@ void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, cons
       expiresAt = verdict["expires_at"].get<int64_t>() * 1000;
     billing_.admitL402(
         hash, paid, expiresAt, l402SingleUse_, amount,
-        [exchange, proceed = std::move(proceed), rate](billing::L402Admission a, std::exception_ptr error) mutable {
-          exchange->loop().post([exchange, proceed = std::move(proceed), a = std::move(a), error, rate]() {
+        [exchange, proceed = std::move(proceed), rate, hash](billing::L402Admission a, std::exception_ptr error) mutable {
+          exchange->loop().post([exchange, proceed = std::move(proceed), a = std::move(a), error, rate, hash]() {
             if (error) {
               exchange->respond(http::guarded([&]() -> http::Response { std::rethrow_exception(error); }));
               return;
@@ -111,6 +128,12 @@ void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, cons
                 exchange->respond(http::errorResponse(401, "l402_credential_used",
                                                       "this L402 credential has paid for a request already"));
                 return;
+              case billing::L402Admission::Refusal::CredentialInUse:
+                // Not a bad credential: if the request it pays for fails, it works again.
+                exchange->respond(http::errorResponse(409, "l402_credential_in_use",
+                                                      "this L402 credential is paying for a request in flight; "
+                                                      "it can be used again if that request fails"));
+                return;
               case billing::L402Admission::Refusal::InsufficientBalance:
                 exchange->respond(http::errorResponse(
                     402, "insufficient_balance",
@@ -119,10 +142,13 @@ void AdmitStage::admitL402(const std::shared_ptr<http::Exchange>& exchange, cons
               case billing::L402Admission::Refusal::None:
                 break;
             }
-            http::continueGuarded(*exchange, [&] { proceed(Charging{a.accountId, "", "", a.reservationId, a.held, 0, rate}); });
+            http::continueGuarded(*exchange, [&] {
+              proceed(Charging{a.accountId, "", "", a.reservationId, a.held, 0, rate, a.claimed ? hash : std::string()});
+            });
           });
         });
   });
+  if (!queued) exchange->respond(http::busyResponse());
 }
 
 void AdmitStage::run(const std::shared_ptr<http::Exchange>& exchange, const InferenceRequest& request,
@@ -141,7 +167,7 @@ void AdmitStage::run(const std::shared_ptr<http::Exchange>& exchange, const Infe
   }
   if (identity.kind == Identity::Kind::Anonymous) {
     if (amount > 0 && l402_ != nullptr) {
-      challenge(exchange, request, amount);
+      if (challengeAllowed(*exchange, identity.rateIdentity)) challenge(exchange, request, amount);
       return;
     }
     if (amount > 0)
@@ -168,7 +194,7 @@ void AdmitStage::run(const std::shared_ptr<http::Exchange>& exchange, const Infe
                        return;
                      }
                      http::continueGuarded(*exchange, [&] {
-                       proceed(Charging{a.key.accountId, a.key.id, a.tier, a.reservationId, a.held, a.keyHeld, rate});
+                       proceed(Charging{a.key.accountId, a.key.id, a.tier, a.reservationId, a.held, a.keyHeld, rate, ""});
                      });
                    });
                  });

@@ -31,11 +31,13 @@ struct Charging {
   int64_t held = 0;
   int64_t keyHeld = 0;
   std::string rateIdentity;  // whose token budget the usage counts against
+  std::string l402Claim;     // payment hash of a single-use L402 credential claimed for the request
 };
 
 class AdmitStage {
  public:
-  using Offload = std::function<void(std::function<void()>)>;
+  // Runs a task on a worker pool; false when the pool has no room (answered 503).
+  using Offload = std::function<bool(std::function<void()>)>;
 
   AdmitStage(const config::BillingConfig& config, billing::BillingService& billing, billing::RateLimiter& limiter,
              const Pricer& pricer)
@@ -66,6 +68,9 @@ class AdmitStage {
   // Applies the identity's rate limit; answers 429 and returns false when exceeded.
   bool rateLimit(http::Exchange& exchange, const std::string& identity, const config::RateLimit& limit,
                  const InferenceRequest& request);
+  // The L402 challenge budgets (each challenge is an invoice on the node): the caller's, then
+  // the gateway's; answers 429 and returns false when either is spent.
+  bool challengeAllowed(http::Exchange& exchange, const std::string& identity);
 
   const config::BillingConfig& config_;
   billing::BillingService& billing_;

@@ -102,7 +102,7 @@ void IdentifyStage::run(const std::shared_ptr<http::Exchange>& exchange, std::fu
     next(std::move(identity));
     return;
   }
-  offload_([this, exchange, identity = std::move(identity), next = std::move(next)]() mutable {
+  bool queued = offload_([this, exchange, identity = std::move(identity), next = std::move(next)]() mutable {
     std::optional<http::Response> refused;
     try {
       auto a = billing_->authenticate(identity.keyHash, "inference");
@@ -125,6 +125,7 @@ void IdentifyStage::run(const std::shared_ptr<http::Exchange>& exchange, std::fu
       http::continueGuarded(*exchange, [&] { next(std::move(identity)); });
     });
   });
+  if (!queued) exchange->respond(http::busyResponse());
 }
 
 }  // namespace turnpike::pipeline

@@ -45,11 +45,12 @@ std::string anonymousIdentity(const http::Request& request);
 
 class IdentifyStage {
  public:
-  using Offload = std::function<void(std::function<void()>)>;
+  // Runs a task on a worker pool; false when the pool has no room (answered 503).
+  using Offload = std::function<bool(std::function<void()>)>;
   static constexpr std::chrono::milliseconds kKeyTtl{5'000};
 
   // `billing` null: billing is off and every caller is anonymous. Key lookups block: they run
-  // through `offload` (the worker pool).
+  // through `offload` (a worker pool of their own).
   IdentifyStage(billing::BillingService* billing, std::string unit, Offload offload)
       : billing_(billing), unit_(std::move(unit)), offload_(std::move(offload)) {}
 

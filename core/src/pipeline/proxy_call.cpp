@@ -438,6 +438,8 @@ void ProxyCall::settle(int status, std::function<void(const billing::SettleOutco
   s.keyHeld = charging_->keyHeld;
   s.cost = served && route_ != nullptr ? cost() : 0;
   s.delivered = exchange_->started();
+  if (!charging_->l402Claim.empty()) s.l402Claim = charging_->l402Claim;
+  s.served = served;
   s.usage.requestId = requestId_;
   s.usage.accountId = charging_->accountId;
   s.usage.keyId = s.keyId;

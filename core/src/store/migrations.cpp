@@ -203,6 +203,24 @@ const std::vector<Migration>& migrations() {
            "ALTER TABLE usage ADD COLUMN shortfall INTEGER NOT NULL DEFAULT 0",
            "ALTER TABLE usage ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0",
        }},
+      // The top-up id is a public reference (BIP21 labels, Stripe metadata and URLs, logs); the
+      // spend token of an anonymous top-up is claimed with a separate secret that only its
+      // creator was shown, stored as its SHA-256. Rows from before have none: their id stays
+      // their claim, as it was when they were created.
+      {5,
+       "top-up claim secrets, stored hashed",
+       {
+           "ALTER TABLE topups ADD COLUMN claim_hash TEXT",
+           "CREATE UNIQUE INDEX topups_by_claim ON topups(claim_hash) WHERE claim_hash IS NOT NULL",
+       }},
+      // A single-use L402 credential is claimed by the gateway process serving it (claimed_by,
+      // its holder name) from admission to settlement, and spent (consumed_at) only when the
+      // request was served; a failed request gives it back.
+      {6,
+       "single-use L402 credentials claimed while in flight",
+       {
+           "ALTER TABLE l402_credentials ADD COLUMN claimed_by TEXT",
+       }},
   };
   return kMigrations;
 }

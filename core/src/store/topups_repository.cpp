@@ -17,23 +17,21 @@ namespace topups {
 void insert(Connection& c, const Topup& t) {
   auto& s = c.prepared(
       "INSERT INTO topups (id, method, account_id, key_id, amount, currency, currency_amount, rate, status, paid, "
-      "credited, external_ref, details, token_duration_ms, created_at, expires_at, updated_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?)");
+      "credited, external_ref, details, token_duration_ms, created_at, expires_at, updated_at, claim_hash) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?)");
   s.bind(1, t.id).bind(2, t.method);
   bindOptional(s, 3, t.accountId);
   bindOptional(s, 4, t.keyId);
   s.bind(5, t.amount).bind(6, t.currency).bind(7, t.currencyAmount).bind(8, t.rate).bind(9, t.status);
   bindOptional(s, 10, t.externalRef);
   s.bind(11, t.details).bind(12, t.tokenDurationMs).bind(13, t.createdAt).bind(14, t.expiresAt).bind(15, t.updatedAt);
+  bindOptional(s, 16, t.claimHash);
   s.execute();
 }
 
-std::optional<Topup> find(Connection& c, std::string_view id) {
-  auto& s = c.prepared(
-      "SELECT id, method, account_id, key_id, amount, currency, currency_amount, rate, status, paid, credited, "
-      "external_ref, details, token_duration_ms, created_at, expires_at, updated_at FROM topups WHERE id = ?");
-  s.bind(1, id);
-  if (!s.step()) return std::nullopt;
+namespace {
+
+Topup readTopup(Statement& s) {
   Topup t;
   t.id = s.text(0);
   t.method = s.text(1);
@@ -52,8 +50,31 @@ std::optional<Topup> find(Connection& c, std::string_view id) {
   t.createdAt = s.int64(14);
   t.expiresAt = s.int64(15);
   t.updatedAt = s.int64(16);
+  t.claimHash = s.optionalText(17);
   s.reset();
   return t;
+}
+
+}  // namespace
+
+// Both statements read the columns in readTopup's order.
+std::optional<Topup> find(Connection& c, std::string_view id) {
+  auto& s = c.prepared(
+      "SELECT id, method, account_id, key_id, amount, currency, currency_amount, rate, status, paid, credited, "
+      "external_ref, details, token_duration_ms, created_at, expires_at, updated_at, claim_hash FROM topups WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return readTopup(s);
+}
+
+std::optional<Topup> findByClaim(Connection& c, std::string_view claimHash) {
+  auto& s = c.prepared(
+      "SELECT id, method, account_id, key_id, amount, currency, currency_amount, rate, status, paid, credited, "
+      "external_ref, details, token_duration_ms, created_at, expires_at, updated_at, claim_hash FROM topups "
+      "WHERE claim_hash = ?");
+  s.bind(1, claimHash);
+  if (!s.step()) return std::nullopt;
+  return readTopup(s);
 }
 
 void setPaymentRequest(Connection& c, std::string_view id, std::string_view externalRef, std::string_view details,
@@ -114,10 +135,12 @@ void addCredited(Connection& c, std::string_view id, int64_t amount, int64_t now
 namespace l402 {
 
 std::optional<L402Credential> find(Connection& c, std::string_view paymentHash) {
-  auto& s = c.prepared("SELECT payment_hash, account_id, amount, expires_at, consumed_at FROM l402_credentials WHERE payment_hash = ?");
+  auto& s = c.prepared(
+      "SELECT payment_hash, account_id, amount, expires_at, consumed_at, claimed_by FROM l402_credentials "
+      "WHERE payment_hash = ?");
   s.bind(1, paymentHash);
   if (!s.step()) return std::nullopt;
-  L402Credential cred{s.text(0), s.text(1), s.int64(2), s.optionalInt64(3), s.optionalInt64(4)};
+  L402Credential cred{s.text(0), s.text(1), s.int64(2), s.optionalInt64(3), s.optionalInt64(4), s.optionalText(5)};
   s.reset();
   return cred;
 }
@@ -133,11 +156,29 @@ void insert(Connection& c, const L402Credential& cred, int64_t now) {
       .execute();
 }
 
-bool consume(Connection& c, std::string_view paymentHash, int64_t now) {
-  return c.prepared("UPDATE l402_credentials SET consumed_at = ? WHERE payment_hash = ? AND consumed_at IS NULL")
-             .bind(1, now)
+bool claim(Connection& c, std::string_view paymentHash, std::string_view holder) {
+  return c.prepared("UPDATE l402_credentials SET claimed_by = ? "
+                    "WHERE payment_hash = ? AND consumed_at IS NULL AND claimed_by IS NULL")
+             .bind(1, holder)
              .bind(2, paymentHash)
              .execute() == 1;
+}
+
+void finishClaim(Connection& c, std::string_view paymentHash, bool spent, int64_t now) {
+  if (spent) {
+    c.prepared("UPDATE l402_credentials SET consumed_at = ?, claimed_by = NULL WHERE payment_hash = ?")
+        .bind(1, now)
+        .bind(2, paymentHash)
+        .execute();
+  } else {
+    c.prepared("UPDATE l402_credentials SET claimed_by = NULL WHERE payment_hash = ?").bind(1, paymentHash).execute();
+  }
+}
+
+int64_t releaseClaimsOfOthers(Connection& c, std::string_view holder) {
+  return c.prepared("UPDATE l402_credentials SET claimed_by = NULL WHERE claimed_by IS NOT NULL AND claimed_by != ?")
+      .bind(1, holder)
+      .execute();
 }
 
 }  // namespace l402

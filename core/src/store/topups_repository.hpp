@@ -25,6 +25,7 @@ struct Topup {
   std::optional<std::string> externalRef;
   std::string details = "{}";
   std::optional<int64_t> tokenDurationMs;
+  std::optional<std::string> claimHash;  // hex SHA-256 of the claim secret (none before schema v5)
   int64_t createdAt = 0;
   int64_t expiresAt = 0;
   int64_t updatedAt = 0;
@@ -40,6 +41,7 @@ namespace topups {
 
 void insert(Connection& c, const Topup& t);
 std::optional<Topup> find(Connection& c, std::string_view id);
+std::optional<Topup> findByClaim(Connection& c, std::string_view claimHash);
 // The method's answer to the creation: where to pay and until when.
 void setPaymentRequest(Connection& c, std::string_view id, std::string_view externalRef, std::string_view details,
                        int64_t expiresAt, int64_t now);
@@ -59,14 +61,19 @@ struct L402Credential {
   int64_t amount = 0;
   std::optional<int64_t> expiresAt;
   std::optional<int64_t> consumedAt;
+  std::optional<std::string> claimedBy;  // the gateway process serving it right now
 };
 
 namespace l402 {
 
 std::optional<L402Credential> find(Connection& c, std::string_view paymentHash);
 void insert(Connection& c, const L402Credential& credential, int64_t now);
-// Marks a single-use credential spent; false when it was spent already.
-bool consume(Connection& c, std::string_view paymentHash, int64_t now);
+// Claims a single-use credential for a request of `holder`; false when it is spent or claimed.
+bool claim(Connection& c, std::string_view paymentHash, std::string_view holder);
+// Ends the claim: the credential is spent when `spent`, else free again.
+void finishClaim(Connection& c, std::string_view paymentHash, bool spent, int64_t now);
+// Frees the claims of every holder but `holder` (processes that are gone); returns how many.
+int64_t releaseClaimsOfOthers(Connection& c, std::string_view holder);
 
 }  // namespace l402
 

@@ -6,7 +6,8 @@
 
 namespace turnpike::util {
 
-ThreadPool::ThreadPool(unsigned threads, std::string name) : name_(std::move(name)) {
+ThreadPool::ThreadPool(unsigned threads, std::string name, size_t maxQueued)
+    : name_(std::move(name)), maxQueued_(maxQueued), idle_(threads) {
   for (unsigned i = 0; i < threads; ++i) {
     threads_.emplace_back([this, i] {
       std::string n = (name_ + "-" + std::to_string(i)).substr(0, 15);
@@ -18,12 +19,15 @@ ThreadPool::ThreadPool(unsigned threads, std::string name) : name_(std::move(nam
 
 ThreadPool::~ThreadPool() { stop(); }
 
-void ThreadPool::submit(std::function<void()> task) {
+bool ThreadPool::submit(std::function<void()> task) {
   {
     std::lock_guard lock(mutex_);
+    // Tasks idle threads are about to take do not wait: only the rest count against the bound.
+    if (maxQueued_ > 0 && queue_.size() >= maxQueued_ + idle_) return false;
     queue_.push_back(std::move(task));
   }
   ready_.notify_one();
+  return true;
 }
 
 void ThreadPool::stop() {
@@ -47,6 +51,7 @@ void ThreadPool::run() {
       if (queue_.empty()) return;
       task = std::move(queue_.front());
       queue_.pop_front();
+      --idle_;
     }
     try {
       task();
@@ -55,6 +60,8 @@ void ThreadPool::run() {
     } catch (...) {
       Poco::Logger::get("pool").error(name_ + ": task failed");
     }
+    std::lock_guard lock(mutex_);
+    ++idle_;
   }
 }
 

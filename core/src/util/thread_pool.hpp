@@ -1,4 +1,5 @@
-// A fixed pool of threads for work that may block (store writes, payment backends).
+// A fixed pool of threads for work that may block (store writes, payment backends), with a
+// bounded queue: work that does not fit is refused at once rather than waiting behind it.
 #pragma once
 
 #include <condition_variable>
@@ -13,12 +14,14 @@ namespace turnpike::util {
 
 class ThreadPool {
  public:
-  ThreadPool(unsigned threads, std::string name);
+  // `maxQueued`: most tasks waiting for a thread (0: no bound).
+  ThreadPool(unsigned threads, std::string name, size_t maxQueued = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  void submit(std::function<void()> task);
+  // False, and `task` dropped, when the queue is full.
+  [[nodiscard]] bool submit(std::function<void()> task);
   // Finishes queued work and joins the threads.
   void stop();
 
@@ -31,6 +34,8 @@ class ThreadPool {
   bool stopping_ = false;
   std::vector<std::thread> threads_;
   std::string name_;
+  size_t maxQueued_;
+  size_t idle_;  // threads not running a task
 };
 
 }  // namespace turnpike::util

@@ -48,14 +48,17 @@ DevBackend::DevBackend(sdk::Host host) : host_(host) {
   publicKey_ = std::move(*pub);
 }
 
+std::string DevBackend::preimageFor(std::string_view paymentSecret) const {
+  return crypto::hmacSha256(secretKey_, std::string("turnpike dev preimage ") + std::string(paymentSecret));
+}
+
 Result<CreatedInvoice> DevBackend::createInvoice(const InvoiceRequest& request) {
-  std::string preimage = crypto::randomBytes(32);
   Invoice inv;
   inv.network = Network::Regtest;
   inv.amountMsat = request.amountMsat;
   inv.timestamp = static_cast<uint64_t>(nowSeconds());
-  inv.paymentHash = crypto::sha256(preimage);
   inv.paymentSecret = crypto::randomBytes(32);
+  inv.paymentHash = crypto::sha256(preimageFor(inv.paymentSecret));
   inv.description = request.memo;
   inv.expiry = static_cast<uint64_t>(request.expirySeconds);
   inv.minFinalCltvExpiry = 80;
@@ -68,23 +71,16 @@ Result<CreatedInvoice> DevBackend::createInvoice(const InvoiceRequest& request) 
   out.bolt11 = std::move(*text);
   out.amountMsat = request.amountMsat;
   out.expiresAt = static_cast<int64_t>(inv.expiresAt());
-  json record{{"preimage", encoding::hexEncode(preimage)},
-              {"amount_msat", out.amountMsat},
-              {"expires_at", out.expiresAt}};
-  host_.statePut(keys::devInvoice(out.paymentHash), record.dump());
   return out;
 }
 
 Result<InvoiceStatus> DevBackend::lookupInvoice(std::string_view paymentHash) {
-  auto invoice = readJson(host_, keys::devInvoice(paymentHash));
-  if (!invoice) return fail("dev: no such invoice");
   InvoiceStatus status;
+  // Unpaid invoices leave no record: open, as far as the node can tell.
   if (auto paid = readJson(host_, keys::devPaid(paymentHash))) {
     status.state = InvoiceState::Settled;
     status.amountPaidMsat = paid->value("amount_msat", uint64_t{0});
-    status.preimage = invoice->value("preimage", "");
-  } else if (nowSeconds() >= invoice->value("expires_at", int64_t{0})) {
-    status.state = InvoiceState::Expired;
+    status.preimage = paid->value("preimage", "");
   }
   return status;
 }
@@ -92,25 +88,27 @@ Result<InvoiceStatus> DevBackend::lookupInvoice(std::string_view paymentHash) {
 Result<DevBackend::Payment> DevBackend::pay(std::string_view bolt11, bool allowExpired) {
   auto decoded = decode(bolt11);
   if (!decoded) return fail("not a valid BOLT11 invoice: " + decoded.error());
+  const Invoice& invoice = decoded->invoice;
   Payment p;
-  p.paymentHash = encoding::hexEncode(decoded->invoice.paymentHash);
-  if (decoded->payee != publicKey_ || decoded->invoice.network != Network::Regtest) return p;
-  auto invoice = readJson(host_, keys::devInvoice(p.paymentHash));
-  if (!invoice) return p;
-  p.preimage = invoice->value("preimage", "");
-  p.amountMsat = invoice->value("amount_msat", uint64_t{0});
+  p.paymentHash = encoding::hexEncode(invoice.paymentHash);
+  if (decoded->payee != publicKey_ || invoice.network != Network::Regtest || !invoice.amountMsat) return p;
+  // Signed by this node, so its fields are the ones createInvoice wrote.
+  std::string preimage = preimageFor(invoice.paymentSecret);
+  if (crypto::sha256(preimage) != invoice.paymentHash) return p;
+  p.preimage = encoding::hexEncode(preimage);
+  p.amountMsat = *invoice.amountMsat;
 
   const std::string paidKey = keys::devPaid(p.paymentHash);
   if (host_.stateGet(paidKey)) {
     p.outcome = PayOutcome::AlreadyPaid;
     return p;
   }
-  if (!allowExpired && nowSeconds() >= invoice->value("expires_at", int64_t{0})) {
+  if (!allowExpired && static_cast<uint64_t>(nowSeconds()) >= invoice.expiresAt()) {
     p.outcome = PayOutcome::Expired;
     p.preimage.clear();
     return p;
   }
-  json payment{{"amount_msat", p.amountMsat}, {"paid_at", nowSeconds()}};
+  json payment{{"amount_msat", p.amountMsat}, {"paid_at", nowSeconds()}, {"preimage", p.preimage}};
   // The insert is the claim: of two concurrent payments, one pays and the other sees it paid.
   p.outcome = host_.stateInsert(paidKey, payment.dump()) ? PayOutcome::Paid : PayOutcome::AlreadyPaid;
   return p;

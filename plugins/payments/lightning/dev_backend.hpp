@@ -1,6 +1,8 @@
 // The embedded `dev` backend: a node of its own, on regtest, that issues real, correctly signed
-// BOLT11 invoices (payment secret, description) and keeps them, with their preimages, in the
-// plugin state. pay() stands in for a wallet, so the whole payment flow runs without a node.
+// BOLT11 invoices (payment secret, description). It keeps nothing per invoice: the preimage is
+// derived from the node key and the invoice's payment secret, and the signed invoice carries the
+// rest, so issuing one (an L402 challenge) writes nothing. pay() stands in for a wallet and
+// records the payment, so the whole payment flow runs without a node.
 #pragma once
 
 #include <string>
@@ -39,6 +41,8 @@ class DevBackend final : public Backend {
   const std::string& nodePublicKey() const { return publicKey_; }
 
  private:
+  std::string preimageFor(std::string_view paymentSecret) const;
+
   sdk::Host host_;
   std::string secretKey_;
   std::string publicKey_;

@@ -27,7 +27,8 @@ std::string handleDevPay(DevBackend& dev, InvoiceWatcher& watcher, std::string_v
   if (!request.is_object()) throw std::invalid_argument("dev pay: the host request is not a JSON object");
   if (request.value("path", "") != kDevPayPath) return error(404, "not_found", "no such route");
   if (request.value("method", "") != "POST") return error(405, "method_not_allowed", "use POST");
-  // The host only routes loopback requests here; refuse anything else in case it did not.
+  // The host routes only direct loopback clients here (no proxy spoke for them); refuse anything
+  // else in case it did not.
   auto loopback = request.find("loopback");
   if (loopback == request.end() || !loopback->is_boolean() || !loopback->get<bool>())
     return error(403, "loopback_only", "the dev wallet answers on loopback only");

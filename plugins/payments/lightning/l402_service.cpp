@@ -10,11 +10,9 @@
 #include <turnpike/json_scan.hpp>
 
 #include "common/clock.hpp"
-#include "common/crypto.hpp"
 #include "common/json_fields.hpp"
 #include "lightning/l402.hpp"
 #include "lightning/l402_check.hpp"
-#include "lightning/state_keys.hpp"
 
 namespace turnpike::payments::lightning {
 
@@ -89,9 +87,8 @@ json refusal(int status, std::string_view code, std::string_view message) {
 
 }  // namespace
 
-L402Service::L402Service(sdk::Host host, const PluginConfig& config, Backend& backend, InvoiceWatcher& watcher,
-                         SettledInvoices& settled)
-    : host_(host), config_(config), backend_(backend), watcher_(watcher), settled_(settled) {}
+L402Service::L402Service(sdk::Host host, const PluginConfig& config, Backend& backend, SettledInvoices& settled)
+    : host_(host), config_(config), backend_(backend), settled_(settled), rootKeys_(host) {}
 
 std::string L402Service::challenge(std::string_view requestJson) {
   if (!config_.l402.enabled) throw std::runtime_error("l402 is disabled for this payment method");
@@ -104,19 +101,17 @@ std::string L402Service::challenge(std::string_view requestJson) {
   std::string memo = text(request, "description");
   if (memo.empty()) memo = path.empty() ? service : service + " " + path;
 
+  // Nothing is recorded: the invoice lives on the node (which expires it), the macaroon's root
+  // key is derived, and whether it was paid is asked when a credential comes back.
   InvoiceRequest invoiceRequest{amountMsat, clampMemo(memo), config_.invoiceExpirySeconds};
   auto invoice = backend_.createInvoice(invoiceRequest);
   if (!invoice) throw std::runtime_error(invoice.error());
-  watcher_.track(*invoice, InvoiceKind::L402, "");
 
   l402::Identifier id = l402::newIdentifier(*encoding::hexDecode(invoice->paymentHash));
-  std::string rootKey = crypto::randomBytes(32);
-  if (!host_.stateInsert(keys::rootKey(encoding::hexEncode(l402::rootKeyId(id))), encoding::hexEncode(rootKey)))
-    throw std::runtime_error("l402: root key id collision");
   int64_t validUntil = nowSeconds() + config_.l402.validSeconds;
   std::vector<l402::Caveat> caveats{l402::servicesCaveat({{service, 0}}), l402::validUntilCaveat(service, validUntil)};
   if (!path.empty()) caveats.push_back(pathCaveat(service, path));
-  Macaroon macaroon = l402::mintMacaroon(rootKey, id, caveats);
+  Macaroon macaroon = l402::mintMacaroon(rootKeys_.forMinting(id), id, caveats);
 
   json reply{
       {"headers",
@@ -140,10 +135,7 @@ std::string L402Service::authorize(std::string_view requestJson) {
   std::string service = serviceOf(std::move(request.service), config_.l402);
   int64_t now = request.now.value_or(nowSeconds());
 
-  auto rootKeys = [this](const l402::Identifier& id) -> std::optional<std::string> {
-    auto hex = host_.stateGet(keys::rootKey(encoding::hexEncode(l402::rootKeyId(id))));
-    return hex ? encoding::hexDecode(*hex) : std::nullopt;
-  };
+  auto rootKeys = [this](const l402::Identifier& id) { return rootKeys_.forChecking(id); };
   CredentialCheck check = checkCredential(request.authorization, rootKeys, service, request.path, now);
   if (!check.ok) {
     host_.count("l402_refused");
@@ -159,9 +151,9 @@ std::string L402Service::authorize(std::string_view requestJson) {
       return refusal(401, "l402_invoice_canceled", "l402: the invoice was canceled").dump();
     if (status->state != InvoiceState::Settled)
       return refusal(402, "l402_not_settled", "l402: the invoice is not paid yet").dump();
-    watcher_.settledByNode(check.paymentHash, status->amountPaidMsat);
-    paid = settled_.find(check.paymentHash);
-    if (!paid) paid = settled_.record(check.paymentHash, status->amountPaidMsat);
+    // No record of the invoice to take its amount from: the node must say what arrived.
+    if (status->amountPaidMsat == 0) throw std::runtime_error(std::string(backend_.name()) + ": settled amount unknown");
+    paid = settled_.record(check.paymentHash, status->amountPaidMsat);
   }
   // Hex, digits and a fixed word: nothing to escape, so no JSON tree either.
   std::string ok = "{\"ok\":true,\"payment_hash\":\"" + check.paymentHash + "\",\"amount_msat\":" + std::to_string(*paid) +

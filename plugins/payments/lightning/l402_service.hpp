@@ -1,8 +1,9 @@
 // L402 for the payment plugin: challenge() issues an invoice and a macaroon bound to its payment
-// hash, service, path and a validity window; authorize() checks a credential and that the
-// invoice is settled. Root keys live in the state (`rootkey:<id>`), read on every check, so
-// deleting one revokes its token at once. Single-use consumption is the core's job (it records
-// consumed payment hashes atomically with the reservation).
+// hash, service, path and a validity window, and records nothing (root keys are derived, see
+// root_keys.hpp; the invoice is the node's), so anonymous challenges cost the gateway no write.
+// authorize() checks a credential and asks the node, once, whether the invoice settled (then
+// remembered). Single-use consumption is the core's job (it claims the payment hash atomically
+// with the reservation).
 #pragma once
 
 #include <string>
@@ -11,16 +12,15 @@
 #include <turnpike/plugin.hpp>
 
 #include "lightning/backend.hpp"
-#include "lightning/invoice_watcher.hpp"
 #include "lightning/plugin_config.hpp"
+#include "lightning/root_keys.hpp"
 #include "lightning/settled_invoices.hpp"
 
 namespace turnpike::payments::lightning {
 
 class L402Service {
  public:
-  L402Service(sdk::Host host, const PluginConfig& config, Backend& backend, InvoiceWatcher& watcher,
-              SettledInvoices& settled);
+  L402Service(sdk::Host host, const PluginConfig& config, Backend& backend, SettledInvoices& settled);
 
   // {"amount_msat", "service", "path", "description"} -> {"headers": [...], "payment": {...}}
   std::string challenge(std::string_view requestJson);
@@ -31,8 +31,8 @@ class L402Service {
   sdk::Host host_;
   const PluginConfig& config_;
   Backend& backend_;
-  InvoiceWatcher& watcher_;
   SettledInvoices& settled_;
+  RootKeys rootKeys_;
 };
 
 }  // namespace turnpike::payments::lightning

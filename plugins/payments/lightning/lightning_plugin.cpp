@@ -42,7 +42,7 @@ class LightningPayments final : public sdk::PaymentMethod {
         store_(host),
         settled_(host),
         watcher_(host, *backend_, store_, settled_, config_.watchAfterExpirySeconds),
-        l402_(host, config_, *backend_, watcher_, settled_) {
+        l402_(host, config_, *backend_, settled_) {
     if (auto* lnd = dynamic_cast<LndBackend*>(backend_.get()); lnd != nullptr && config_.lndStream.subscribe) {
       subscription_ = std::make_unique<LndSubscription>(
           lnd->client(), config_.lndStream.windowSeconds,

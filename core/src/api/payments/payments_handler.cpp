@@ -45,22 +45,26 @@ std::optional<int64_t> optionalHours(const json& body, const char* name) {
 }  // namespace
 
 void PaymentsHandler::registerRoutes(http::Router& router) {
-  router.addBlocking("GET", "/v1/topup/methods", [this](const Request&, const http::PathParams&) { return methods(); });
-  router.addBlocking("POST", "/v1/topup", [this](const Request& r, const http::PathParams&) { return lightningTopup(r); });
-  router.addBlocking("POST", "/v1/topup/{method}",
-                     [this](const Request& r, const http::PathParams& p) { return createTopup(r, p.get("method")); });
-  router.addBlocking("GET", "/v1/topup/{id}", [this](const Request&, const http::PathParams& p) { return getTopup(p.get("id")); });
-  router.addBlocking("POST", "/v1/tokens", [this](const Request& r, const http::PathParams&) { return tokens(r); });
-  router.addBlocking("GET", "/v1/balance", [this](const Request& r, const http::PathParams&) { return balance(r); });
+  auto add = [&](const char* method, const char* path, http::Router::BlockingHandler handler) {
+    router.addBlocking(method, path, std::move(handler), kPool);
+  };
+  add("GET", "/v1/topup/methods", [this](const Request&, const http::PathParams&) { return methods(); });
+  add("POST", "/v1/topup", [this](const Request& r, const http::PathParams&) { return lightningTopup(r); });
+  add("POST", "/v1/topup/{method}", [this](const Request& r, const http::PathParams& p) { return createTopup(r, p.get("method")); });
+  add("GET", "/v1/topup/{id}", [this](const Request&, const http::PathParams& p) { return getTopup(p.get("id")); });
+  add("POST", "/v1/tokens", [this](const Request& r, const http::PathParams&) { return tokens(r); });
+  add("GET", "/v1/balance", [this](const Request& r, const http::PathParams&) { return balance(r); });
   for (const auto& m : topups_.methods()) {
     for (const auto& route : m.method->routes()) {
       if (!route.is_object() || !route.contains("method") || !route.contains("path")) continue;
       bool loopbackOnly = route.value("loopback_only", false);
       auto* method = m.method;
-      router.addBlocking(route["method"].get<std::string>(), route["path"].get<std::string>(),
-                         [this, method, loopbackOnly](const Request& r, const http::PathParams& p) {
-                           return pluginRoute(*method, loopbackOnly, r, p);
-                         });
+      router.addBlocking(
+          route["method"].get<std::string>(), route["path"].get<std::string>(),
+          [this, method, loopbackOnly](const Request& r, const http::PathParams& p) {
+            return pluginRoute(*method, loopbackOnly, r, p);
+          },
+          kPool);
     }
   }
 }
@@ -102,9 +106,10 @@ Response PaymentsHandler::topup(const Request& request, const std::string& metho
   r.currencyAmount = amount;
   r.rate = converted->rate;
   if (!caller && durationHours) r.tokenDurationMs = *durationHours * 3'600'000;
-  auto t = topups_.create(r);
-  json out = billing::topupJson(t, billing::nowMs());
-  out["charge_id"] = t.id;
+  auto created = topups_.create(r);
+  json out = billing::topupJson(created.topup, billing::nowMs());
+  // LightningProx's name for what claims the spend token: the creator's secret, nowhere else.
+  out["charge_id"] = created.claimSecret;
   out["credits"] = caller ? json{{"account_id", caller->accountId}} : json{{"spend_token", "POST /v1/tokens once paid"}};
   return jsonResponse(201, out);
 }
@@ -190,15 +195,17 @@ Response PaymentsHandler::balance(const Request& request) {
 
 Response PaymentsHandler::pluginRoute(plugins::PaymentMethod& method, bool loopbackOnly, const Request& request,
                                       const http::PathParams& params) {
-  // Loopback-only routes do not exist for anyone else.
-  if (loopbackOnly && !request.peerIsLoopback)
+  // A loopback peer that a proxy speaks for may be anyone (nginx on the same host): only a direct
+  // loopback client counts. Loopback-only routes do not exist for anyone else.
+  bool directLoopback = request.peerIsLoopback && !http::forwardedByProxy(request);
+  if (loopbackOnly && !directLoopback)
     throw ApiError(404, "not_found", "no route for " + request.method + " " + request.path);
   json headers = json::object();
   for (const auto& h : request.headers) headers[h.name] = h.value;
   json p = json::object();
   for (const auto& [k, v] : params.all()) p[k] = v;
   json call{{"method", request.method}, {"path", request.path}, {"query", request.query}, {"params", p},
-            {"headers", headers},       {"body", request.body},  {"loopback", request.peerIsLoopback}};
+            {"headers", headers},       {"body", request.body},  {"loopback", directLoopback}};
   if (auto key = pipeline::presentedKey(request)) {
     auto a = billing_.authenticate(billing::hashKey(*key), "");
     if (a.refusal == billing::Refusal::None) call["account_id"] = a.key.accountId;

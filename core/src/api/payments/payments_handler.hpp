@@ -18,6 +18,10 @@ namespace turnpike::api {
 
 class PaymentsHandler {
  public:
+  // The worker pool every payment route runs on (and L402 checks): calls to nodes, Stripe and
+  // explorers may take seconds, and must not hold the threads other work needs.
+  static constexpr const char* kPool = "payments";
+
   PaymentsHandler(billing::TopupService& topups, billing::BillingService& billing, const config::BillingConfig& config,
                   const pipeline::ModelCatalog& catalog)
       : topups_(topups), billing_(billing), config_(config), catalog_(catalog) {}
