@@ -211,12 +211,13 @@ TEST(PaymentBackends, AHangingNodeCannotStarveKeyedInference) {
     FakeUpstream::sendJson(res, 500, R"({"detail":"node down"})");
   });
   std::string nodeUrl = "http://127.0.0.1:" + std::to_string(node.port());
-  GatewayProcess gw(hostileConfig("  admin_token: hostile-admin-token-0123456789\n  payment_threads: 2\n"
+  const std::string adminToken = "hostile-admin-token-0123456789abcdef";
+  GatewayProcess gw(hostileConfig("  admin_token: " + adminToken + "\n  payment_threads: 2\n"
                                   "  payment_queue: 2\n",
                                   "payments:\n  - name: lightning\n    plugin: lightning\n    backend: lnbits\n"
                                   "    lnbits: {url: \"" + nodeUrl + "\", api_key: k}\n"));
   auto admin = postJson(gw.port(), "/admin/accounts", R"({"name":"payer","credit":1000000})",
-                        {{"Authorization", "Bearer hostile-admin-token-0123456789"}});
+                        {{"Authorization", "Bearer " + adminToken}});
   ASSERT_EQ(admin.status, 201) << admin.body;
   std::string key = json::parse(admin.body)["api_key"];
 
