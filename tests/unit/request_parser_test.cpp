@@ -99,6 +99,36 @@ TEST(RequestParser, LimitsGiveTheRightStatus) {
   EXPECT_EQ(unterminated.errorStatus(), 431);
 }
 
+// Delivers `data` in two reads split at `cut`, as a connection does; the final outcome.
+std::pair<Kind, int> parseSplit(std::string_view data, size_t cut, size_t maxHeader) {
+  RequestParser p(maxHeader, 1024);
+  std::string buffer(data.substr(0, cut));
+  for (std::string_view next : {data.substr(cut), std::string_view()}) {
+    auto [kind, used] = parseAll(p, buffer);
+    if (kind != Kind::NeedMore) return {kind, p.errorStatus()};
+    buffer.erase(0, used);
+    buffer.append(next);
+  }
+  return {Kind::NeedMore, 0};
+}
+
+// A head whose blank line starts right at the limit is accepted however its bytes arrive: a
+// read ending inside the terminator once made it 431 (found by tests/fuzz/http_request).
+TEST(RequestParser, HeadLimitVerdictDoesNotDependOnTheSplit) {
+  constexpr size_t kMax = 64;
+  for (size_t endAt : {kMax - 1, kMax, kMax + 1}) {
+    for (std::string_view terminator : {"\n\r\n", "\n\n"}) {
+      std::string head = "GET / HTTP/1.1\nHost: h\nX: ";
+      head.append(endAt - head.size(), 'a');
+      std::string request = head + std::string(terminator);
+      auto whole = parseSplit(request, request.size(), kMax);
+      EXPECT_EQ(whole.first, endAt <= kMax ? Kind::Complete : Kind::Error) << endAt;
+      for (size_t cut = 0; cut <= request.size(); ++cut)
+        EXPECT_EQ(parseSplit(request, cut, kMax), whole) << "blank line at " << endAt << ", split at " << cut;
+    }
+  }
+}
+
 TEST(RequestParser, ConnectionSemantics) {
   RequestParser a(8192, 10);
   parseAll(a, "GET / HTTP/1.0\r\n\r\n");

@@ -196,7 +196,9 @@ RequestParser::Outcome RequestParser::feed(std::string_view data) {
           if (i > maxHeaderBytes_) break;
         }
         if (end == std::string_view::npos) {
-          if (rest.size() > maxHeaderBytes_) return fail(431, "request headers too large", used);
+          // A blank line starting at the limit may still be arriving: its terminator is up to
+          // three bytes long, so only two more than the limit settle it, however reads split.
+          if (rest.size() > maxHeaderBytes_ + 2) return fail(431, "request headers too large", used);
           return {Kind::NeedMore, used};
         }
         if (end > maxHeaderBytes_) return fail(431, "request headers too large", used);
