@@ -43,6 +43,20 @@ std::optional<store::ApiKeyRecord> currentCaller(Connection& c, const store::Api
   return k;
 }
 
+// A key operation by `caller` in one writer transaction: `act` runs with the caller as stored
+// now, and not at all when it was revoked or has expired since it authenticated.
+template <typename Act>
+KeyOutcome asCurrentCaller(Connection& c, const store::ApiKeyRecord& caller, int64_t now, Act&& act) {
+  KeyOutcome o;
+  auto current = currentCaller(c, caller, now);
+  if (!current) {
+    o.callerValid = false;
+    return o;
+  }
+  act(*current, o);
+  return o;
+}
+
 // What a key grants another moves out of its own limit.
 void takeFromCaller(Connection& c, store::ApiKeyRecord& caller, int64_t transfer) {
   if (transfer <= 0) return;
@@ -268,18 +282,13 @@ KeyOutcome BillingService::createKeyAs(const store::ApiKeyRecord& caller, const 
   int64_t now = nowMs();
   auto k = newKeyRecord(caller.accountId, spec, material, now);
   auto out = writer_.run([&](Connection& c) {
-    KeyOutcome o;
-    auto current = currentCaller(c, caller, now);
-    if (!current) {
-      o.callerValid = false;
-      return o;
-    }
-    o.ruling = judgeKeyChange(*current, nullptr, k, now);
-    if (!o.ruling.allowed()) return o;
-    takeFromCaller(c, *current, o.ruling.transfer);
-    store::keys::insert(c, k);
-    o.key = k;
-    return o;
+    return asCurrentCaller(c, caller, now, [&](store::ApiKeyRecord& current, KeyOutcome& o) {
+      o.ruling = judgeKeyChange(current, nullptr, k, now);
+      if (!o.ruling.allowed()) return;
+      takeFromCaller(c, current, o.ruling.transfer);
+      store::keys::insert(c, k);
+      o.key = k;
+    });
   });
   if (out.key) out.secret = std::move(material.secret);
   return out;
@@ -288,49 +297,39 @@ KeyOutcome BillingService::createKeyAs(const store::ApiKeyRecord& caller, const 
 KeyOutcome BillingService::changeKeyAs(const store::ApiKeyRecord& caller, const std::string& keyId,
                                        const std::function<void(store::ApiKeyRecord&)>& change) {
   return writer_.run([&](Connection& c) {
-    KeyOutcome o;
     int64_t now = nowMs();
-    auto current = currentCaller(c, caller, now);
-    if (!current) {
-      o.callerValid = false;
-      return o;
-    }
-    auto before = store::keys::find(c, caller.accountId, keyId);
-    if (!before) return o;
-    store::ApiKeyRecord after = *before;
-    change(after);
-    o.ruling = judgeKeyChange(*current, &*before, after, now);
-    if (!o.ruling.allowed()) return o;
-    // A raise of the caller's own limit is refused, so a transfer never writes the target twice.
-    takeFromCaller(c, *current, o.ruling.transfer);
-    store::keys::update(c, after);
-    if (after.resetPeriod != before->resetPeriod) {
-      after.periodStart = periodStart(after.resetPeriod, now);
-      after.periodSpent = 0;
-      store::keys::startPeriod(c, after.id, after.periodStart);
-    }
-    o.key = std::move(after);
-    return o;
+    return asCurrentCaller(c, caller, now, [&](store::ApiKeyRecord& current, KeyOutcome& o) {
+      auto before = store::keys::find(c, caller.accountId, keyId);
+      if (!before) return;
+      store::ApiKeyRecord after = *before;
+      change(after);
+      o.ruling = judgeKeyChange(current, &*before, after, now);
+      if (!o.ruling.allowed()) return;
+      // A raise of the caller's own limit is refused, so a transfer never writes the target twice.
+      takeFromCaller(c, current, o.ruling.transfer);
+      store::keys::update(c, after);
+      if (after.resetPeriod != before->resetPeriod) {
+        after.periodStart = periodStart(after.resetPeriod, now);
+        after.periodSpent = 0;
+        store::keys::startPeriod(c, after.id, after.periodStart);
+      }
+      o.key = std::move(after);
+    });
   });
 }
 
 KeyOutcome BillingService::revokeKeyAs(const store::ApiKeyRecord& caller, const std::string& keyId) {
   return writer_.run([&](Connection& c) {
-    KeyOutcome o;
     int64_t now = nowMs();
-    auto current = currentCaller(c, caller, now);
-    if (!current) {
-      o.callerValid = false;
-      return o;
-    }
-    auto target = store::keys::find(c, caller.accountId, keyId);
-    if (!target) return o;
-    o.ruling = judgeKeyRevoke(*current, *target);
-    if (!o.ruling.allowed()) return o;
-    store::keys::revoke(c, keyId, now);
-    if (!target->revokedAt) target->revokedAt = now;
-    o.key = std::move(target);
-    return o;
+    return asCurrentCaller(c, caller, now, [&](store::ApiKeyRecord& current, KeyOutcome& o) {
+      auto target = store::keys::find(c, caller.accountId, keyId);
+      if (!target) return;
+      o.ruling = judgeKeyRevoke(current, *target);
+      if (!o.ruling.allowed()) return;
+      store::keys::revoke(c, keyId, now);
+      if (!target->revokedAt) target->revokedAt = now;
+      o.key = std::move(target);
+    });
   });
 }
 

@@ -55,27 +55,27 @@ Topup readTopup(Statement& s) {
   return t;
 }
 
+// The columns in readTopup's order.
+#define TOPUP_SELECT                                                                                        \
+  "SELECT id, method, account_id, key_id, amount, currency, currency_amount, rate, status, paid, credited, " \
+  "external_ref, details, token_duration_ms, created_at, expires_at, updated_at, claim_hash FROM topups "
+
+std::optional<Topup> findOne(Connection& c, const char* sql, std::string_view value) {
+  auto& s = c.prepared(sql);
+  s.bind(1, value);
+  if (!s.step()) return std::nullopt;
+  return readTopup(s);
+}
+
 }  // namespace
 
-// Both statements read the columns in readTopup's order.
-std::optional<Topup> find(Connection& c, std::string_view id) {
-  auto& s = c.prepared(
-      "SELECT id, method, account_id, key_id, amount, currency, currency_amount, rate, status, paid, credited, "
-      "external_ref, details, token_duration_ms, created_at, expires_at, updated_at, claim_hash FROM topups WHERE id = ?");
-  s.bind(1, id);
-  if (!s.step()) return std::nullopt;
-  return readTopup(s);
-}
+std::optional<Topup> find(Connection& c, std::string_view id) { return findOne(c, TOPUP_SELECT "WHERE id = ?", id); }
 
 std::optional<Topup> findByClaim(Connection& c, std::string_view claimHash) {
-  auto& s = c.prepared(
-      "SELECT id, method, account_id, key_id, amount, currency, currency_amount, rate, status, paid, credited, "
-      "external_ref, details, token_duration_ms, created_at, expires_at, updated_at, claim_hash FROM topups "
-      "WHERE claim_hash = ?");
-  s.bind(1, claimHash);
-  if (!s.step()) return std::nullopt;
-  return readTopup(s);
+  return findOne(c, TOPUP_SELECT "WHERE claim_hash = ?", claimHash);
 }
+
+#undef TOPUP_SELECT
 
 void setPaymentRequest(Connection& c, std::string_view id, std::string_view externalRef, std::string_view details,
                        int64_t expiresAt, int64_t now) {
