@@ -109,8 +109,11 @@ size_t onBody(char* data, size_t size, size_t n, void* user) {
 
 HttpCallResult performHttp(const HttpCall& call, const HttpCallSink& sink) {
   if (call.cancel != nullptr && call.cancel->load(std::memory_order_relaxed)) return {-1, kHttpCancelled};
-  thread_local ThreadHandle handle;
-  CURL* e = handle.easy;
+  // Public-only calls have a handle of their own that never joins the share: libcurl 7.88 leaks
+  // a connection each time one handle goes from no share to the share (with SSL sessions shared).
+  thread_local ThreadHandle trusted;
+  thread_local ThreadHandle isolated;
+  CURL* e = call.publicOnly ? isolated.easy : trusted.easy;
   curl_easy_reset(e);
   Context ctx{&call, &sink};
   char errorBuffer[CURL_ERROR_SIZE] = {0};
