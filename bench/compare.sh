@@ -3,10 +3,12 @@
 # (bench/mock_upstream.c), measured with wrk in one run; prints a markdown table for RESULTS.md.
 #
 # usage: bench/compare.sh [-d SECONDS] [-r RUNS] [--chunks N] [--chunk-delay-us N]
-#                         [--no-nginx] [--no-portkey] [--keep]
+#                         [--no-nginx] [--no-portkey] [--baseline BINARY] [--keep]
 #   -d       seconds of each wrk run (default $DUR, else 10)
 #   -r       runs per cell, the median is kept (default $RUNS, else 3)
 #   --chunks / --chunk-delay-us   the mock's SSE content chunks per stream (20) and their spacing (0)
+#   --baseline  another Turnpike build (e.g. of an older commit, in its own checkout) measured in
+#            the same run with the same config, as the row turnpike-MODE-baseline
 #   --keep   keep the logs and configs of the run (the directory is printed)
 # Environment: TURNPIKE_BENCH_MODE=billed (default) | free (see bench_config.sh), TURNPIKE_BIN (another
 # build to measure), TURNPIKE_BENCH_EXTRA (YAML appended to the gateway's config), NGINX_WORKERS (1).
@@ -15,7 +17,7 @@
 # Exit: 0; 1 when a tool, a target or a check fails; 2 when a measured run saw errors or non-2xx.
 set -euo pipefail
 export TURNPIKE_BENCH_MODE="${TURNPIKE_BENCH_MODE:-billed}"
-DUR="${DUR:-10}" RUNS="${RUNS:-3}" CHUNKS=20 DELAY_US=0 WITH_NGINX=1 WITH_PORTKEY=1
+DUR="${DUR:-10}" RUNS="${RUNS:-3}" CHUNKS=20 DELAY_US=0 WITH_NGINX=1 WITH_PORTKEY=1 BASELINE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -d) DUR="$2"; shift 2 ;;
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
     --chunk-delay-us) DELAY_US="$2"; shift 2 ;;
     --no-nginx) WITH_NGINX=0; shift ;;
     --no-portkey) WITH_PORTKEY=0; shift ;;
+    --baseline) BASELINE="$2"; shift 2 ;;
     --keep) KEEP_WORK=1; shift ;;
     -h | --help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {print}' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 1 ;;
@@ -81,6 +84,10 @@ x-portkey-custom-host: $MOCK_URL"
 fi
 start_gateway
 add_target "turnpike-$TURNPIKE_BENCH_MODE" "http://127.0.0.1:$GW_PORT/v1" "${AUTH[0]:-$CLIENT_KEY}"
+if [ -n "$BASELINE" ]; then
+  start_gateway "$BASELINE" gateway-baseline
+  add_target "turnpike-$TURNPIKE_BENCH_MODE-baseline" "http://127.0.0.1:$GW_PORT/v1" "${AUTH[0]:-$CLIENT_KEY}"
+fi
 
 for i in "${!NAMES[@]}"; do
   mapfile -t hdrs <<<"${HEADERS_OF[$i]}"
@@ -131,7 +138,10 @@ printf '%s CPUs, %s; mode %s; wrk -t1, %s s per run, median of %s; mock_upstream
   "$(nproc)" "$(date -u +%FT%TZ)" "$TURNPIKE_BENCH_MODE" "$DUR" "$RUNS" "$CHUNKS" "$DELAY_US"
 [ "$WITH_NGINX" = 0 ] || printf '; nginx workers %s' "${NGINX_WORKERS:-1}"
 [ "$WITH_PORTKEY" = 0 ] || printf '; Portkey %s' "$(node -p "require('$(dirname "$(dirname "$entry")")/package.json').version")"
-printf '; turnpike %s (%s)\n\n' "${BIN#"$ROOT"/}" "$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "no git")"
+describe() { git -C "$(dirname "$1")" describe --always --dirty 2>/dev/null || echo "no git"; }
+printf '; turnpike %s (%s)' "${BIN#"$ROOT"/}" "$(describe "$BIN")"
+[ -z "$BASELINE" ] || printf '; baseline %s (%s)' "$BASELINE" "$(describe "$BASELINE")"
+printf '\n\n'
 echo "| target | c1 p50 µs | c1 p99 µs | c1 added p50 µs | c1 added p99 µs | c64 req/s | c64 p99 ms | c64 × direct | c64 × nginx | s16 streams/s | s16 p50 ms | s16 p99 ms | s16 added p50 ms | errors |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for i in "${!NAMES[@]}"; do

@@ -34,13 +34,13 @@ on_exit() {
 trap on_exit EXIT
 trap 'exit 130' INT TERM
 
-# usage: spawn NAME COMMAND...  — runs COMMAND in the background from the tree's root (where the
-# gateway finds its default policy scripts), output in $WORK/NAME.log; sets SPAWNED (its pid and
-# process group).
+# usage: [SPAWN_DIR=DIR] spawn NAME COMMAND...  — runs COMMAND in the background from DIR (default
+# the tree's root, where the gateway finds its default policy scripts), output in $WORK/NAME.log;
+# sets SPAWNED (its pid and process group).
 spawn() {
   local name="$1"
   shift
-  (cd "$ROOT" && exec setsid "$@") >"$WORK/$name.log" 2>&1 &
+  (cd "${SPAWN_DIR:-$ROOT}" && exec setsid "$@") >"$WORK/$name.log" 2>&1 &
   SPAWNED=$!
   GROUPS_STARTED+=("$SPAWNED")
   disown "$SPAWNED"  # stopped by stop_all; no job-control notice when it is
@@ -132,28 +132,32 @@ EOF
   wait_port "$NGX_PORT" "$SPAWNED" || { cat "$dir/error.log" "$WORK/nginx.log" >&2; fail "nginx did not start"; }
 }
 
-# Starts the gateway on the current mock (bench_config.sh, TURNPIKE_BENCH_MODE, and the YAML file
-# TURNPIKE_BENCH_EXTRA appended when set): sets GW_PORT, GW_PID, and BEARER / AUTH, a funded key's
-# credential and header when billed (else empty).
+# usage: start_gateway [BINARY [NAME]]  — the gateway (default $BIN) on the current mock
+# (bench_config.sh, TURNPIKE_BENCH_MODE, and the YAML file TURNPIKE_BENCH_EXTRA appended when set),
+# run from the checkout holding BINARY so that another build uses its own scripts and plugins;
+# config and log are $WORK/NAME.yaml and .log (NAME: gateway). Sets GW_PORT, GW_PID, and
+# BEARER / AUTH, a funded key's credential and header when billed (else empty).
 start_gateway() {
-  [ -x "$BIN" ] || fail "build the Release binary first: $BIN (make build, or bench/run_compare.sh)"
+  local bin="${1:-$BIN}" name="${2:-gateway}" tree
+  [ -x "$bin" ] || fail "build the Release binary first: $bin (make build, or bench/run_compare.sh)"
+  tree="$(git -C "$(dirname "$bin")" rev-parse --show-toplevel 2>/dev/null || echo "$ROOT")"
   GW_PORT="$(free_port)"
   export TURNPIKE_BENCH_DB="$WORK/bench-$GW_PORT.db"
-  "$ROOT/bench/bench_config.sh" "$GW_PORT" "$MOCK_URL" >"$WORK/gateway.yaml"
-  [ -z "${TURNPIKE_BENCH_EXTRA:-}" ] || cat "$TURNPIKE_BENCH_EXTRA" >>"$WORK/gateway.yaml"
+  "$ROOT/bench/bench_config.sh" "$GW_PORT" "$MOCK_URL" >"$WORK/$name.yaml"
+  [ -z "${TURNPIKE_BENCH_EXTRA:-}" ] || cat "$TURNPIKE_BENCH_EXTRA" >>"$WORK/$name.yaml"
   AUTH=() BEARER=""
   if [ "$TURNPIKE_BENCH_MODE" = billed ]; then
     # A wallet no benchmark can empty, and its key on every request.
     local key
-    key="$(cd "$ROOT" && "$BIN" accounts create --name bench --credit 1000000000000000 --config "$WORK/gateway.yaml" |
+    key="$(cd "$tree" && "$bin" accounts create --name bench --credit 1000000000000000 --config "$WORK/$name.yaml" |
            sed -n 's/.*"api_key": "\([^"]*\)".*/\1/p')"
-    [ -n "$key" ] || fail "could not create the benchmark account"
+    [ -n "$key" ] || fail "could not create the benchmark account ($bin)"
     BEARER="Bearer $key"
     AUTH=("Authorization: $BEARER")
   fi
-  spawn gateway "$BIN" serve --config "$WORK/gateway.yaml"
+  SPAWN_DIR="$tree" spawn "$name" "$bin" serve --config "$WORK/$name.yaml"
   GW_PID="$SPAWNED"
-  wait_port "$GW_PORT" "$GW_PID" 30 || { tail -20 "$WORK/gateway.log" >&2; fail "the gateway did not start"; }
+  wait_port "$GW_PORT" "$GW_PID" 30 || { tail -20 "$WORK/$name.log" >&2; fail "the gateway did not start ($bin)"; }
 }
 
 # usage: check_target NAME BASE_URL [HEADER...]  — the target answers a real chat completion,
