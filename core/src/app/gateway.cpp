@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "plugins/host_api.hpp"
+#include "util/strings.hpp"
 
 namespace turnpike::app {
 
@@ -139,9 +140,12 @@ void Gateway::observe(const http::Exchange& exchange) {
     metrics_.errors.with({exchange.provider(), exchange.model(), code}).add();
   }
   if (config_.log.access) {
-    log().information(exchange.request().clientAddress + " \"" + exchange.request().method + " " +
-                      exchange.request().path + "\" " + std::to_string(status) + " " +
-                      std::to_string(static_cast<int64_t>(seconds * 1e6)) + "us");
+    // The path is percent-decoded: quoted as a JSON string so "%0a" cannot start a forged line.
+    const auto& request = exchange.request();
+    std::string line = request.clientAddress + " ";
+    util::appendJsonString(line, request.method + " " + request.path);
+    line += " " + std::to_string(status) + " " + std::to_string(static_cast<int64_t>(seconds * 1e6)) + "us";
+    log().information(line);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "http/api_error.hpp"
+#include "http/field_syntax.hpp"
 #include "http/router.hpp"
 
 namespace turnpike::http {
@@ -345,11 +346,19 @@ void Connection::writeHead(int status, const std::vector<Header>& headers, const
   out_.push_back(' ');
   out_.append(reasonPhrase(status));
   out_.append("\r\n");
+  // Values come from upstreams and plugins too: a CR or LF in one would start a header (or a
+  // body) of their choosing, so control bytes are dropped and unusable names skipped.
   for (const auto* list : {&headers, &extra}) {
     for (const auto& h : *list) {
+      if (!isToken(h.name)) continue;
       out_.append(h.name);
       out_.append(": ");
-      out_.append(h.value);
+      if (hasControlByte(h.value, /*allowTab=*/true)) {
+        for (char c : h.value)
+          if (!isControlByte(c, /*allowTab=*/true)) out_.push_back(c);
+      } else {
+        out_.append(h.value);
+      }
       out_.append("\r\n");
     }
   }
