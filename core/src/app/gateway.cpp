@@ -131,7 +131,7 @@ void Gateway::buildCatalog() {
 void Gateway::observe(const http::Exchange& exchange) {
   int status = exchange.outcomeStatus();
   const auto& route = exchange.route().empty() ? std::string("unmatched") : exchange.route();
-  metrics_.httpRequests.with({route, exchange.request().method, std::to_string(status)}).add();
+  metrics_.httpRequests.with({route, http::methodLabel(exchange.request().method), std::to_string(status)}).add();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - exchange.startTime()).count();
   metrics_.httpDuration.with({route}).observe(seconds);
   if (status >= 400) {

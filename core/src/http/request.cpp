@@ -29,4 +29,11 @@ std::string forwardedClient(const Request& request, const std::string& peer, con
   return client;
 }
 
+std::string_view methodLabel(std::string_view method) {
+  static constexpr std::string_view kKnown[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  for (auto known : kKnown)
+    if (method == known) return known;
+  return "other";
+}
+
 }  // namespace turnpike::http

@@ -49,6 +49,10 @@ struct Request {
 // an address ends the walk at the hop before it.
 std::string forwardedClient(const Request& request, const std::string& peer, const net::AddressRanges& trusted);
 
+// The method as a metric label: the standard methods as they are, anything else "other", so a
+// client cannot mint label values.
+std::string_view methodLabel(std::string_view method);
+
 // Path parameters captured by the router ({id} segments).
 class PathParams {
  public:
