@@ -71,6 +71,16 @@ TEST(Config, ListenParsesHostAndPort) {
   EXPECT_EQ(d.line, 2);
 }
 
+TEST(Config, ConnectionLimitsRefuseZero) {
+  for (std::string key : {"keepalive_timeout_ms", "header_timeout_ms", "max_connections"}) {
+    auto d = firstError("server:\n  listen: 127.0.0.1:1\n  " + key + ": 0\n" + kMinimal);
+    EXPECT_EQ(d.file, "t.yaml");
+    EXPECT_EQ(d.line, 3) << key;
+    EXPECT_EQ(d.key, "server." + key);
+    EXPECT_NE(d.message.find("greater than 0"), std::string::npos) << d.message;
+  }
+}
+
 TEST(Config, UnknownKeyNamesFileLineKeyAndSuggestion) {
   auto d = firstError(std::string("server:\n  listen: 127.0.0.1:1\n  admin_tokn: x\n") + kMinimal);
   EXPECT_EQ(d.file, "t.yaml");

@@ -52,9 +52,13 @@ void readServer(const YAML::Node& node, ServerConfig& out, Diagnostics& d) {
     if (blocking == 0) d.error(r.child("blocking_threads"), "server.blocking_threads", "must be at least 1");
     out.blockingThreads = blocking;
   }
-  r.get("keepalive_timeout_ms", out.keepaliveTimeoutMs);
-  r.get("header_timeout_ms", out.headerTimeoutMs);
-  r.get("max_connections", out.maxConnections);
+  // Zero would close every connection at once (timeouts) or refuse every client (counts).
+  auto positive = [&](const char* key, auto& field) {
+    if (r.get(key, field) && field == 0) d.error(r.child(key), r.keyPath(key), "must be greater than 0");
+  };
+  positive("keepalive_timeout_ms", out.keepaliveTimeoutMs);
+  positive("header_timeout_ms", out.headerTimeoutMs);
+  positive("max_connections", out.maxConnections);
   r.get("drain_timeout_ms", out.drainTimeoutMs);
   std::vector<std::string> proxies;
   if (r.get("trusted_proxies", proxies)) {
