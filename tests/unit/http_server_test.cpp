@@ -1,6 +1,10 @@
 // The HTTP server in process, with routes of the test's own, over raw sockets: what reaches
-// response headers.
+// response headers, and what a throwing callback costs.
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
 
 #include "gateway_process.hpp"
 #include "http/router.hpp"
@@ -64,6 +68,30 @@ TEST_F(HttpServer, ControlBytesNeverReachResponseHeaders) {
   head = reply.substr(0, reply.find("\r\n\r\n"));
   EXPECT_NE(head.find("\r\nx-model: aX-Injected: 1\r\n"), std::string::npos) << head;
   EXPECT_EQ(head.find("\r\nX-Injected"), std::string::npos) << head;
+}
+
+TEST_F(HttpServer, AThrowingCallbackClosesItsConnectionAndTheLoopGoesOn) {
+  // The observer runs when an exchange ends, outside any handler's own try/catch: for a
+  // blocking route that is a task posted to the loop.
+  router_.addBlocking("GET", "/observer-throws", [](const Request&, const PathParams&) { return Response::text(200, "x"); });
+  router_.add("GET", "/deferred-throws", [](const std::shared_ptr<Exchange>& exchange, const PathParams&) {
+    exchange->loop().defer([] { throw std::runtime_error("deferred task bug"); });
+    exchange->respond(Response::text(200, "fine"));
+  });
+  router_.addBlocking("GET", "/ok", [](const Request&, const PathParams&) { return Response::text(200, "ok"); });
+  start([](const Exchange& e) {
+    if (e.request().path == "/observer-throws") throw std::runtime_error("observer bug");
+  });
+  RawSocket s(server_->port());
+  s.send("GET /observer-throws HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_TRUE(s.closedByPeer(std::chrono::seconds(5)));
+  EXPECT_EQ(get(server_->port(), "/deferred-throws").rfind("HTTP/1.1 200 ", 0), 0u);
+  std::string reply = get(server_->port(), "/ok");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200 ", 0), 0u) << reply;
+  EXPECT_EQ(server_->callbackFailures(), 2u);
+  // The connection whose callback threw was released, not leaked.
+  for (int i = 0; i < 500 && server_->connectionCount() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(server_->connectionCount(), 0u);
 }
 
 }  // namespace

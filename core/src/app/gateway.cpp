@@ -68,6 +68,9 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
                             [this] { return static_cast<double>(billing_->pendingSettlements()); });
   registry_.gaugeCallback("turnpike_open_connections", "Client connections currently open",
                           [this] { return server_ ? static_cast<double>(server_->connectionCount()) : 0.0; });
+  registry_.counterCallback("turnpike_loop_callback_errors_total",
+                            "Event-loop callbacks that threw; the connection involved was closed, the loop went on",
+                            [this] { return server_ ? static_cast<double>(server_->callbackFailures()) : 0.0; });
   capabilities_ = std::make_unique<api::CapabilitiesHandler>(*models_, catalog_, config_, topups_.get());
   routeQuery_ = std::make_unique<api::RouteQueryHandler>(catalog_, *routeHealth_, *route_);
   if (!config_.server.adminToken.empty())

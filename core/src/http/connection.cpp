@@ -46,9 +46,10 @@ LoopContext::~LoopContext() { closeAll(); }
 
 void LoopContext::adopt(int fd, std::string peer, bool loopback) {
   auto connection = std::make_shared<Connection>(*this, fd, std::move(peer), loopback);
+  // Not watched (epoll out of memory or watches): dropped at once, its descriptor closed.
+  if (!connection->start()) return;
   connections_.emplace(connection.get(), connection);
   liveConnections_.fetch_add(1, std::memory_order_relaxed);
-  connection->start();
 }
 
 void LoopContext::release(Connection* connection) {
@@ -69,7 +70,7 @@ void LoopContext::flushPending() {
   while (!pendingFlush_.empty()) {
     std::vector<std::shared_ptr<Connection>> batch;
     batch.swap(pendingFlush_);
-    for (auto& c : batch) c->flush();
+    for (auto& c : batch) c->guarded([&] { c->flush(); });
   }
 }
 
@@ -78,7 +79,7 @@ void LoopContext::sweep() {
   std::vector<std::shared_ptr<Connection>> all;
   all.reserve(connections_.size());
   for (auto& [_, c] : connections_) all.push_back(c);
-  for (auto& c : all) c->checkTimeout(now);
+  for (auto& c : all) c->guarded([&] { c->checkTimeout(now); });
   sweepTimer_ = loop_.runAfter(std::chrono::seconds(1), [this] { sweep(); });
 }
 
@@ -134,7 +135,9 @@ int Exchange::outcomeStatus() const {
 }
 
 void Exchange::respondFromAnyThread(Response response) {
-  loop().post([self = shared_from_this(), response = std::move(response)]() mutable { self->respond(std::move(response)); });
+  loop().post([self = shared_from_this(), response = std::move(response)]() mutable {
+    self->connection_->guarded([&] { self->respond(std::move(response)); });
+  });
 }
 
 void Exchange::respond(Response response) {
@@ -222,15 +225,16 @@ Connection::~Connection() {
   if (!closed_) ::close(fd_);
 }
 
-void Connection::start() { context_.loop().add(fd_, EPOLLIN | EPOLLRDHUP, this); }
+bool Connection::start() { return context_.loop().add(fd_, EPOLLIN | EPOLLRDHUP, this); }
 
 void Connection::onEvents(uint32_t events) {
   if (closed_) return;
-  if (events & EPOLLERR) {
+  // HUP: both directions are gone, whether or not reads are paused.
+  if (events & (EPOLLERR | EPOLLHUP)) {
     close();
     return;
   }
-  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) readInput();
+  if (events & (EPOLLIN | EPOLLRDHUP)) readInput();
   if (!closed_ && (events & EPOLLOUT)) flush();
 }
 
@@ -335,7 +339,7 @@ void Connection::finishExchange(Exchange& exchange) {
   }
   // Pipelined requests are served after the current callback stack unwinds.
   if (!closeAfterFlush_ && inStart_ < in_.size()) {
-    context_.loop().defer([self = shared_from_this()] { self->processInput(); });
+    context_.loop().defer([self = shared_from_this()] { self->guarded([&] { self->processInput(); }); });
   }
 }
 
@@ -419,10 +423,11 @@ void Connection::flush() {
 
 void Connection::updateInterest() {
   if (closed_) return;
-  uint32_t events = EPOLLRDHUP;
-  if (!readPaused_) events |= EPOLLIN;
+  // While reads are paused a half-close must not be reported either: level-triggered, it
+  // would wake the loop on every turn until reads resume (and the FIN is read in turn).
+  uint32_t events = readPaused_ ? 0 : EPOLLIN | EPOLLRDHUP;
   if (wantWrite_) events |= EPOLLOUT;
-  context_.loop().modify(fd_, events, this);
+  if (!context_.loop().modify(fd_, events, this)) close();
 }
 
 void Connection::close() {
@@ -432,8 +437,11 @@ void Connection::close() {
   ::close(fd_);
   if (active_) {
     auto exchange = std::move(active_);
-    exchange->notifyClientGone();
-    if (context_.observer() && !exchange->finished_) context_.observer()(*exchange);
+    // What the handler or observer throws must not keep the connection from being released.
+    context_.loop().guard([&] {
+      exchange->notifyClientGone();
+      if (context_.observer() && !exchange->finished_) context_.observer()(*exchange);
+    });
   }
   context_.release(this);
 }

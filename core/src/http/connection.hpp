@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "http/event_loop.hpp"
@@ -165,8 +166,15 @@ class Connection final : public EventLoop::Watcher, public std::enable_shared_fr
   Connection(LoopContext& context, int fd, std::string peer, bool loopback);
   ~Connection();
 
-  void start();
+  // False when the loop cannot watch the socket (the caller drops the connection).
+  bool start();
   void onEvents(uint32_t events) override;
+  void onFailure() override { close(); }
+  // Runs `fn` behind the loop's exception barrier; a throw closes this connection only.
+  template <class Fn>
+  void guarded(Fn&& fn) {
+    if (!context_.loop().guard(std::forward<Fn>(fn))) context_.loop().guard([this] { close(); });
+  }
   void flush();
   void close();
   // Closes an idle or stalled connection; called once a second.

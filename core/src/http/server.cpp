@@ -92,12 +92,14 @@ class Server::Listener final : public EventLoop::Watcher {
  public:
   Listener(int fd, LoopContext& context, size_t maxConnections)
       : fd_(fd), context_(context), maxConnections_(maxConnections) {
-    context_.loop().add(fd_, EPOLLIN, this);
+    if (!context_.loop().add(fd_, EPOLLIN, this)) throw std::runtime_error(std::string("epoll_ctl: ") + std::strerror(errno));
   }
   ~Listener() { close(); }
 
   void close() {
     if (fd_ < 0) return;
+    if (resumeTimer_ != 0) context_.loop().cancel(resumeTimer_);
+    resumeTimer_ = 0;
     context_.loop().remove(fd_);
     ::close(fd_);
     fd_ = -1;
@@ -110,9 +112,10 @@ class Server::Listener final : public EventLoop::Watcher {
       int fd = ::accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
-        if (errno == EMFILE || errno == ENFILE) Poco::Logger::get("http").warning("accept: out of file descriptors");
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) pause(errno);
         return;
       }
+      outOfResources_ = false;
       if (context_.connectionCount() >= maxConnections_) {
         ::close(fd);
         continue;
@@ -125,9 +128,30 @@ class Server::Listener final : public EventLoop::Watcher {
   }
 
  private:
+  // Out of descriptors (or kernel memory): the level-triggered listener would wake the loop
+  // again at once and spin, so it stops listening for a moment. Pending clients wait in the
+  // backlog meanwhile; one log line per shortage, not one per wake-up.
+  void pause(int error) {
+    if (!outOfResources_) {
+      outOfResources_ = true;
+      Poco::Logger::get("http").warning(std::string("accept: ") + std::strerror(error) + "; not accepting for " +
+                                        std::to_string(kAcceptPause.count()) + " ms at a time until it clears");
+    }
+    if (!context_.loop().modify(fd_, 0, this)) return;
+    resumeTimer_ = context_.loop().runAfter(kAcceptPause, [this] {
+      resumeTimer_ = 0;
+      if (fd_ >= 0 && !context_.loop().modify(fd_, EPOLLIN, this))
+        Poco::Logger::get("http").error(std::string("listener: epoll_ctl: ") + std::strerror(errno));
+    });
+  }
+
+  static constexpr std::chrono::milliseconds kAcceptPause{100};
+
   int fd_;
   LoopContext& context_;
   size_t maxConnections_;
+  bool outOfResources_ = false;
+  EventLoop::TimerId resumeTimer_ = 0;
 };
 
 struct Server::Loop {
@@ -195,6 +219,12 @@ void Server::start() {
   }
   started_ = true;
   for (auto& f : ready) f.get();
+}
+
+uint64_t Server::callbackFailures() const {
+  uint64_t n = 0;
+  for (const auto& l : loops_) n += l->loop.failures();
+  return n;
 }
 
 size_t Server::connectionCount() const {

@@ -49,6 +49,8 @@ class Server {
   uint16_t port() const { return port_; }
   // Open client connections over all loops (any thread).
   size_t connectionCount() const;
+  // Loop callbacks that threw and were contained (any thread).
+  uint64_t callbackFailures() const;
   unsigned loopCount() const { return static_cast<unsigned>(loops_.size()); }
   util::ThreadPool& workers() { return *workers_; }
 

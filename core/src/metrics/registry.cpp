@@ -214,7 +214,12 @@ Family<Histogram>& Registry::histogram(std::string name, std::string help, std::
 
 void Registry::gaugeCallback(std::string name, std::string help, std::function<double()> read) {
   std::lock_guard lock(mutex_);
-  callbacks_.push_back({std::move(name), std::move(help), std::move(read)});
+  callbacks_.push_back({std::move(name), std::move(help), std::move(read), Type::Gauge});
+}
+
+void Registry::counterCallback(std::string name, std::string help, std::function<double()> read) {
+  std::lock_guard lock(mutex_);
+  callbacks_.push_back({std::move(name), std::move(help), std::move(read), Type::Counter});
 }
 
 std::string Registry::render() const {
@@ -226,7 +231,7 @@ std::string Registry::render() const {
   for (const auto& f : gauges_) f->render(out);
   for (const auto& f : histograms_) f->render(out);
   for (const auto& c : callbacks_) {
-    appendHeader(out, c.name, c.help, "gauge");
+    appendHeader(out, c.name, c.help, c.type == Type::Counter ? "counter" : "gauge");
     out += c.name + " ";
     appendNumber(out, c.read());
     out.push_back('\n');

@@ -111,6 +111,8 @@ class Registry {
                                std::vector<double> bounds);
   // A gauge computed when scraped.
   void gaugeCallback(std::string name, std::string help, std::function<double()> read);
+  // A counter kept elsewhere (a total that only grows), read when scraped.
+  void counterCallback(std::string name, std::string help, std::function<double()> read);
 
   std::string render() const;
 
@@ -128,6 +130,7 @@ class Registry {
     std::string name;
     std::string help;
     std::function<double()> read;
+    Type type;
   };
   std::vector<Callback> callbacks_;
 };

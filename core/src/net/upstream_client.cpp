@@ -2,6 +2,7 @@
 
 #include <sys/epoll.h>
 
+#include <memory>
 #include <stdexcept>
 
 #include "net/curl_global.hpp"
@@ -171,14 +172,19 @@ void UpstreamClient::release(Transfer* t) {
 
 int UpstreamClient::onSocket(CURL*, curl_socket_t s, int what, void* userp, void* socketp) {
   auto* self = static_cast<UpstreamClient*>(userp);
-  auto* watch = static_cast<SocketWatch*>(socketp);
+  int result = -1;  // tells libcurl the socket cannot be watched: the transfer fails
+  self->loop_.guard([&] { result = self->watchSocket(s, what, static_cast<SocketWatch*>(socketp)); });
+  return result;
+}
+
+int UpstreamClient::watchSocket(curl_socket_t s, int what, SocketWatch* watch) {
   if (what == CURL_POLL_REMOVE) {
     if (watch != nullptr) {
-      self->loop_.remove(s);
+      loop_.remove(s);
       watch->dead = true;
-      curl_multi_assign(self->multi_, s, nullptr);
+      curl_multi_assign(multi_, s, nullptr);
       // Events for it may already be in this batch; free it afterwards.
-      self->loop_.defer([watch] { delete watch; });
+      loop_.defer([watch] { delete watch; });
     }
     return 0;
   }
@@ -186,51 +192,69 @@ int UpstreamClient::onSocket(CURL*, curl_socket_t s, int what, void* userp, void
   if (what & CURL_POLL_IN) events |= EPOLLIN | EPOLLRDHUP;
   if (what & CURL_POLL_OUT) events |= EPOLLOUT;
   if (watch == nullptr) {
-    watch = new SocketWatch{};
-    watch->client = self;
-    watch->fd = s;
-    curl_multi_assign(self->multi_, s, watch);
-    self->loop_.add(s, events, watch);
-  } else {
-    self->loop_.modify(s, events, watch);
+    auto owned = std::make_unique<SocketWatch>();
+    owned->client = this;
+    owned->fd = s;
+    if (!loop_.add(s, events, owned.get())) return -1;
+    watch = owned.release();
+    curl_multi_assign(multi_, s, watch);
+    return 0;
   }
-  return 0;
+  return loop_.modify(s, events, watch) ? 0 : -1;
 }
 
 int UpstreamClient::onTimer(CURLM*, long timeoutMs, void* userp) {
   auto* self = static_cast<UpstreamClient*>(userp);
-  if (self->curlTimer_ != 0) {
-    self->loop_.cancel(self->curlTimer_);
-    self->curlTimer_ = 0;
+  // -1 tells libcurl the timer could not be set.
+  return self->loop_.guard([&] { self->setTimer(timeoutMs); }) ? 0 : -1;
+}
+
+void UpstreamClient::setTimer(long timeoutMs) {
+  if (curlTimer_ != 0) {
+    loop_.cancel(curlTimer_);
+    curlTimer_ = 0;
   }
   if (timeoutMs == 0) {
     // "As soon as possible": after the current batch, without another trip through epoll.
-    if (!self->kickQueued_) {
-      self->kickQueued_ = true;
-      self->loop_.defer([self] {
-        self->kickQueued_ = false;
-        self->socketAction(CURL_SOCKET_TIMEOUT, 0);
+    if (!kickQueued_) {
+      kickQueued_ = true;
+      loop_.defer([this] {
+        kickQueued_ = false;
+        socketAction(CURL_SOCKET_TIMEOUT, 0);
       });
     }
   } else if (timeoutMs > 0) {
-    self->curlTimer_ = self->loop_.runAfter(std::chrono::milliseconds(timeoutMs), [self] {
-      self->curlTimer_ = 0;
-      self->socketAction(CURL_SOCKET_TIMEOUT, 0);
+    curlTimer_ = loop_.runAfter(std::chrono::milliseconds(timeoutMs), [this] {
+      curlTimer_ = 0;
+      socketAction(CURL_SOCKET_TIMEOUT, 0);
     });
   }
-  return 0;
 }
 
+// libcurl is C: nothing may unwind through it. What a handler throws is contained here and
+// aborts this transfer alone (returning less than was given fails it with a write error).
 size_t UpstreamClient::onHeader(char* data, size_t size, size_t n, void* userp) {
   auto* t = static_cast<Transfer*>(userp);
-  std::string_view line(data, size * n);
-  t->lastActivity = t->client->loop_.now();
+  size_t result = 0;
+  t->client->loop_.guard([&] { result = t->client->takeHeader(t, std::string_view(data, size * n)); });
+  return result;
+}
+
+size_t UpstreamClient::onWrite(char* data, size_t size, size_t n, void* userp) {
+  auto* t = static_cast<Transfer*>(userp);
+  size_t result = 0;
+  t->client->loop_.guard([&] { result = t->client->takeData(t, std::string_view(data, size * n)); });
+  return result;
+}
+
+size_t UpstreamClient::takeHeader(Transfer* t, std::string_view line) {
+  t->lastActivity = loop_.now();
   if (line.rfind("HTTP/", 0) == 0) {
     // A new header block (after 100 Continue or an interim response).
     t->headers.clear();
     auto sp = line.find(' ');
     t->status = sp == std::string_view::npos ? 0 : std::atoi(std::string(line.substr(sp + 1, 3)).c_str());
-    return size * n;
+    return line.size();
   }
   std::string_view trimmed = util::trim(line);
   if (trimmed.empty()) {
@@ -238,30 +262,29 @@ size_t UpstreamClient::onHeader(char* data, size_t size, size_t n, void* userp) 
       t->headDelivered = true;
       t->handler->onResponseHead(t->status, t->headers);
     }
-    return size * n;
+    return line.size();
   }
   auto colon = trimmed.find(':');
   if (colon != std::string_view::npos)
     t->headers.emplace_back(util::toLower(trimmed.substr(0, colon)), std::string(util::trim(trimmed.substr(colon + 1))));
-  return size * n;
+  return line.size();
 }
 
-size_t UpstreamClient::onWrite(char* data, size_t size, size_t n, void* userp) {
-  auto* t = static_cast<Transfer*>(userp);
+size_t UpstreamClient::takeData(Transfer* t, std::string_view data) {
   if (t->done) return 0;  // cancelled: abort the transfer
   if (t->pauseRequested) {
     // Not consumed: libcurl hands the same bytes back after resume().
     t->paused = true;
     return CURL_WRITEFUNC_PAUSE;
   }
-  t->lastActivity = t->client->loop_.now();
+  t->lastActivity = loop_.now();
   if (!t->headDelivered) {
     t->headDelivered = true;
     t->handler->onResponseHead(t->status, t->headers);
     if (t->done) return 0;
   }
-  t->handler->onResponseData(std::string_view(data, size * n));
-  return size * n;
+  t->handler->onResponseData(data);
+  return data.size();
 }
 
 void UpstreamClient::socketAction(curl_socket_t s, int flags) {

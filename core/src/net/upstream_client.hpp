@@ -81,6 +81,10 @@ class UpstreamClient {
   static int onTimer(CURLM* multi, long timeoutMs, void* userp);
   static size_t onHeader(char* data, size_t size, size_t n, void* userp);
   static size_t onWrite(char* data, size_t size, size_t n, void* userp);
+  int watchSocket(curl_socket_t s, int what, SocketWatch* watch);
+  void setTimer(long timeoutMs);
+  size_t takeHeader(Transfer* transfer, std::string_view line);
+  size_t takeData(Transfer* transfer, std::string_view data);
 
   CURL* acquireHandle();
   void socketAction(curl_socket_t s, int flags);

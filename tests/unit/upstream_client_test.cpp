@@ -1,0 +1,91 @@
+// UpstreamClient on a real event loop against a local fake upstream: a handler that throws.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <future>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+#include "fake_upstream.hpp"
+#include "http/event_loop.hpp"
+#include "net/upstream_client.hpp"
+
+namespace turnpike::net {
+namespace {
+
+using test::FakeUpstream;
+
+// An event loop on its own thread with an UpstreamClient living on it.
+class LoopThread {
+ public:
+  LoopThread() {
+    thread_ = std::thread([this] { loop_.run(); });
+    run([this] { client_ = std::make_unique<UpstreamClient>(loop_, UpstreamClient::Options{}); });
+  }
+  ~LoopThread() {
+    run([this] { client_.reset(); });
+    loop_.stop();
+    thread_.join();
+  }
+  // Runs `fn` on the loop thread and waits for it.
+  void run(std::function<void()> fn) {
+    std::promise<void> done;
+    loop_.post([&] {
+      fn();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+  http::EventLoop& loop() { return loop_; }
+  UpstreamClient& client() { return *client_; }
+
+ private:
+  http::EventLoop loop_;
+  std::unique_ptr<UpstreamClient> client_;
+  std::thread thread_;
+};
+
+// A handler whose reactions the test chooses; `completed` is set with onComplete's result.
+struct ScriptedHandler : TransferHandler {
+  std::function<void(std::string_view)> onData;
+  std::promise<TransferResult> completed;
+  std::atomic<int> dataCalls{0};
+  void onResponseHead(int, const std::vector<std::pair<std::string, std::string>>&) override {}
+  void onResponseData(std::string_view data) override {
+    ++dataCalls;
+    if (onData) onData(data);
+  }
+  void onComplete(const TransferResult& result) override { completed.set_value(result); }
+};
+
+UpstreamRequest requestTo(const FakeUpstream& up, std::chrono::milliseconds idle = std::chrono::seconds(30)) {
+  UpstreamRequest r;
+  r.url = up.baseUrl() + "/chat/completions";
+  r.headers = {"Content-Type: application/json", "Authorization: Bearer sk-test"};
+  r.body = "{}";
+  r.idleTimeout = idle;
+  return r;
+}
+
+TEST(UpstreamClient, AHandlerThatThrowsFailsItsTransferNotTheLoop) {
+  FakeUpstream up;
+  LoopThread lt;
+  ScriptedHandler handler;
+  handler.onData = [](std::string_view) { throw std::runtime_error("handler bug"); };
+  lt.run([&] { lt.client().start(requestTo(up), &handler); });
+  auto result = handler.completed.get_future();
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(result.get().error, TransferError::Failed);
+  EXPECT_EQ(lt.loop().failures(), 1u);
+  // The loop and the client still serve.
+  ScriptedHandler next;
+  lt.run([&] { lt.client().start(requestTo(up), &next); });
+  auto again = next.completed.get_future();
+  ASSERT_EQ(again.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(again.get().error, TransferError::None);
+}
+
+}  // namespace
+}  // namespace turnpike::net
