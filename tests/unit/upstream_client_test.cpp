@@ -1,4 +1,5 @@
-// UpstreamClient on a real event loop against a local fake upstream: a handler that throws.
+// UpstreamClient on a real event loop against a local fake upstream: cancelling inside a
+// callback, a handler that throws.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -67,6 +68,34 @@ UpstreamRequest requestTo(const FakeUpstream& up, std::chrono::milliseconds idle
   r.body = "{}";
   r.idleTimeout = idle;
   return r;
+}
+
+TEST(UpstreamClient, CancelInsideTheLastDataCallbackFreesTheTransferOnce) {
+  // The whole (small) body arrives in one read, so libcurl finishes the transfer in the same
+  // socket_action that delivered the data the handler cancels it from.
+  FakeUpstream up;
+  LoopThread lt;
+  for (int round = 0; round < 20; ++round) {
+    ScriptedHandler handler;
+    std::promise<void> cancelled;
+    UpstreamClient::Transfer* transfer = nullptr;
+    handler.onData = [&](std::string_view) {
+      lt.client().cancel(transfer);
+      cancelled.set_value();
+    };
+    lt.run([&] { transfer = lt.client().start(requestTo(up), &handler); });
+    ASSERT_EQ(cancelled.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    // No onComplete after cancel(), and the client goes on working.
+    ScriptedHandler next;
+    lt.run([&] { lt.client().start(requestTo(up), &next); });
+    auto result = next.completed.get_future();
+    ASSERT_EQ(result.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    EXPECT_EQ(result.get().error, TransferError::None);
+    EXPECT_EQ(handler.completed.get_future().wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+    size_t active = 99;
+    lt.run([&] { active = lt.client().activeTransfers(); });
+    EXPECT_EQ(active, 0u);
+  }
 }
 
 TEST(UpstreamClient, AHandlerThatThrowsFailsItsTransferNotTheLoop) {

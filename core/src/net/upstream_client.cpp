@@ -24,7 +24,7 @@ class UpstreamClient::Transfer {
   bool headDelivered = false;
   bool pauseRequested = false;
   bool paused = false;
-  bool done = false;
+  bool done = false;  // finished or cancelled: no further callbacks
   bool timedOut = false;
   Clock::time_point lastActivity;
   char errorBuffer[CURL_ERROR_SIZE] = {0};
@@ -57,10 +57,8 @@ UpstreamClient::UpstreamClient(http::EventLoop& loop, Options options) : loop_(l
 }
 
 UpstreamClient::~UpstreamClient() {
-  for (Transfer* t : std::vector<Transfer*>(transfers_.begin(), transfers_.end())) {
-    curl_multi_remove_handle(multi_, t->easy);
-    release(t);
-  }
+  for (Transfer* t : std::vector<Transfer*>(transfers_.begin(), transfers_.end())) retire(t);
+  cancelled_.clear();
   if (curlTimer_ != 0) loop_.cancel(curlTimer_);
   if (idleTimer_ != 0) loop_.cancel(idleTimer_);
   curl_multi_cleanup(multi_);
@@ -130,17 +128,26 @@ void UpstreamClient::cancel(Transfer* t) {
   if (transfers_.count(t) == 0 || t->done) return;
   t->done = true;
   if (callbackDepth_ > 0) {
-    // libcurl forbids removing a handle from inside its own callbacks.
-    loop_.defer([this, t] {
-      curl_multi_remove_handle(multi_, t->easy);
-      transfers_.erase(t);
-      release(t);
-    });
+    // libcurl forbids removing a handle from inside its own callbacks. The transfer stays
+    // in transfers_ (its one owner) until reapCancelled() retires it, so nothing else can
+    // free it first, whatever libcurl does with it meanwhile.
+    cancelled_.push_back(t);
     return;
   }
+  retire(t);
+}
+
+void UpstreamClient::retire(Transfer* t) {
   curl_multi_remove_handle(multi_, t->easy);
   transfers_.erase(t);
   release(t);
+}
+
+void UpstreamClient::reapCancelled() {
+  if (callbackDepth_ > 0) return;
+  std::vector<Transfer*> batch;
+  batch.swap(cancelled_);
+  for (Transfer* t : batch) retire(t);
 }
 
 void UpstreamClient::pause(Transfer* t) {
@@ -156,6 +163,7 @@ void UpstreamClient::resume(Transfer* t) {
     ++callbackDepth_;
     curl_easy_pause(t->easy, CURLPAUSE_CONT);
     --callbackDepth_;
+    reapCancelled();
   }
 }
 
@@ -292,6 +300,7 @@ void UpstreamClient::socketAction(curl_socket_t s, int flags) {
   ++callbackDepth_;
   curl_multi_socket_action(multi_, s, flags, &running);
   --callbackDepth_;
+  reapCancelled();
   collectDone();
 }
 
@@ -306,13 +315,10 @@ void UpstreamClient::collectDone() {
 }
 
 void UpstreamClient::finish(Transfer* t, CURLcode code) {
+  if (t->done) return;  // cancelled: retired by whoever cancelled it
+  t->done = true;
   curl_multi_remove_handle(multi_, t->easy);
   transfers_.erase(t);
-  if (t->done) {  // cancelled while libcurl was finishing it
-    release(t);
-    return;
-  }
-  t->done = true;
   TransferResult result;
   if (t->timedOut) {
     result.error = TransferError::Timeout;
@@ -342,17 +348,21 @@ void UpstreamClient::finish(Transfer* t, CURLcode code) {
 }
 
 void UpstreamClient::sweepIdle() {
-  idleTimer_ = 0;
+  // Re-armed first: a handler that throws below must not end the sweeping.
+  idleTimer_ = transfers_.empty() ? 0 : loop_.runAfter(std::chrono::milliseconds(100), [this] { sweepIdle(); });
   auto now = Clock::now();
   std::vector<Transfer*> expired;
   for (Transfer* t : transfers_) {
-    if (!t->done && !t->paused && now - t->lastActivity > t->request.idleTimeout) expired.push_back(t);
+    if (t->done || t->paused || now - t->lastActivity <= t->request.idleTimeout) continue;
+    t->timedOut = true;
+    expired.push_back(t);
   }
   for (Transfer* t : expired) {
-    t->timedOut = true;
+    // The handler of an earlier one may have cancelled this one (or started another, which
+    // may sit at the same address but is not marked).
+    if (transfers_.count(t) == 0 || !t->timedOut || t->done) continue;
     finish(t, CURLE_OPERATION_TIMEDOUT);
   }
-  if (!transfers_.empty()) idleTimer_ = loop_.runAfter(std::chrono::milliseconds(100), [this] { sweepIdle(); });
 }
 
 }  // namespace turnpike::net

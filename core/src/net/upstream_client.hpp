@@ -90,6 +90,9 @@ class UpstreamClient {
   void socketAction(curl_socket_t s, int flags);
   void collectDone();
   void finish(Transfer* transfer, CURLcode code);
+  // Removes a transfer from libcurl and frees it: the one place a transfer ends.
+  void retire(Transfer* transfer);
+  void reapCancelled();
   void release(Transfer* transfer);
   void sweepIdle();
 
@@ -97,7 +100,8 @@ class UpstreamClient {
   CURLM* multi_;
   http::EventLoop::TimerId curlTimer_ = 0;
   http::EventLoop::TimerId idleTimer_ = 0;
-  std::unordered_set<Transfer*> transfers_;
+  std::unordered_set<Transfer*> transfers_;  // owns every live transfer
+  std::vector<Transfer*> cancelled_;         // cancelled inside a libcurl callback, still in transfers_
   std::vector<CURL*> spareHandles_;
   int callbackDepth_ = 0;
   bool kickQueued_ = false;
