@@ -68,6 +68,9 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
                             [this] { return static_cast<double>(billing_->pendingSettlements()); });
   registry_.gaugeCallback("turnpike_open_connections", "Client connections currently open",
                           [this] { return server_ ? static_cast<double>(server_->connectionCount()) : 0.0; });
+  registry_.counterCallback("turnpike_connections_refused_total",
+                            "Connections closed at accept: over server.max_connections or server.max_connections_per_ip",
+                            [this] { return server_ ? static_cast<double>(server_->refusedConnections()) : 0.0; });
   registry_.counterCallback("turnpike_loop_callback_errors_total",
                             "Event-loop callbacks that threw; the connection involved was closed, the loop went on",
                             [this] { return server_ ? static_cast<double>(server_->callbackFailures()) : 0.0; });
@@ -176,6 +179,9 @@ void Gateway::start() {
   options.limits.maxBodyBytes = config_.server.maxBodyBytes;
   options.limits.idleTimeout = std::chrono::milliseconds(config_.server.keepaliveTimeoutMs);
   options.limits.headerTimeout = std::chrono::milliseconds(config_.server.headerTimeoutMs);
+  options.limits.minBodyRate = config_.server.minBodyRate;
+  options.limits.bodyGrace = std::chrono::milliseconds(config_.server.bodyGraceMs);
+  options.limits.maxConnectionsPerAddress = config_.server.maxConnectionsPerIp;
   if (!config_.server.trustedProxies.empty()) options.limits.trustedProxies = &config_.server.trustedProxies;
   options.maxConnections = config_.server.maxConnections;
   options.drainTimeout = std::chrono::milliseconds(config_.server.drainTimeoutMs);

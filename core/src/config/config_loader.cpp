@@ -58,7 +58,10 @@ void readServer(const YAML::Node& node, ServerConfig& out, Diagnostics& d) {
   };
   positive("keepalive_timeout_ms", out.keepaliveTimeoutMs);
   positive("header_timeout_ms", out.headerTimeoutMs);
+  positive("min_body_rate", out.minBodyRate);
+  r.get("body_grace_ms", out.bodyGraceMs);
   positive("max_connections", out.maxConnections);
+  positive("max_connections_per_ip", out.maxConnectionsPerIp);
   r.get("drain_timeout_ms", out.drainTimeoutMs);
   std::vector<std::string> proxies;
   if (r.get("trusted_proxies", proxies)) {

@@ -44,8 +44,8 @@ LoopContext::LoopContext(EventLoop& loop, unsigned index, const ConnectionLimits
 
 LoopContext::~LoopContext() { closeAll(); }
 
-void LoopContext::adopt(int fd, std::string peer, bool loopback) {
-  auto connection = std::make_shared<Connection>(*this, fd, std::move(peer), loopback);
+void LoopContext::adopt(int fd, std::string peer, bool loopback, AddressLimit::Slot slot) {
+  auto connection = std::make_shared<Connection>(*this, fd, std::move(peer), loopback, std::move(slot));
   // Not watched (epoll out of memory or watches): dropped at once, its descriptor closed.
   if (!connection->start()) return;
   connections_.emplace(connection.get(), connection);
@@ -208,11 +208,12 @@ void Exchange::notifyDrained() {
 
 // ---------------------------------------------------------------- Connection
 
-Connection::Connection(LoopContext& context, int fd, std::string peer, bool loopback)
+Connection::Connection(LoopContext& context, int fd, std::string peer, bool loopback, AddressLimit::Slot slot)
     : context_(context),
       fd_(fd),
       peer_(std::move(peer)),
       loopback_(loopback),
+      addressSlot_(std::move(slot)),
       parser_(context.limits().maxHeaderBytes, context.limits().maxBodyBytes),
       lastActivity_(context.loop().now()) {
   auto address = net::parseAddress(peer_);
@@ -274,13 +275,20 @@ void Connection::readInput() {
 
 void Connection::processInput() {
   while (!closed_ && !active_ && !closeAfterFlush_ && inStart_ < in_.size()) {
-    requestStarted_ = true;
+    if (!requestStarted_) {
+      requestStarted_ = true;
+      requestStart_ = context_.loop().now();
+    }
     auto outcome = parser_.feed(std::string_view(in_).substr(inStart_));
     inStart_ += outcome.consumed;
+    if (inBody_) bodyBytes_ += outcome.consumed;
     switch (outcome.kind) {
       case RequestParser::Kind::NeedMore:
         break;
       case RequestParser::Kind::HeadReady:
+        inBody_ = true;
+        bodyStart_ = context_.loop().now();
+        bodyBytes_ = 0;
         if (parser_.expectsContinue()) {
           out_.append("HTTP/1.1 100 Continue\r\n\r\n");
           queueFlush();
@@ -312,6 +320,18 @@ void Connection::processInput() {
   }
 }
 
+void Connection::timeOutRequest(std::string_view message) {
+  keepAlive_ = false;
+  auto response = errorResponse(408, "request_timeout", message);
+  std::string framing = "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+  writeHead(response.status, response.headers, {}, framing);
+  out_.append(response.body);
+  closeAfterFlush_ = true;
+  flush();
+  // The slot is not held for a client that will not read the answer either.
+  close();
+}
+
 void Connection::startExchange() {
   Request& parsed = parser_.request();
   parsed.peerAddress = peer_;
@@ -323,6 +343,7 @@ void Connection::startExchange() {
   auto exchange = std::make_shared<Exchange>(shared_from_this(), std::move(parsed));
   parser_.reset();
   requestStarted_ = false;
+  inBody_ = false;
   active_ = exchange;
   context_.router().dispatch(exchange);
 }
@@ -331,6 +352,7 @@ void Connection::finishExchange(Exchange& exchange) {
   exchange.finished_ = true;
   if (context_.observer()) context_.observer()(exchange);
   active_.reset();
+  lastActivity_ = context_.loop().now();
   if (!keepAlive_ || context_.shuttingDown()) closeAfterFlush_ = true;
   queueFlush();
   if (readPaused_) {
@@ -448,9 +470,22 @@ void Connection::close() {
 
 void Connection::checkTimeout(std::chrono::steady_clock::time_point now) {
   if (closed_ || active_ || wantWrite_) return;
-  auto limit = requestStarted_ || inStart_ < in_.size() ? context_.limits().headerTimeout
-                                                         : context_.limits().idleTimeout;
-  if (now - lastActivity_ > limit) close();
+  const auto& limits = context_.limits();
+  if (inBody_) {
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - bodyStart_);
+    // The average since the head ended, so a pause is made up for by a burst.
+    if (elapsed > limits.bodyGrace &&
+        uint64_t{bodyBytes_} * 1000 < uint64_t{limits.minBodyRate} * static_cast<uint64_t>(elapsed.count()))
+      timeOutRequest("the request body arrived slower than " + std::to_string(limits.minBodyRate) + " bytes/s");
+    return;
+  }
+  // A total deadline from the request's first byte: a byte now and then does not extend it.
+  if (requestStarted_) {
+    if (now - requestStart_ > limits.headerTimeout)
+      timeOutRequest("the request headers did not arrive within " + std::to_string(limits.headerTimeout.count()) + " ms");
+    return;
+  }
+  if (now - lastActivity_ > limits.idleTimeout) close();
 }
 
 }  // namespace turnpike::http

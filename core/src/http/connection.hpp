@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/address_limit.hpp"
 #include "http/event_loop.hpp"
 #include "http/request.hpp"
 #include "http/request_parser.hpp"
@@ -28,8 +29,11 @@ struct ConnectionLimits {
   size_t maxHeaderBytes = 64 * 1024;
   size_t maxBodyBytes = 8 * 1024 * 1024;
   std::chrono::milliseconds idleTimeout{60'000};    // keep-alive connection without a request
-  std::chrono::milliseconds headerTimeout{15'000};  // a request that is arriving too slowly
+  std::chrono::milliseconds headerTimeout{15'000};  // request line and headers, from the first byte
+  size_t minBodyRate = 1024;                        // bytes/s a body must average once past bodyGrace
+  std::chrono::milliseconds bodyGrace{10'000};
   size_t outputHighWater = 512 * 1024;              // above this a stream producer should pause
+  size_t maxConnectionsPerAddress = 256;            // trusted proxies are exempt
   const net::AddressRanges* trustedProxies = nullptr;  // server.trusted_proxies; null: none
 };
 
@@ -49,7 +53,7 @@ class LoopContext {
   Router& router() { return router_; }
   const ExchangeObserver& observer() const { return observer_; }
 
-  void adopt(int fd, std::string peer, bool loopback);
+  void adopt(int fd, std::string peer, bool loopback, AddressLimit::Slot slot);
   void release(Connection* connection);
   void queueFlush(Connection* connection);
   void closeAll();
@@ -163,7 +167,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
 class Connection final : public EventLoop::Watcher, public std::enable_shared_from_this<Connection> {
  public:
-  Connection(LoopContext& context, int fd, std::string peer, bool loopback);
+  Connection(LoopContext& context, int fd, std::string peer, bool loopback, AddressLimit::Slot slot);
   ~Connection();
 
   // False when the loop cannot watch the socket (the caller drops the connection).
@@ -177,7 +181,7 @@ class Connection final : public EventLoop::Watcher, public std::enable_shared_fr
   }
   void flush();
   void close();
-  // Closes an idle or stalled connection; called once a second.
+  // Closes an idle or slow connection; called once a second.
   void checkTimeout(std::chrono::steady_clock::time_point now);
   bool busy() const { return active_ != nullptr || wantWrite_; }
 
@@ -189,6 +193,8 @@ class Connection final : public EventLoop::Watcher, public std::enable_shared_fr
 
   void readInput();
   void processInput();
+  // A request that arrives too slowly: 408, best effort, and the connection closes.
+  void timeOutRequest(std::string_view message);
   void startExchange();
   void finishExchange(Exchange& exchange);
   void writeHead(int status, const std::vector<Header>& headers, const std::vector<Header>& extra,
@@ -202,6 +208,7 @@ class Connection final : public EventLoop::Watcher, public std::enable_shared_fr
   std::string peer_;         // canonical text
   bool loopback_;
   bool peerTrusted_ = false;  // a trusted proxy: X-Forwarded-For names the client
+  AddressLimit::Slot addressSlot_;
   bool closed_ = false;
   bool closeAfterFlush_ = false;
   bool flushQueued_ = false;
@@ -217,6 +224,10 @@ class Connection final : public EventLoop::Watcher, public std::enable_shared_fr
   RequestParser parser_;
   std::chrono::steady_clock::time_point lastActivity_;
   bool requestStarted_ = false;
+  std::chrono::steady_clock::time_point requestStart_;  // first byte of the request being parsed
+  bool inBody_ = false;
+  std::chrono::steady_clock::time_point bodyStart_;
+  size_t bodyBytes_ = 0;
 
   std::string out_;
   size_t outStart_ = 0;

@@ -90,8 +90,8 @@ std::pair<std::string, bool> describePeer(const sockaddr_storage& addr) {
 
 class Server::Listener final : public EventLoop::Watcher {
  public:
-  Listener(int fd, LoopContext& context, size_t maxConnections)
-      : fd_(fd), context_(context), maxConnections_(maxConnections) {
+  Listener(int fd, LoopContext& context, size_t maxConnections, AddressLimit& perAddress, std::atomic<uint64_t>& refused)
+      : fd_(fd), context_(context), maxConnections_(maxConnections), perAddress_(perAddress), refused_(refused) {
     if (!context_.loop().add(fd_, EPOLLIN, this)) throw std::runtime_error(std::string("epoll_ctl: ") + std::strerror(errno));
   }
   ~Listener() { close(); }
@@ -116,18 +116,29 @@ class Server::Listener final : public EventLoop::Watcher {
         return;
       }
       outOfResources_ = false;
-      if (context_.connectionCount() >= maxConnections_) {
+      auto [address, loopback] = describePeer(peer);
+      AddressLimit::Slot slot;
+      if (context_.connectionCount() >= maxConnections_ || !admit(address, slot)) {
+        refused_.fetch_add(1, std::memory_order_relaxed);
         ::close(fd);
         continue;
       }
       int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      auto [address, loopback] = describePeer(peer);
-      context_.adopt(fd, std::move(address), loopback);
+      context_.adopt(fd, std::move(address), loopback, std::move(slot));
     }
   }
 
  private:
+  // The per-address cap, except for trusted proxies: every client behind one shares its address.
+  bool admit(const std::string& peer, AddressLimit::Slot& slot) {
+    auto address = net::parseAddress(peer);
+    if (!address) return true;
+    const auto* trusted = context_.limits().trustedProxies;
+    if (trusted != nullptr && trusted->contains(*address)) return true;
+    return perAddress_.tryAcquire(*address, slot);
+  }
+
   // Out of descriptors (or kernel memory): the level-triggered listener would wake the loop
   // again at once and spin, so it stops listening for a moment. Pending clients wait in the
   // backlog meanwhile; one log line per shortage, not one per wake-up.
@@ -150,6 +161,8 @@ class Server::Listener final : public EventLoop::Watcher {
   int fd_;
   LoopContext& context_;
   size_t maxConnections_;
+  AddressLimit& perAddress_;
+  std::atomic<uint64_t>& refused_;
   bool outOfResources_ = false;
   EventLoop::TimerId resumeTimer_ = 0;
 };
@@ -162,7 +175,10 @@ struct Server::Loop {
 };
 
 Server::Server(ServerOptions options, Router& router, ExchangeObserver observer)
-    : options_(std::move(options)), router_(router), observer_(std::move(observer)) {
+    : options_(std::move(options)),
+      router_(router),
+      observer_(std::move(observer)),
+      perAddress_(options_.limits.maxConnectionsPerAddress) {
   if (options_.loops == 0) options_.loops = std::max(1u, std::thread::hardware_concurrency());
 }
 
@@ -202,7 +218,7 @@ void Server::start() {
       try {
         raw->context = std::make_unique<LoopContext>(raw->loop, i, options_.limits, router_, observer_);
         if (onLoopStart_) onLoopStart_(raw->loop, i);
-        raw->listener = std::make_unique<Listener>(fd, *raw->context, perLoopMax);
+        raw->listener = std::make_unique<Listener>(fd, *raw->context, perLoopMax, perAddress_, refused_);
       } catch (...) {
         ::close(fd);
         promise->set_exception(std::current_exception());
