@@ -65,7 +65,12 @@ TEST(SlowClients, OneAddressCannotTakeEverySlot) {
   std::vector<std::unique_ptr<RawSocket>> held;
   for (int i = 0; i < 8; ++i) {
     held.push_back(std::make_unique<RawSocket>(gw.port()));
-    held.back()->send("GET /health HTTP/1.1\r\nHost: x\r\n");  // started, never finished
+    // Answered first, so it is surely accepted (each loop accepts on its own), then kept with
+    // a request started and never finished.
+    std::string answer;
+    held.back()->send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_TRUE(held.back()->receiveUntil(answer, "\"status\":\"ok\"")) << answer;
+    held.back()->send("GET /health HTTP/1.1\r\nHost: x\r\n");
   }
   // The ninth is closed at accept, without an answer.
   RawSocket ninth(gw.port());
