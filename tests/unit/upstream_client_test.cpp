@@ -1,5 +1,5 @@
 // UpstreamClient on a real event loop against a local fake upstream: cancelling inside a
-// callback, a handler that throws.
+// callback, a handler that throws, a transfer its consumer never resumes.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -114,6 +114,24 @@ TEST(UpstreamClient, AHandlerThatThrowsFailsItsTransferNotTheLoop) {
   auto again = next.completed.get_future();
   ASSERT_EQ(again.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_EQ(again.get().error, TransferError::None);
+}
+
+TEST(UpstreamClient, APausedTransferEndsAtItsPauseTimeout) {
+  // Paused before its first byte, by a consumer that never resumes it (a client that stopped
+  // reading): the idle timeout does not apply, the pause timeout does.
+  FakeUpstream up;
+  LoopThread lt;
+  ScriptedHandler handler;
+  auto request = requestTo(up, std::chrono::seconds(60));
+  request.pauseTimeout = std::chrono::milliseconds(300);
+  lt.run([&] { lt.client().pause(lt.client().start(std::move(request), &handler)); });
+  auto result = handler.completed.get_future();
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "paused forever";
+  EXPECT_EQ(result.get().error, TransferError::Timeout);
+  EXPECT_EQ(handler.dataCalls, 0);
+  size_t active = 99;
+  lt.run([&] { active = lt.client().activeTransfers(); });
+  EXPECT_EQ(active, 0u);
 }
 
 }  // namespace

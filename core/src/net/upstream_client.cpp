@@ -27,6 +27,7 @@ class UpstreamClient::Transfer {
   bool done = false;  // finished or cancelled: no further callbacks
   bool timedOut = false;
   Clock::time_point lastActivity;
+  Clock::time_point pausedSince;
   char errorBuffer[CURL_ERROR_SIZE] = {0};
 };
 
@@ -283,6 +284,7 @@ size_t UpstreamClient::takeData(Transfer* t, std::string_view data) {
   if (t->pauseRequested) {
     // Not consumed: libcurl hands the same bytes back after resume().
     t->paused = true;
+    t->pausedSince = loop_.now();
     return CURL_WRITEFUNC_PAUSE;
   }
   t->lastActivity = loop_.now();
@@ -322,7 +324,8 @@ void UpstreamClient::finish(Transfer* t, CURLcode code) {
   TransferResult result;
   if (t->timedOut) {
     result.error = TransferError::Timeout;
-    result.detail = "no data from upstream within the timeout";
+    result.detail = t->paused ? "the consumer kept the transfer paused past its limit"
+                              : "no data from upstream within the timeout";
   } else if (code != CURLE_OK) {
     switch (code) {
       case CURLE_COULDNT_CONNECT:
@@ -353,7 +356,10 @@ void UpstreamClient::sweepIdle() {
   auto now = Clock::now();
   std::vector<Transfer*> expired;
   for (Transfer* t : transfers_) {
-    if (t->done || t->paused || now - t->lastActivity <= t->request.idleTimeout) continue;
+    if (t->done) continue;
+    // Paused, the upstream is not the one keeping quiet: a bound of its own.
+    if (t->paused ? now - t->pausedSince <= t->request.pauseTimeout : now - t->lastActivity <= t->request.idleTimeout)
+      continue;
     t->timedOut = true;
     expired.push_back(t);
   }

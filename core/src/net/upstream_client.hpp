@@ -24,6 +24,9 @@ struct UpstreamRequest {
   std::chrono::milliseconds connectTimeout{10'000};
   // Longest silence allowed from the upstream: before the first byte and between bytes.
   std::chrono::milliseconds idleTimeout{60'000};
+  // Longest the consumer may keep the transfer paused (a client that stopped reading); beyond
+  // it the transfer ends as a timeout rather than holding its upstream connection forever.
+  std::chrono::milliseconds pauseTimeout{120'000};
 };
 
 enum class TransferError {
