@@ -181,6 +181,7 @@ void Gateway::start() {
   options.limits.headerTimeout = std::chrono::milliseconds(config_.server.headerTimeoutMs);
   options.limits.minBodyRate = config_.server.minBodyRate;
   options.limits.bodyGrace = std::chrono::milliseconds(config_.server.bodyGraceMs);
+  options.limits.sendTimeout = std::chrono::milliseconds(config_.server.sendTimeoutMs);
   options.limits.maxConnectionsPerAddress = config_.server.maxConnectionsPerIp;
   if (!config_.server.trustedProxies.empty()) options.limits.trustedProxies = &config_.server.trustedProxies;
   options.maxConnections = config_.server.maxConnections;

@@ -60,6 +60,7 @@ void readServer(const YAML::Node& node, ServerConfig& out, Diagnostics& d) {
   positive("header_timeout_ms", out.headerTimeoutMs);
   positive("min_body_rate", out.minBodyRate);
   r.get("body_grace_ms", out.bodyGraceMs);
+  positive("send_timeout_ms", out.sendTimeoutMs);
   positive("max_connections", out.maxConnections);
   positive("max_connections_per_ip", out.maxConnectionsPerIp);
   r.get("drain_timeout_ms", out.drainTimeoutMs);

@@ -242,7 +242,8 @@ void Connection::onEvents(uint32_t events) {
 void Connection::readInput() {
   bool peerClosed = false;
   while (true) {
-    if (active_ && in_.size() - inStart_ > kMaxPipelinedInput) {
+    if (in_.size() - inStart_ > kMaxPipelinedInput) {
+      // Enough is queued: the rest waits in the socket until processInput() takes some.
       readPaused_ = true;
       updateInterest();
       break;
@@ -276,6 +277,12 @@ void Connection::readInput() {
 void Connection::processInput() {
   while (!closed_ && !active_ && !closeAfterFlush_ && inStart_ < in_.size()) {
     if (!requestStarted_) {
+      // Answers the client has not read yet: no further pipelined request until they drain
+      // (flush() resumes), as a stream pauses its producer.
+      if (buffered() > context_.limits().outputHighWater) {
+        outputHeld_ = true;
+        break;
+      }
       requestStarted_ = true;
       requestStart_ = context_.loop().now();
     }
@@ -318,6 +325,15 @@ void Connection::processInput() {
     in_.erase(0, inStart_);
     inStart_ = 0;
   }
+  if (readPaused_ && !closed_ && !active_ && !outputHeld_ && !closeAfterFlush_ &&
+      in_.size() - inStart_ <= kMaxPipelinedInput) {
+    readPaused_ = false;
+    updateInterest();
+  }
+}
+
+void Connection::scheduleInput() {
+  context_.loop().defer([self = shared_from_this()] { self->guarded([&] { self->processInput(); }); });
 }
 
 void Connection::timeOutRequest(std::string_view message) {
@@ -360,9 +376,7 @@ void Connection::finishExchange(Exchange& exchange) {
     updateInterest();
   }
   // Pipelined requests are served after the current callback stack unwinds.
-  if (!closeAfterFlush_ && inStart_ < in_.size()) {
-    context_.loop().defer([self = shared_from_this()] { self->guarded([&] { self->processInput(); }); });
-  }
+  if (!closeAfterFlush_ && inStart_ < in_.size()) scheduleInput();
 }
 
 void Connection::writeHead(int status, const std::vector<Header>& headers, const std::vector<Header>& extra,
@@ -409,10 +423,13 @@ void Connection::queueFlush() {
 void Connection::flush() {
   flushQueued_ = false;
   if (closed_) return;
+  // Output that was not waiting before starts the send timeout's clock now.
+  bool progressed = !wantWrite_;
   while (outStart_ < out_.size()) {
     ssize_t n = ::send(fd_, out_.data() + outStart_, out_.size() - outStart_, MSG_NOSIGNAL);
     if (n > 0) {
       outStart_ += static_cast<size_t>(n);
+      progressed = true;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -433,6 +450,7 @@ void Connection::flush() {
     outStart_ = 0;
   }
   bool pending = outStart_ < out_.size();
+  if (progressed) lastSendProgress_ = context_.loop().now();
   if (pending != wantWrite_) {
     wantWrite_ = pending;
     updateInterest();
@@ -440,6 +458,10 @@ void Connection::flush() {
   if (aboveHighWater_ && buffered() <= context_.limits().outputHighWater / 4) {
     aboveHighWater_ = false;
     if (active_) active_->notifyDrained();
+  }
+  if (outputHeld_ && buffered() <= context_.limits().outputHighWater / 4) {
+    outputHeld_ = false;
+    scheduleInput();
   }
 }
 
@@ -469,8 +491,15 @@ void Connection::close() {
 }
 
 void Connection::checkTimeout(std::chrono::steady_clock::time_point now) {
-  if (closed_ || active_ || wantWrite_) return;
+  if (closed_) return;
   const auto& limits = context_.limits();
+  if (wantWrite_) {
+    // A client that stopped reading, mid-stream too: closing tells the exchange it is gone,
+    // which cancels the upstream transfer and settles for what was delivered.
+    if (now - lastSendProgress_ > limits.sendTimeout) close();
+    return;
+  }
+  if (active_) return;
   if (inBody_) {
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - bodyStart_);
     // The average since the head ended, so a pause is made up for by a burst.

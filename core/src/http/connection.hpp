@@ -32,6 +32,7 @@ struct ConnectionLimits {
   std::chrono::milliseconds headerTimeout{15'000};  // request line and headers, from the first byte
   size_t minBodyRate = 1024;                        // bytes/s a body must average once past bodyGrace
   std::chrono::milliseconds bodyGrace{10'000};
+  std::chrono::milliseconds sendTimeout{60'000};    // pending output that makes no progress
   size_t outputHighWater = 512 * 1024;              // above this a stream producer should pause
   size_t maxConnectionsPerAddress = 256;            // trusted proxies are exempt
   const net::AddressRanges* trustedProxies = nullptr;  // server.trusted_proxies; null: none
@@ -193,6 +194,8 @@ class Connection final : public EventLoop::Watcher, public std::enable_shared_fr
 
   void readInput();
   void processInput();
+  // processInput() once the current callback stack has unwound.
+  void scheduleInput();
   // A request that arrives too slowly: 408, best effort, and the connection closes.
   void timeOutRequest(std::string_view message);
   void startExchange();
@@ -218,6 +221,7 @@ class Connection final : public EventLoop::Watcher, public std::enable_shared_fr
   bool headMethod_ = false;
   int versionMinor_ = 1;
   bool aboveHighWater_ = false;
+  bool outputHeld_ = false;  // pipelined input waits until the unread output drains
 
   std::string in_;
   size_t inStart_ = 0;
@@ -231,6 +235,7 @@ class Connection final : public EventLoop::Watcher, public std::enable_shared_fr
 
   std::string out_;
   size_t outStart_ = 0;
+  std::chrono::steady_clock::time_point lastSendProgress_;  // while wantWrite_: the last byte sent
 
   std::shared_ptr<Exchange> active_;
 };
