@@ -77,11 +77,11 @@ TEST(SlowReaders, AStalledStreamReaderIsClosedAndBilledForWhatWasSent) {
     }
   });
   HostileConfig config;
-  config.server = "  admin_token: hostile-admin-token\n  send_timeout_ms: 1000\n";
+  config.server = "  admin_token: hostile-admin-token-of-32-characters-at-least\n  send_timeout_ms: 1000\n";
   config.upstream = up.baseUrl();
   GatewayProcess gw(hostileConfig(config));
   auto created = httpRequest(gw.port(), "POST", "/admin/accounts", R"({"name":"reader","credit":1000000})",
-                             {{"Authorization", "Bearer hostile-admin-token"}});
+                             {{"Authorization", "Bearer hostile-admin-token-of-32-characters-at-least"}});
   ASSERT_EQ(created.status, 201) << created.body;
   std::string key = json::parse(created.body)["api_key"];
 
