@@ -10,6 +10,7 @@ DB="${TURNPIKE_BENCH_DB:-${TMPDIR:-/tmp}/turnpike-bench.db}"
 cat <<YAML
 server:
   listen: 127.0.0.1:$1
+  max_connections_per_ip: 100000  # every benchmark client connects from loopback
 storage:
   url: sqlite://$DB
 log:

@@ -3,6 +3,7 @@
 // limits and the shape the rest of the server relies on.
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include "http/field_syntax.hpp"
 #include "parser_driver.hpp"
 #include "util/strings.hpp"
 
@@ -29,13 +30,18 @@ void checkRequest(const turnpike::fuzz::ParseResult& r) {
   FUZZ_CHECK(req.path == "*" || (!req.path.empty() && req.path.front() == '/'));
   FUZZ_CHECK(req.versionMinor == 0 || req.versionMinor == 1);
   bool chunked = false;
+  int hosts = 0;
   for (const auto& h : req.headers) {
     FUZZ_CHECK(!h.name.empty() && !hasControlOrSpace(h.name) && h.name.find(':') == std::string::npos);
     FUZZ_CHECK(h.name == turnpike::util::toLower(h.name));
-    FUZZ_CHECK(h.value.find('\n') == std::string::npos);
+    FUZZ_CHECK(!turnpike::http::hasControlByte(h.value, /*allowTab=*/true));
     FUZZ_CHECK(turnpike::util::trim(h.value) == h.value);
     if (h.name == "transfer-encoding") chunked = true;
+    if (h.name == "host") ++hosts;
   }
+  FUZZ_CHECK(!hasControlOrSpace(req.target));
+  // HTTP/1.1: exactly one Host; HTTP/1.0: no chunked framing.
+  FUZZ_CHECK(req.versionMinor == 0 ? hosts <= 1 && !chunked : hosts == 1);
   // A Content-Length body is exactly that long.
   if (auto length = req.header("content-length"); length && !chunked)
     FUZZ_CHECK(turnpike::util::parseUint(*length) == req.body.size());

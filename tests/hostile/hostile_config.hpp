@@ -1,22 +1,30 @@
 // The configuration hostile tests start the real binary with: the mock provider (a free and a
-// paid model), SQLite, the build's plugins. `server` and `extra` add YAML of the test's own.
+// paid model), SQLite, the build's plugins, optionally a fake upstream of the test's own.
 #pragma once
 
 #include <string>
 
 namespace turnpike::test {
 
-// `server` is indented under `server:` (e.g. "  header_timeout_ms: 1000\n"); `extra` holds
-// further top-level sections (payments, billing ...).
-inline std::string hostileConfig(const std::string& server = "", const std::string& extra = "") {
-  return "server:\n  listen: 127.0.0.1:0\n  workers: 2\n" + server +
-         R"(storage:
+struct HostileConfig {
+  std::string server;    // indented under `server:` (e.g. "  header_timeout_ms: 1000\n")
+  std::string extra;     // further top-level sections (payments, billing ...)
+  // A FakeUpstream's base URL: adds provider "up" (openai_compat) with the free model
+  // "up-free", the paid "up-paid" (1 unit per output token, up to 100000) and `upstreamExtra`
+  // (indented under the provider, e.g. "    discover_models: true\n").
+  std::string upstream;
+  std::string upstreamExtra;
+  std::string log = "  level: notice\n";  // indented under `log:`
+};
+
+inline std::string hostileConfig(const HostileConfig& c) {
+  std::string yaml = "server:\n  listen: 127.0.0.1:0\n  workers: 2\n" + c.server +
+                     R"(storage:
   url: sqlite://{{db}}
 plugins:
   dir: {{plugins}}
 log:
-  level: notice
-providers:
+)" + c.log + R"(providers:
   - name: mock
     plugin: mock
     models:
@@ -25,7 +33,25 @@ providers:
       - id: mock-paid
         price: {input: 1000000, output: 2000000, request: 1000}
         max_output_tokens: 256
-)" + extra;
+)";
+  if (!c.upstream.empty()) {
+    yaml += "  - name: up\n    plugin: openai_compat\n    base_url: " + c.upstream + "\n" + c.upstreamExtra + R"(    models:
+      - id: up-free
+        price: {input: 0, output: 0}
+      - id: up-paid
+        price: {output: 1000000}
+        max_output_tokens: 100000
+)";
+  }
+  return yaml + c.extra;
+}
+
+// `server` is indented under `server:`; `extra` holds further top-level sections.
+inline std::string hostileConfig(const std::string& server = "", const std::string& extra = "") {
+  HostileConfig c;
+  c.server = server;
+  c.extra = extra;
+  return hostileConfig(c);
 }
 
 }  // namespace turnpike::test

@@ -115,7 +115,7 @@ TEST(Billing, StreamsCarryTheCostAndAPaygUsageEventAfterDone) {
   GatewayFixture gw(kConfig);
   auto payer = gw.fundedAccount(100'000);
   std::string body = chat("per-token", true, R"(,"stream_options":{"include_usage":true})");
-  std::string raw = rawExchange(gw.port(), "POST /v1/chat/completions HTTP/1.1\r\nAuthorization: Bearer " + payer.apiKey +
+  std::string raw = rawExchange(gw.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + payer.apiKey +
                                                 "\r\nContent-Length: " + std::to_string(body.size()) +
                                                 "\r\nConnection: close\r\n\r\n" + body);
   size_t done = raw.find("data: [DONE]");
@@ -136,7 +136,7 @@ TEST(Billing, UsageEventCanBeTurnedOff) {
   GatewayFixture gw(configWith("  usage_event: false\n"));
   auto payer = gw.fundedAccount(100'000);
   std::string body = chat("per-token", true, R"(,"stream_options":{"include_usage":true})");
-  std::string raw = rawExchange(gw.port(), "POST /v1/chat/completions HTTP/1.1\r\nAuthorization: Bearer " + payer.apiKey +
+  std::string raw = rawExchange(gw.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + payer.apiKey +
                                                 "\r\nContent-Length: " + std::to_string(body.size()) +
                                                 "\r\nConnection: close\r\n\r\n" + body);
   ASSERT_NE(raw.find("data: [DONE]"), std::string::npos) << raw;

@@ -39,7 +39,7 @@ TEST_F(ServerTest, OversizedBodyIs413BeforeTheBodyIsRead) {
   EXPECT_NE(reply.find("\"type\":\"invalid_request_error\""), std::string::npos);
   EXPECT_NE(reply.find("Connection: close"), std::string::npos);
   // Chunked bodies are counted as they arrive.
-  std::string chunked = "POST /v1/chat/completions HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1000\r\n" +
+  std::string chunked = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1000\r\n" +
                         std::string(4096, 'a') + "\r\n10\r\n" + std::string(16, 'b') + "\r\n0\r\n\r\n";
   reply = rawExchange(gw.port(), chunked);
   EXPECT_EQ(reply.rfind("HTTP/1.1 413 ", 0), 0u) << reply;
@@ -78,9 +78,9 @@ TEST_F(ServerTest, RequestValidationErrors) {
 
 TEST_F(ServerTest, KeepAliveAndPipelinedRequestsAnswerInOrder) {
   std::string body = R"({"model":"mock-fast","messages":[{"role":"user","content":"one"}]})";
-  std::string req1 = "POST /v1/chat/completions HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  std::string req2 = "GET /health HTTP/1.1\r\n\r\n";
-  std::string req3 = "GET /v1/models/mock-embed HTTP/1.1\r\nConnection: close\r\n\r\n";
+  std::string req1 = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string req2 = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string req3 = "GET /v1/models/mock-embed HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   std::string reply = rawExchange(gw.port(), req1 + req2 + req3);
   size_t a = reply.find("Mock reply from mock-fast: one");
   size_t b = reply.find("\"status\":\"ok\"");

@@ -254,7 +254,7 @@ bool RawSocket::receiveUntil(std::string& out, std::string_view text, std::chron
   return true;
 }
 
-bool RawSocket::closedByPeer(std::chrono::milliseconds timeout) {
+bool RawSocket::closedByPeer(std::chrono::milliseconds timeout, std::string* received) {
   auto deadline = Clock::now() + timeout;
   char buf[65536];
   while (true) {
@@ -263,6 +263,7 @@ bool RawSocket::closedByPeer(std::chrono::milliseconds timeout) {
     ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) return true;
+    if (received != nullptr) received->append(buf, static_cast<size_t>(n));
   }
 }
 

@@ -89,8 +89,8 @@ class RawSocket {
   // Reads until `text` has arrived (true), the peer closed or `timeout` passed (false).
   bool receiveUntil(std::string& out, std::string_view text, std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // True when the peer has closed the connection (a read returns end of file or an error)
-  // within `timeout`; bytes that arrive meanwhile are discarded.
-  bool closedByPeer(std::chrono::milliseconds timeout);
+  // within `timeout`; bytes that arrive meanwhile are appended to `received`, or discarded.
+  bool closedByPeer(std::chrono::milliseconds timeout, std::string* received = nullptr);
   void shutdownWrite();
   int fd() const { return fd_; }
 

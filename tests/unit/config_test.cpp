@@ -72,6 +72,30 @@ TEST(Config, ListenParsesHostAndPort) {
   EXPECT_EQ(d.line, 2);
 }
 
+TEST(Config, ConnectionLimitsHaveSafeDefaultsAndRefuseZero) {
+  auto c = parseConfigText(kMinimal, "t.yaml", envOf({}));
+  EXPECT_EQ(c.server.headerTimeoutMs, 15000u);
+  EXPECT_EQ(c.server.minBodyRate, 1024u);
+  EXPECT_EQ(c.server.bodyGraceMs, 10000u);
+  EXPECT_EQ(c.server.sendTimeoutMs, 60000u);
+  EXPECT_EQ(c.server.maxConnectionsPerIp, 256u);
+  c = parseConfigText(std::string("server:\n  max_connections_per_ip: 10\n  min_body_rate: 64\n  body_grace_ms: 0\n") +
+                          kMinimal,
+                      "t.yaml", envOf({}));
+  EXPECT_EQ(c.server.maxConnectionsPerIp, 10u);
+  EXPECT_EQ(c.server.minBodyRate, 64u);
+  EXPECT_EQ(c.server.bodyGraceMs, 0u);
+  for (std::string key :
+       {"keepalive_timeout_ms", "header_timeout_ms", "min_body_rate", "send_timeout_ms", "max_connections",
+        "max_connections_per_ip"}) {
+    auto d = firstError("server:\n  listen: 127.0.0.1:1\n  " + key + ": 0\n" + kMinimal);
+    EXPECT_EQ(d.file, "t.yaml");
+    EXPECT_EQ(d.line, 3) << key;
+    EXPECT_EQ(d.key, "server." + key);
+    EXPECT_NE(d.message.find("greater than 0"), std::string::npos) << d.message;
+  }
+}
+
 TEST(Config, UnknownKeyNamesFileLineKeyAndSuggestion) {
   auto d = firstError(std::string("server:\n  listen: 127.0.0.1:1\n  admin_tokn: x\n") + kMinimal);
   EXPECT_EQ(d.file, "t.yaml");

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "http/request.hpp"
 #include "metrics/registry.hpp"
 
 namespace turnpike::metrics {
@@ -35,6 +36,37 @@ TEST(Metrics, CellsAreStable) {
   Counter* first = &c.with({"a"});
   for (int i = 0; i < 100; ++i) c.with({std::to_string(i)});
   EXPECT_EQ(first, &c.with({"a"}));
+}
+
+TEST(Metrics, SeriesPastTheLimitShareOneOverflowSeriesAndAreCounted) {
+  Registry r(3);
+  auto& c = r.counter("x_total", "x", {"method", "status"});
+  Counter* a = &c.with({"a", "200"});
+  c.with({"b", "200"});
+  c.with({"c", "200"});
+  Counter* overflow = &c.with({"d", "200"});
+  EXPECT_EQ(overflow, &c.with({"e", "404"}));
+  EXPECT_NE(overflow, a);
+  EXPECT_EQ(a, &c.with({"a", "200"}));  // known series keep working
+  overflow->add();
+  EXPECT_EQ(c.seriesCount(), 4u);
+  auto& h = r.histogram("y_seconds", "y", {"k"}, {1});
+  for (int i = 0; i < 100; ++i) h.with({std::to_string(i)}).observe(0.5);
+  EXPECT_EQ(h.seriesCount(), 4u);
+  std::string text = r.render();
+  EXPECT_NE(text.find("x_total{method=\"_overflow\",status=\"_overflow\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("y_seconds_count{k=\"_overflow\"} 97\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("turnpike_metric_series_overflow_total{family=\"x_total\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("turnpike_metric_series_overflow_total{family=\"y_seconds\"} 97\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("method=\"d\""), std::string::npos);
+}
+
+TEST(Metrics, MethodLabelsAreAFixedSet) {
+  EXPECT_EQ(http::methodLabel("GET"), "GET");
+  EXPECT_EQ(http::methodLabel("OPTIONS"), "OPTIONS");
+  EXPECT_EQ(http::methodLabel("get"), "other");
+  EXPECT_EQ(http::methodLabel("BREW"), "other");
+  EXPECT_EQ(http::methodLabel(std::string(60000, 'X')), "other");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "plugins/host_api.hpp"
+#include "util/strings.hpp"
 
 namespace turnpike::app {
 
@@ -80,6 +81,12 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
                             [this] { return static_cast<double>(billing_->pendingSettlements()); });
   registry_.gaugeCallback("turnpike_open_connections", "Client connections currently open",
                           [this] { return server_ ? static_cast<double>(server_->connectionCount()) : 0.0; });
+  registry_.counterCallback("turnpike_connections_refused_total",
+                            "Connections closed at accept: over server.max_connections or server.max_connections_per_ip",
+                            [this] { return server_ ? static_cast<double>(server_->refusedConnections()) : 0.0; });
+  registry_.counterCallback("turnpike_loop_callback_errors_total",
+                            "Event-loop callbacks that threw; the connection involved was closed, the loop went on",
+                            [this] { return server_ ? static_cast<double>(server_->callbackFailures()) : 0.0; });
   capabilities_ = std::make_unique<api::CapabilitiesHandler>(*models_, catalog_, config_, topups_.get());
   routeQuery_ = std::make_unique<api::RouteQueryHandler>(catalog_, *routeHealth_, *route_);
   if (adminGate_)
@@ -143,7 +150,7 @@ void Gateway::buildCatalog() {
 void Gateway::observe(const http::Exchange& exchange) {
   int status = exchange.outcomeStatus();
   const auto& route = exchange.route().empty() ? std::string("unmatched") : exchange.route();
-  metrics_.httpRequests.with({route, exchange.request().method, std::to_string(status)}).add();
+  metrics_.httpRequests.with({route, http::methodLabel(exchange.request().method), std::to_string(status)}).add();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - exchange.startTime()).count();
   metrics_.httpDuration.with({route}).observe(seconds);
   if (status >= 400) {
@@ -152,9 +159,12 @@ void Gateway::observe(const http::Exchange& exchange) {
     metrics_.errors.with({exchange.provider(), exchange.model(), code}).add();
   }
   if (config_.log.access) {
-    log().information(exchange.request().clientAddress + " \"" + exchange.request().method + " " +
-                      exchange.request().path + "\" " + std::to_string(status) + " " +
-                      std::to_string(static_cast<int64_t>(seconds * 1e6)) + "us");
+    // The path is percent-decoded: quoted as a JSON string so "%0a" cannot start a forged line.
+    const auto& request = exchange.request();
+    std::string line = request.clientAddress + " ";
+    util::appendJsonString(line, request.method + " " + request.path);
+    line += " " + std::to_string(status) + " " + std::to_string(static_cast<int64_t>(seconds * 1e6)) + "us";
+    log().information(line);
   }
 }
 
@@ -184,6 +194,10 @@ void Gateway::start() {
   options.limits.maxBodyBytes = config_.server.maxBodyBytes;
   options.limits.idleTimeout = std::chrono::milliseconds(config_.server.keepaliveTimeoutMs);
   options.limits.headerTimeout = std::chrono::milliseconds(config_.server.headerTimeoutMs);
+  options.limits.minBodyRate = config_.server.minBodyRate;
+  options.limits.bodyGrace = std::chrono::milliseconds(config_.server.bodyGraceMs);
+  options.limits.sendTimeout = std::chrono::milliseconds(config_.server.sendTimeoutMs);
+  options.limits.maxConnectionsPerAddress = config_.server.maxConnectionsPerIp;
   if (!config_.server.trustedProxies.empty()) options.limits.trustedProxies = &config_.server.trustedProxies;
   options.maxConnections = config_.server.maxConnections;
   options.drainTimeout = std::chrono::milliseconds(config_.server.drainTimeoutMs);

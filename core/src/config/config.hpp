@@ -38,8 +38,12 @@ struct ServerConfig {
   unsigned paymentThreads = 8;
   uint64_t paymentQueue = 64;
   uint32_t keepaliveTimeoutMs = 60'000;
-  uint32_t headerTimeoutMs = 15'000;
+  uint32_t headerTimeoutMs = 15'000;   // request line and headers, from the request's first byte
+  uint32_t minBodyRate = 1024;         // bytes/s a request body must average once past the grace
+  uint32_t bodyGraceMs = 10'000;
+  uint32_t sendTimeoutMs = 60'000;     // pending output that makes no progress: the client stopped reading
   uint64_t maxConnections = 20'000;
+  uint64_t maxConnectionsPerIp = 256;  // per IPv4 address / IPv6 /64; trusted proxies are exempt
   uint32_t drainTimeoutMs = 10'000;
   // Peers whose X-Forwarded-For names the client (reverse proxies); empty: the TCP peer is the client.
   net::AddressRanges trustedProxies;

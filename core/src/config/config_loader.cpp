@@ -73,9 +73,17 @@ void readServer(const YAML::Node& node, ServerConfig& out, Diagnostics& d) {
   };
   queue("blocking_queue", out.blockingQueue);
   queue("payment_queue", out.paymentQueue);
-  r.get("keepalive_timeout_ms", out.keepaliveTimeoutMs);
-  r.get("header_timeout_ms", out.headerTimeoutMs);
-  r.get("max_connections", out.maxConnections);
+  // Zero would close every connection at once (timeouts) or refuse every client (counts).
+  auto positive = [&](const char* key, auto& field) {
+    if (r.get(key, field) && field == 0) d.error(r.child(key), r.keyPath(key), "must be greater than 0");
+  };
+  positive("keepalive_timeout_ms", out.keepaliveTimeoutMs);
+  positive("header_timeout_ms", out.headerTimeoutMs);
+  positive("min_body_rate", out.minBodyRate);
+  r.get("body_grace_ms", out.bodyGraceMs);
+  positive("send_timeout_ms", out.sendTimeoutMs);
+  positive("max_connections", out.maxConnections);
+  positive("max_connections_per_ip", out.maxConnectionsPerIp);
   r.get("drain_timeout_ms", out.drainTimeoutMs);
   std::vector<std::string> proxies;
   if (r.get("trusted_proxies", proxies)) {

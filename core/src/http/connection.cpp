@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "http/api_error.hpp"
+#include "http/field_syntax.hpp"
 #include "http/router.hpp"
 
 namespace turnpike::http {
@@ -43,11 +44,12 @@ LoopContext::LoopContext(EventLoop& loop, unsigned index, const ConnectionLimits
 
 LoopContext::~LoopContext() { closeAll(); }
 
-void LoopContext::adopt(int fd, std::string peer, bool loopback) {
-  auto connection = std::make_shared<Connection>(*this, fd, std::move(peer), loopback);
+void LoopContext::adopt(int fd, std::string peer, bool loopback, AddressLimit::Slot slot) {
+  auto connection = std::make_shared<Connection>(*this, fd, std::move(peer), loopback, std::move(slot));
+  // Not watched (epoll out of memory or watches): dropped at once, its descriptor closed.
+  if (!connection->start()) return;
   connections_.emplace(connection.get(), connection);
   liveConnections_.fetch_add(1, std::memory_order_relaxed);
-  connection->start();
 }
 
 void LoopContext::release(Connection* connection) {
@@ -68,7 +70,7 @@ void LoopContext::flushPending() {
   while (!pendingFlush_.empty()) {
     std::vector<std::shared_ptr<Connection>> batch;
     batch.swap(pendingFlush_);
-    for (auto& c : batch) c->flush();
+    for (auto& c : batch) c->guarded([&] { c->flush(); });
   }
 }
 
@@ -77,7 +79,7 @@ void LoopContext::sweep() {
   std::vector<std::shared_ptr<Connection>> all;
   all.reserve(connections_.size());
   for (auto& [_, c] : connections_) all.push_back(c);
-  for (auto& c : all) c->checkTimeout(now);
+  for (auto& c : all) c->guarded([&] { c->checkTimeout(now); });
   sweepTimer_ = loop_.runAfter(std::chrono::seconds(1), [this] { sweep(); });
 }
 
@@ -133,7 +135,9 @@ int Exchange::outcomeStatus() const {
 }
 
 void Exchange::respondFromAnyThread(Response response) {
-  loop().post([self = shared_from_this(), response = std::move(response)]() mutable { self->respond(std::move(response)); });
+  loop().post([self = shared_from_this(), response = std::move(response)]() mutable {
+    self->connection_->guarded([&] { self->respond(std::move(response)); });
+  });
 }
 
 void Exchange::respond(Response response) {
@@ -204,11 +208,12 @@ void Exchange::notifyDrained() {
 
 // ---------------------------------------------------------------- Connection
 
-Connection::Connection(LoopContext& context, int fd, std::string peer, bool loopback)
+Connection::Connection(LoopContext& context, int fd, std::string peer, bool loopback, AddressLimit::Slot slot)
     : context_(context),
       fd_(fd),
       peer_(std::move(peer)),
       loopback_(loopback),
+      addressSlot_(std::move(slot)),
       parser_(context.limits().maxHeaderBytes, context.limits().maxBodyBytes),
       lastActivity_(context.loop().now()) {
   auto address = net::parseAddress(peer_);
@@ -221,22 +226,24 @@ Connection::~Connection() {
   if (!closed_) ::close(fd_);
 }
 
-void Connection::start() { context_.loop().add(fd_, EPOLLIN | EPOLLRDHUP, this); }
+bool Connection::start() { return context_.loop().add(fd_, EPOLLIN | EPOLLRDHUP, this); }
 
 void Connection::onEvents(uint32_t events) {
   if (closed_) return;
-  if (events & EPOLLERR) {
+  // HUP: both directions are gone, whether or not reads are paused.
+  if (events & (EPOLLERR | EPOLLHUP)) {
     close();
     return;
   }
-  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) readInput();
+  if (events & (EPOLLIN | EPOLLRDHUP)) readInput();
   if (!closed_ && (events & EPOLLOUT)) flush();
 }
 
 void Connection::readInput() {
   bool peerClosed = false;
   while (true) {
-    if (active_ && in_.size() - inStart_ > kMaxPipelinedInput) {
+    if (in_.size() - inStart_ > kMaxPipelinedInput) {
+      // Enough is queued: the rest waits in the socket until processInput() takes some.
       readPaused_ = true;
       updateInterest();
       break;
@@ -269,13 +276,26 @@ void Connection::readInput() {
 
 void Connection::processInput() {
   while (!closed_ && !active_ && !closeAfterFlush_ && inStart_ < in_.size()) {
-    requestStarted_ = true;
+    if (!requestStarted_) {
+      // Answers the client has not read yet: no further pipelined request until they drain
+      // (flush() resumes), as a stream pauses its producer.
+      if (buffered() > context_.limits().outputHighWater) {
+        outputHeld_ = true;
+        break;
+      }
+      requestStarted_ = true;
+      requestStart_ = context_.loop().now();
+    }
     auto outcome = parser_.feed(std::string_view(in_).substr(inStart_));
     inStart_ += outcome.consumed;
+    if (inBody_) bodyBytes_ += outcome.consumed;
     switch (outcome.kind) {
       case RequestParser::Kind::NeedMore:
         break;
       case RequestParser::Kind::HeadReady:
+        inBody_ = true;
+        bodyStart_ = context_.loop().now();
+        bodyBytes_ = 0;
         if (parser_.expectsContinue()) {
           out_.append("HTTP/1.1 100 Continue\r\n\r\n");
           queueFlush();
@@ -305,6 +325,27 @@ void Connection::processInput() {
     in_.erase(0, inStart_);
     inStart_ = 0;
   }
+  if (readPaused_ && !closed_ && !active_ && !outputHeld_ && !closeAfterFlush_ &&
+      in_.size() - inStart_ <= kMaxPipelinedInput) {
+    readPaused_ = false;
+    updateInterest();
+  }
+}
+
+void Connection::scheduleInput() {
+  context_.loop().defer([self = shared_from_this()] { self->guarded([&] { self->processInput(); }); });
+}
+
+void Connection::timeOutRequest(std::string_view message) {
+  keepAlive_ = false;
+  auto response = errorResponse(408, "request_timeout", message);
+  std::string framing = "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+  writeHead(response.status, response.headers, {}, framing);
+  out_.append(response.body);
+  closeAfterFlush_ = true;
+  flush();
+  // The slot is not held for a client that will not read the answer either.
+  close();
 }
 
 void Connection::startExchange() {
@@ -318,6 +359,7 @@ void Connection::startExchange() {
   auto exchange = std::make_shared<Exchange>(shared_from_this(), std::move(parsed));
   parser_.reset();
   requestStarted_ = false;
+  inBody_ = false;
   active_ = exchange;
   context_.router().dispatch(exchange);
 }
@@ -326,6 +368,7 @@ void Connection::finishExchange(Exchange& exchange) {
   exchange.finished_ = true;
   if (context_.observer()) context_.observer()(exchange);
   active_.reset();
+  lastActivity_ = context_.loop().now();
   if (!keepAlive_ || context_.shuttingDown()) closeAfterFlush_ = true;
   queueFlush();
   if (readPaused_) {
@@ -333,9 +376,7 @@ void Connection::finishExchange(Exchange& exchange) {
     updateInterest();
   }
   // Pipelined requests are served after the current callback stack unwinds.
-  if (!closeAfterFlush_ && inStart_ < in_.size()) {
-    context_.loop().defer([self = shared_from_this()] { self->processInput(); });
-  }
+  if (!closeAfterFlush_ && inStart_ < in_.size()) scheduleInput();
 }
 
 void Connection::writeHead(int status, const std::vector<Header>& headers, const std::vector<Header>& extra,
@@ -345,11 +386,19 @@ void Connection::writeHead(int status, const std::vector<Header>& headers, const
   out_.push_back(' ');
   out_.append(reasonPhrase(status));
   out_.append("\r\n");
+  // Values come from upstreams and plugins too: a CR or LF in one would start a header (or a
+  // body) of their choosing, so control bytes are dropped and unusable names skipped.
   for (const auto* list : {&headers, &extra}) {
     for (const auto& h : *list) {
+      if (!isToken(h.name)) continue;
       out_.append(h.name);
       out_.append(": ");
-      out_.append(h.value);
+      if (hasControlByte(h.value, /*allowTab=*/true)) {
+        for (char c : h.value)
+          if (!isControlByte(c, /*allowTab=*/true)) out_.push_back(c);
+      } else {
+        out_.append(h.value);
+      }
       out_.append("\r\n");
     }
   }
@@ -374,10 +423,13 @@ void Connection::queueFlush() {
 void Connection::flush() {
   flushQueued_ = false;
   if (closed_) return;
+  // Output that was not waiting before starts the send timeout's clock now.
+  bool progressed = !wantWrite_;
   while (outStart_ < out_.size()) {
     ssize_t n = ::send(fd_, out_.data() + outStart_, out_.size() - outStart_, MSG_NOSIGNAL);
     if (n > 0) {
       outStart_ += static_cast<size_t>(n);
+      progressed = true;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -398,6 +450,7 @@ void Connection::flush() {
     outStart_ = 0;
   }
   bool pending = outStart_ < out_.size();
+  if (progressed) lastSendProgress_ = context_.loop().now();
   if (pending != wantWrite_) {
     wantWrite_ = pending;
     updateInterest();
@@ -406,14 +459,19 @@ void Connection::flush() {
     aboveHighWater_ = false;
     if (active_) active_->notifyDrained();
   }
+  if (outputHeld_ && buffered() <= context_.limits().outputHighWater / 4) {
+    outputHeld_ = false;
+    scheduleInput();
+  }
 }
 
 void Connection::updateInterest() {
   if (closed_) return;
-  uint32_t events = EPOLLRDHUP;
-  if (!readPaused_) events |= EPOLLIN;
+  // While reads are paused a half-close must not be reported either: level-triggered, it
+  // would wake the loop on every turn until reads resume (and the FIN is read in turn).
+  uint32_t events = readPaused_ ? 0 : EPOLLIN | EPOLLRDHUP;
   if (wantWrite_) events |= EPOLLOUT;
-  context_.loop().modify(fd_, events, this);
+  if (!context_.loop().modify(fd_, events, this)) close();
 }
 
 void Connection::close() {
@@ -423,17 +481,40 @@ void Connection::close() {
   ::close(fd_);
   if (active_) {
     auto exchange = std::move(active_);
-    exchange->notifyClientGone();
-    if (context_.observer() && !exchange->finished_) context_.observer()(*exchange);
+    // What the handler or observer throws must not keep the connection from being released.
+    context_.loop().guard([&] {
+      exchange->notifyClientGone();
+      if (context_.observer() && !exchange->finished_) context_.observer()(*exchange);
+    });
   }
   context_.release(this);
 }
 
 void Connection::checkTimeout(std::chrono::steady_clock::time_point now) {
-  if (closed_ || active_ || wantWrite_) return;
-  auto limit = requestStarted_ || inStart_ < in_.size() ? context_.limits().headerTimeout
-                                                         : context_.limits().idleTimeout;
-  if (now - lastActivity_ > limit) close();
+  if (closed_) return;
+  const auto& limits = context_.limits();
+  if (wantWrite_) {
+    // A client that stopped reading, mid-stream too: closing tells the exchange it is gone,
+    // which cancels the upstream transfer and settles for what was delivered.
+    if (now - lastSendProgress_ > limits.sendTimeout) close();
+    return;
+  }
+  if (active_) return;
+  if (inBody_) {
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - bodyStart_);
+    // The average since the head ended, so a pause is made up for by a burst.
+    if (elapsed > limits.bodyGrace &&
+        uint64_t{bodyBytes_} * 1000 < uint64_t{limits.minBodyRate} * static_cast<uint64_t>(elapsed.count()))
+      timeOutRequest("the request body arrived slower than " + std::to_string(limits.minBodyRate) + " bytes/s");
+    return;
+  }
+  // A total deadline from the request's first byte: a byte now and then does not extend it.
+  if (requestStarted_) {
+    if (now - requestStart_ > limits.headerTimeout)
+      timeOutRequest("the request headers did not arrive within " + std::to_string(limits.headerTimeout.count()) + " ms");
+    return;
+  }
+  if (now - lastActivity_ > limits.idleTimeout) close();
 }
 
 }  // namespace turnpike::http

@@ -10,8 +10,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "http/address_limit.hpp"
 #include "http/event_loop.hpp"
 #include "http/request.hpp"
 #include "http/request_parser.hpp"
@@ -27,8 +29,12 @@ struct ConnectionLimits {
   size_t maxHeaderBytes = 64 * 1024;
   size_t maxBodyBytes = 8 * 1024 * 1024;
   std::chrono::milliseconds idleTimeout{60'000};    // keep-alive connection without a request
-  std::chrono::milliseconds headerTimeout{15'000};  // a request that is arriving too slowly
+  std::chrono::milliseconds headerTimeout{15'000};  // request line and headers, from the first byte
+  size_t minBodyRate = 1024;                        // bytes/s a body must average once past bodyGrace
+  std::chrono::milliseconds bodyGrace{10'000};
+  std::chrono::milliseconds sendTimeout{60'000};    // pending output that makes no progress
   size_t outputHighWater = 512 * 1024;              // above this a stream producer should pause
+  size_t maxConnectionsPerAddress = 256;            // trusted proxies are exempt
   const net::AddressRanges* trustedProxies = nullptr;  // server.trusted_proxies; null: none
 };
 
@@ -48,7 +54,7 @@ class LoopContext {
   Router& router() { return router_; }
   const ExchangeObserver& observer() const { return observer_; }
 
-  void adopt(int fd, std::string peer, bool loopback);
+  void adopt(int fd, std::string peer, bool loopback, AddressLimit::Slot slot);
   void release(Connection* connection);
   void queueFlush(Connection* connection);
   void closeAll();
@@ -162,14 +168,21 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
 class Connection final : public EventLoop::Watcher, public std::enable_shared_from_this<Connection> {
  public:
-  Connection(LoopContext& context, int fd, std::string peer, bool loopback);
+  Connection(LoopContext& context, int fd, std::string peer, bool loopback, AddressLimit::Slot slot);
   ~Connection();
 
-  void start();
+  // False when the loop cannot watch the socket (the caller drops the connection).
+  bool start();
   void onEvents(uint32_t events) override;
+  void onFailure() override { close(); }
+  // Runs `fn` behind the loop's exception barrier; a throw closes this connection only.
+  template <class Fn>
+  void guarded(Fn&& fn) {
+    if (!context_.loop().guard(std::forward<Fn>(fn))) context_.loop().guard([this] { close(); });
+  }
   void flush();
   void close();
-  // Closes an idle or stalled connection; called once a second.
+  // Closes an idle or slow connection; called once a second.
   void checkTimeout(std::chrono::steady_clock::time_point now);
   bool busy() const { return active_ != nullptr || wantWrite_; }
 
@@ -181,6 +194,10 @@ class Connection final : public EventLoop::Watcher, public std::enable_shared_fr
 
   void readInput();
   void processInput();
+  // processInput() once the current callback stack has unwound.
+  void scheduleInput();
+  // A request that arrives too slowly: 408, best effort, and the connection closes.
+  void timeOutRequest(std::string_view message);
   void startExchange();
   void finishExchange(Exchange& exchange);
   void writeHead(int status, const std::vector<Header>& headers, const std::vector<Header>& extra,
@@ -194,6 +211,7 @@ class Connection final : public EventLoop::Watcher, public std::enable_shared_fr
   std::string peer_;         // canonical text
   bool loopback_;
   bool peerTrusted_ = false;  // a trusted proxy: X-Forwarded-For names the client
+  AddressLimit::Slot addressSlot_;
   bool closed_ = false;
   bool closeAfterFlush_ = false;
   bool flushQueued_ = false;
@@ -203,15 +221,21 @@ class Connection final : public EventLoop::Watcher, public std::enable_shared_fr
   bool headMethod_ = false;
   int versionMinor_ = 1;
   bool aboveHighWater_ = false;
+  bool outputHeld_ = false;  // pipelined input waits until the unread output drains
 
   std::string in_;
   size_t inStart_ = 0;
   RequestParser parser_;
   std::chrono::steady_clock::time_point lastActivity_;
   bool requestStarted_ = false;
+  std::chrono::steady_clock::time_point requestStart_;  // first byte of the request being parsed
+  bool inBody_ = false;
+  std::chrono::steady_clock::time_point bodyStart_;
+  size_t bodyBytes_ = 0;
 
   std::string out_;
   size_t outStart_ = 0;
+  std::chrono::steady_clock::time_point lastSendProgress_;  // while wantWrite_: the last byte sent
 
   std::shared_ptr<Exchange> active_;
 };

@@ -4,6 +4,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <Poco/Logger.h>
+
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -43,18 +45,33 @@ EventLoop::~EventLoop() {
 
 EventLoop* EventLoop::current() { return tCurrentLoop; }
 
-void EventLoop::add(int fd, uint32_t events, Watcher* watcher) {
+bool EventLoop::add(int fd, uint32_t events, Watcher* watcher) {
   epoll_event ev{};
   ev.events = events;
   ev.data.ptr = watcher;
-  if (::epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &ev) != 0) throwErrno("epoll_ctl(add)");
+  return ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &ev) == 0;
 }
 
-void EventLoop::modify(int fd, uint32_t events, Watcher* watcher) {
+bool EventLoop::modify(int fd, uint32_t events, Watcher* watcher) {
   epoll_event ev{};
   ev.events = events;
   ev.data.ptr = watcher;
-  if (::epoll_ctl(epollFd_, EPOLL_CTL_MOD, fd, &ev) != 0) throwErrno("epoll_ctl(mod)");
+  return ::epoll_ctl(epollFd_, EPOLL_CTL_MOD, fd, &ev) == 0;
+}
+
+void EventLoop::noteFailure(std::exception_ptr error) noexcept {
+  failures_.fetch_add(1, std::memory_order_relaxed);
+  try {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      Poco::Logger::get("http").error(std::string("event loop callback failed: ") + e.what());
+    } catch (...) {
+      Poco::Logger::get("http").error("event loop callback failed with a non-standard exception");
+    }
+  } catch (...) {
+    // Even the log line could not be written (out of memory): the count above still says it.
+  }
 }
 
 void EventLoop::remove(int fd) { ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr); }
@@ -115,7 +132,7 @@ void EventLoop::runTimers() {
     Task task = std::move(it->second.task);
     timerIndex_.erase(it->second.id);
     timers_.erase(it);
-    task();
+    guard(task);
   }
 }
 
@@ -123,7 +140,7 @@ void EventLoop::runDeferred() {
   // Tasks deferred while running deferred tasks run in the next round.
   std::vector<Task> batch;
   batch.swap(deferred_);
-  for (auto& t : batch) t();
+  for (auto& t : batch) guard(t);
 }
 
 void EventLoop::drainPosted() {
@@ -135,7 +152,7 @@ void EventLoop::drainPosted() {
     batch.swap(posted_);
     wakePending_ = false;
   }
-  for (auto& t : batch) t();
+  for (auto& t : batch) guard(t);
 }
 
 void EventLoop::run() {
@@ -152,12 +169,13 @@ void EventLoop::run() {
       if (tag == &gWakeTag) {
         drainPosted();
       } else {
-        static_cast<Watcher*>(tag)->onEvents(events[i].events);
+        auto* watcher = static_cast<Watcher*>(tag);
+        if (!guard([&] { watcher->onEvents(events[i].events); })) guard([&] { watcher->onFailure(); });
       }
     }
     runTimers();
     runDeferred();
-    for (auto& hook : beforeSleep_) hook();
+    for (auto& hook : beforeSleep_) guard(hook);
   }
   // Let queued work (including connection teardown) finish.
   drainPosted();

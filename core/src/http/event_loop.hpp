@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -25,6 +26,8 @@ class EventLoop {
   class Watcher {
    public:
     virtual void onEvents(uint32_t events) = 0;
+    // onEvents threw (already logged and counted): release whatever the watcher holds.
+    virtual void onFailure() {}
 
    protected:
     ~Watcher() = default;
@@ -35,9 +38,25 @@ class EventLoop {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  void add(int fd, uint32_t events, Watcher* watcher);
-  void modify(int fd, uint32_t events, Watcher* watcher);
+  // False (errno set) when epoll refuses: out of memory, or max_user_watches reached.
+  [[nodiscard]] bool add(int fd, uint32_t events, Watcher* watcher);
+  [[nodiscard]] bool modify(int fd, uint32_t events, Watcher* watcher);
   void remove(int fd);
+
+  // The exception barrier: runs `fn`; what it throws is logged and counted instead of ending
+  // the loop thread (and the process with it). False when it threw.
+  template <class Fn>
+  bool guard(Fn&& fn) noexcept {
+    try {
+      fn();
+      return true;
+    } catch (...) {
+      noteFailure(std::current_exception());
+      return false;
+    }
+  }
+  // Callbacks that threw, over the loop's life (any thread).
+  uint64_t failures() const { return failures_.load(std::memory_order_relaxed); }
 
   TimerId runAfter(std::chrono::milliseconds delay, Task task);
   void cancel(TimerId id);
@@ -58,6 +77,7 @@ class EventLoop {
   static EventLoop* current();
 
  private:
+  void noteFailure(std::exception_ptr error) noexcept;
   int nextTimeoutMs() const;
   void runTimers();
   void runDeferred();
@@ -66,6 +86,7 @@ class EventLoop {
   int epollFd_;
   int wakeFd_;
   std::atomic<bool> stopRequested_{false};  // never reset: a stop() before run() still counts
+  std::atomic<uint64_t> failures_{0};
   std::thread::id threadId_;
   Clock::time_point now_;
 

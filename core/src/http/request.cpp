@@ -36,4 +36,11 @@ bool forwardedByProxy(const Request& request) {
   return false;
 }
 
+std::string_view methodLabel(std::string_view method) {
+  static constexpr std::string_view kKnown[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  for (auto known : kKnown)
+    if (method == known) return known;
+  return "other";
+}
+
 }  // namespace turnpike::http

@@ -53,6 +53,10 @@ std::string forwardedClient(const Request& request, const std::string& peer, con
 // peer address is then the proxy's, not the client's.
 bool forwardedByProxy(const Request& request);
 
+// The method as a metric label: the standard methods as they are, anything else "other", so a
+// client cannot mint label values.
+std::string_view methodLabel(std::string_view method);
+
 // Path parameters captured by the router ({id} segments).
 class PathParams {
  public:

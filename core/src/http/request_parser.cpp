@@ -1,17 +1,11 @@
 #include "http/request_parser.hpp"
 
-#include <cstring>
-
+#include "http/field_syntax.hpp"
 #include "util/strings.hpp"
 
 namespace turnpike::http {
 
 namespace {
-
-bool isTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
-}
 
 // Next line of `s` from `pos` (without its CRLF/LF); advances `pos` past the terminator.
 std::string_view nextLine(std::string_view s, size_t& pos) {
@@ -42,7 +36,7 @@ bool hasToken(std::string_view list, std::string_view token) {
 void RequestParser::reset() {
   state_ = State::Head;
   request_ = Request{};
-  contentLength_ = remaining_ = 0;
+  contentLength_ = remaining_ = trailerBytes_ = 0;
   chunked_ = false;
   keepAlive_ = true;
   expectContinue_ = false;
@@ -79,7 +73,8 @@ bool RequestParser::parseHead(std::string_view head) {
       fail(400, "malformed request method", 0);
       return false;
     }
-  if (method.empty() || target.empty() || target.find(' ') != std::string_view::npos) {
+  if (method.empty() || target.empty() || target.find(' ') != std::string_view::npos ||
+      hasControlByte(target, /*allowTab=*/false)) {
     fail(400, "malformed request line", 0);
     return false;
   }
@@ -114,6 +109,7 @@ bool RequestParser::parseHead(std::string_view head) {
 
   bool sawContentLength = false;
   bool sawTransferEncoding = false;
+  int hostHeaders = 0;
   while (pos < head.size()) {
     line = nextLine(head, pos);
     if (line.empty()) break;
@@ -132,6 +128,10 @@ bool RequestParser::parseHead(std::string_view head) {
         fail(400, "malformed header name", 0);
         return false;
       }
+    if (hasControlByte(line.substr(colon + 1), /*allowTab=*/true)) {
+      fail(400, "invalid character in header value", 0);
+      return false;
+    }
     std::string_view value = util::trim(line.substr(colon + 1));
     Header h{util::toLower(name), std::string(value)};
     if (h.name == "content-length") {
@@ -143,12 +143,19 @@ bool RequestParser::parseHead(std::string_view head) {
       sawContentLength = true;
       contentLength_ = *n;
     } else if (h.name == "transfer-encoding") {
+      // HTTP/1.0 has no chunked coding: a 1.0 peer would frame this body differently.
+      if (request_.versionMinor == 0) {
+        fail(400, "Transfer-Encoding is not allowed in HTTP/1.0", 0);
+        return false;
+      }
       sawTransferEncoding = true;
       if (!util::iequals(value, "chunked")) {
         fail(501, "unsupported Transfer-Encoding", 0);
         return false;
       }
       chunked_ = true;
+    } else if (h.name == "host") {
+      ++hostHeaders;
     } else if (h.name == "connection") {
       if (hasToken(value, "close")) keepAlive_ = false;
       if (hasToken(value, "keep-alive") && request_.versionMinor == 0) keepAlive_ = true;
@@ -160,6 +167,11 @@ bool RequestParser::parseHead(std::string_view head) {
       expectContinue_ = true;
     }
     request_.headers.push_back(std::move(h));
+  }
+  // RFC 9112 §3.2: HTTP/1.1 requests carry exactly one Host.
+  if (hostHeaders > 1 || (hostHeaders == 0 && request_.versionMinor == 1)) {
+    fail(400, hostHeaders == 0 ? "missing Host header" : "more than one Host header", 0);
+    return false;
   }
   if (sawContentLength && sawTransferEncoding) {
     fail(400, "both Content-Length and Transfer-Encoding", 0);
@@ -275,9 +287,13 @@ RequestParser::Outcome RequestParser::feed(std::string_view data) {
         break;
       }
       case State::Trailer: {
+        // All trailer lines together share the header limit, not each line alone.
         size_t lf = rest.find('\n');
-        if (tooLong(rest, lf, maxHeaderBytes_)) return fail(431, "request trailers too large", used);
+        size_t room = maxHeaderBytes_ - trailerBytes_;
+        if (tooLong(rest, lf, room) || (lf != std::string_view::npos && lf + 1 > room))
+          return fail(431, "request trailers too large", used);
         if (lf == std::string_view::npos) return {Kind::NeedMore, used};
+        trailerBytes_ += lf + 1;
         bool blank = lf == 0 || (lf == 1 && rest[0] == '\r');
         used += lf + 1;
         if (blank) {

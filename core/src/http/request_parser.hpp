@@ -1,6 +1,7 @@
 // Incremental HTTP/1.x request parser. Strict where leniency enables request smuggling
-// (Content-Length with Transfer-Encoding, space before colon, folded headers), tolerant of
-// bare LF line ends as nginx is.
+// (Content-Length with Transfer-Encoding, space before colon, folded headers, control bytes
+// such as a bare CR in a field, Transfer-Encoding on HTTP/1.0, a missing or repeated Host),
+// tolerant of bare LF line ends as nginx is.
 #pragma once
 
 #include <cstddef>
@@ -50,6 +51,7 @@ class RequestParser {
   Request request_;
   size_t contentLength_ = 0;
   size_t remaining_ = 0;
+  size_t trailerBytes_ = 0;  // of the trailer section so far
   bool chunked_ = false;
   bool keepAlive_ = true;
   bool expectContinue_ = false;

@@ -90,14 +90,16 @@ std::pair<std::string, bool> describePeer(const sockaddr_storage& addr) {
 
 class Server::Listener final : public EventLoop::Watcher {
  public:
-  Listener(int fd, LoopContext& context, size_t maxConnections)
-      : fd_(fd), context_(context), maxConnections_(maxConnections) {
-    context_.loop().add(fd_, EPOLLIN, this);
+  Listener(int fd, LoopContext& context, size_t maxConnections, AddressLimit& perAddress, std::atomic<uint64_t>& refused)
+      : fd_(fd), context_(context), maxConnections_(maxConnections), perAddress_(perAddress), refused_(refused) {
+    if (!context_.loop().add(fd_, EPOLLIN, this)) throw std::runtime_error(std::string("epoll_ctl: ") + std::strerror(errno));
   }
   ~Listener() { close(); }
 
   void close() {
     if (fd_ < 0) return;
+    if (resumeTimer_ != 0) context_.loop().cancel(resumeTimer_);
+    resumeTimer_ = 0;
     context_.loop().remove(fd_);
     ::close(fd_);
     fd_ = -1;
@@ -110,24 +112,59 @@ class Server::Listener final : public EventLoop::Watcher {
       int fd = ::accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
-        if (errno == EMFILE || errno == ENFILE) Poco::Logger::get("http").warning("accept: out of file descriptors");
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) pause(errno);
         return;
       }
-      if (context_.connectionCount() >= maxConnections_) {
+      outOfResources_ = false;
+      auto [address, loopback] = describePeer(peer);
+      AddressLimit::Slot slot;
+      if (context_.connectionCount() >= maxConnections_ || !admit(address, slot)) {
+        refused_.fetch_add(1, std::memory_order_relaxed);
         ::close(fd);
         continue;
       }
       int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      auto [address, loopback] = describePeer(peer);
-      context_.adopt(fd, std::move(address), loopback);
+      context_.adopt(fd, std::move(address), loopback, std::move(slot));
     }
   }
 
  private:
+  // The per-address cap, except for trusted proxies: every client behind one shares its address.
+  bool admit(const std::string& peer, AddressLimit::Slot& slot) {
+    auto address = net::parseAddress(peer);
+    if (!address) return true;
+    const auto* trusted = context_.limits().trustedProxies;
+    if (trusted != nullptr && trusted->contains(*address)) return true;
+    return perAddress_.tryAcquire(*address, slot);
+  }
+
+  // Out of descriptors (or kernel memory): the level-triggered listener would wake the loop
+  // again at once and spin, so it stops listening for a moment. Pending clients wait in the
+  // backlog meanwhile; one log line per shortage, not one per wake-up.
+  void pause(int error) {
+    if (!outOfResources_) {
+      outOfResources_ = true;
+      Poco::Logger::get("http").warning(std::string("accept: ") + std::strerror(error) + "; not accepting for " +
+                                        std::to_string(kAcceptPause.count()) + " ms at a time until it clears");
+    }
+    if (!context_.loop().modify(fd_, 0, this)) return;
+    resumeTimer_ = context_.loop().runAfter(kAcceptPause, [this] {
+      resumeTimer_ = 0;
+      if (fd_ >= 0 && !context_.loop().modify(fd_, EPOLLIN, this))
+        Poco::Logger::get("http").error(std::string("listener: epoll_ctl: ") + std::strerror(errno));
+    });
+  }
+
+  static constexpr std::chrono::milliseconds kAcceptPause{100};
+
   int fd_;
   LoopContext& context_;
   size_t maxConnections_;
+  AddressLimit& perAddress_;
+  std::atomic<uint64_t>& refused_;
+  bool outOfResources_ = false;
+  EventLoop::TimerId resumeTimer_ = 0;
 };
 
 struct Server::Loop {
@@ -138,7 +175,10 @@ struct Server::Loop {
 };
 
 Server::Server(ServerOptions options, Router& router, ExchangeObserver observer)
-    : options_(std::move(options)), router_(router), observer_(std::move(observer)) {
+    : options_(std::move(options)),
+      router_(router),
+      observer_(std::move(observer)),
+      perAddress_(options_.limits.maxConnectionsPerAddress) {
   if (options_.loops == 0) options_.loops = std::max(1u, std::thread::hardware_concurrency());
 }
 
@@ -181,7 +221,7 @@ void Server::start() {
       try {
         raw->context = std::make_unique<LoopContext>(raw->loop, i, options_.limits, router_, observer_);
         if (onLoopStart_) onLoopStart_(raw->loop, i);
-        raw->listener = std::make_unique<Listener>(fd, *raw->context, perLoopMax);
+        raw->listener = std::make_unique<Listener>(fd, *raw->context, perLoopMax, perAddress_, refused_);
       } catch (...) {
         ::close(fd);
         promise->set_exception(std::current_exception());
@@ -198,6 +238,12 @@ void Server::start() {
   }
   started_ = true;
   for (auto& f : ready) f.get();
+}
+
+uint64_t Server::callbackFailures() const {
+  uint64_t n = 0;
+  for (const auto& l : loops_) n += l->loop.failures();
+  return n;
 }
 
 size_t Server::connectionCount() const {

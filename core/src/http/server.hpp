@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "http/address_limit.hpp"
 #include "http/connection.hpp"
 #include "http/event_loop.hpp"
 #include "http/router.hpp"
@@ -58,6 +59,10 @@ class Server {
   uint16_t port() const { return port_; }
   // Open client connections over all loops (any thread).
   size_t connectionCount() const;
+  // Connections closed at accept: over max_connections or the per-address cap (any thread).
+  uint64_t refusedConnections() const { return refused_.load(std::memory_order_relaxed); }
+  // Loop callbacks that threw and were contained (any thread).
+  uint64_t callbackFailures() const;
   unsigned loopCount() const { return static_cast<unsigned>(loops_.size()); }
   // A worker pool by name ("" the default); throws std::out_of_range for one never configured.
   util::ThreadPool& workers(const std::string& pool = {}) { return *workers_.at(pool); }
@@ -72,6 +77,8 @@ class Server {
   LoopHook onLoopStart_;
   LoopHook onLoopStop_;
   uint16_t port_ = 0;
+  AddressLimit perAddress_;  // outlives the loops and the connections holding its slots
+  std::atomic<uint64_t> refused_{0};
   std::vector<std::unique_ptr<Loop>> loops_;
   std::map<std::string, std::unique_ptr<util::ThreadPool>> workers_;
   bool started_ = false;

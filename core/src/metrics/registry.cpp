@@ -1,7 +1,8 @@
 #include "metrics/registry.hpp"
 
-#include <cmath>
 #include <charconv>
+#include <cmath>
+#include <cstdint>
 
 namespace turnpike::metrics {
 
@@ -84,6 +85,18 @@ void Histogram::observe(double value) {
 double Histogram::sum() const { return static_cast<double>(sumNanos_.load(std::memory_order_relaxed)) / 1e9; }
 
 template <class Cell>
+typename Family<Cell>::Entry Family<Cell>::makeEntry(std::vector<std::string> labelValues) const {
+  Entry entry;
+  entry.labelValues = std::move(labelValues);
+  if constexpr (std::is_same_v<Cell, Histogram>) {
+    entry.cell = std::make_unique<Histogram>(bounds_);
+  } else {
+    entry.cell = std::make_unique<Cell>();
+  }
+  return entry;
+}
+
+template <class Cell>
 Cell& Family<Cell>::with(std::initializer_list<std::string_view> values) {
   thread_local std::string key;
   key.clear();
@@ -94,48 +107,31 @@ Cell& Family<Cell>::with(std::initializer_list<std::string_view> values) {
   std::lock_guard lock(mutex_);
   auto it = cells_.find(key);
   if (it != cells_.end()) return *it->second.cell;
-  Entry entry;
-  entry.labelValues.assign(values.begin(), values.end());
-  if constexpr (std::is_same_v<Cell, Histogram>) {
-    entry.cell = std::make_unique<Histogram>(bounds_);
-  } else {
-    entry.cell = std::make_unique<Cell>();
+  if (cells_.size() >= maxSeries_) {
+    if (!overflow_)
+      overflow_ = std::make_unique<Entry>(makeEntry(std::vector<std::string>(values.size(), std::string(kOverflowLabel))));
+    if (overflowed_ != nullptr) overflowed_->add();
+    return *overflow_->cell;
   }
+  Entry entry = makeEntry(std::vector<std::string>(values.begin(), values.end()));
   Cell& ref = *entry.cell;
   cells_.emplace(key, std::move(entry));
   return ref;
 }
 
 template <class Cell>
+size_t Family<Cell>::seriesCount() const {
+  std::lock_guard lock(mutex_);
+  return cells_.size() + (overflow_ ? 1 : 0);
+}
+
+template <class Cell>
 void Family<Cell>::render(std::string& out) const {
   std::lock_guard lock(mutex_);
-  if constexpr (std::is_same_v<Cell, Counter>) {
-    appendHeader(out, name_, help_, "counter");
-    for (const auto& [_, e] : cells_) {
-      const auto& values = e.labelValues;
-      const auto& cell = e.cell;
-      out += name_;
-      appendLabels(out, labels_, values);
-      out.push_back(' ');
-      out += std::to_string(cell->value());
-      out.push_back('\n');
-    }
-  } else if constexpr (std::is_same_v<Cell, Gauge>) {
-    appendHeader(out, name_, help_, "gauge");
-    for (const auto& [_, e] : cells_) {
-      const auto& values = e.labelValues;
-      const auto& cell = e.cell;
-      out += name_;
-      appendLabels(out, labels_, values);
-      out.push_back(' ');
-      out += std::to_string(cell->value());
-      out.push_back('\n');
-    }
-  } else {
-    appendHeader(out, name_, help_, "histogram");
-    for (const auto& [_, e] : cells_) {
-      const auto& values = e.labelValues;
-      const auto& cell = e.cell;
+  auto renderEntry = [&](const Entry& e) {
+    const auto& values = e.labelValues;
+    const auto& cell = e.cell;
+    if constexpr (std::is_same_v<Cell, Histogram>) {
       uint64_t cumulative = 0;
       // Read the count first: concurrent observations may land in buckets meanwhile, and the
       // +Inf bucket must equal _count.
@@ -165,49 +161,77 @@ void Family<Cell>::render(std::string& out) const {
       out.push_back(' ');
       out += std::to_string(count);
       out.push_back('\n');
+    } else {
+      out += name_;
+      appendLabels(out, labels_, values);
+      out.push_back(' ');
+      out += std::to_string(cell->value());
+      out.push_back('\n');
     }
-  }
+  };
+  appendHeader(out, name_, help_,
+               std::is_same_v<Cell, Counter> ? "counter" : std::is_same_v<Cell, Gauge> ? "gauge" : "histogram");
+  for (const auto& [_, e] : cells_) renderEntry(e);
+  if (overflow_) renderEntry(*overflow_);
 }
 
 template class Family<Counter>;
 template class Family<Gauge>;
 template class Family<Histogram>;
 
+Registry::Registry(size_t maxSeriesPerFamily)
+    : maxSeries_(maxSeriesPerFamily),
+      overflow_(std::make_unique<Family<Counter>>(
+          "turnpike_metric_series_overflow_total",
+          "Lookups of a label set past the family's series limit, counted into its _overflow series",
+          std::vector<std::string>{"family"}, Type::Counter, SIZE_MAX, nullptr)) {}
+
 Family<Counter>& Registry::counter(std::string name, std::string help, std::vector<std::string> labels) {
   std::lock_guard lock(mutex_);
-  counters_.push_back(std::make_unique<Family<Counter>>(std::move(name), std::move(help), std::move(labels), Type::Counter));
+  Counter* overflowed = &overflow_->with({name});
+  counters_.push_back(std::make_unique<Family<Counter>>(std::move(name), std::move(help), std::move(labels), Type::Counter,
+                                                        maxSeries_, overflowed));
   return *counters_.back();
 }
 
 Family<Gauge>& Registry::gauge(std::string name, std::string help, std::vector<std::string> labels) {
   std::lock_guard lock(mutex_);
-  gauges_.push_back(std::make_unique<Family<Gauge>>(std::move(name), std::move(help), std::move(labels), Type::Gauge));
+  Counter* overflowed = &overflow_->with({name});
+  gauges_.push_back(std::make_unique<Family<Gauge>>(std::move(name), std::move(help), std::move(labels), Type::Gauge,
+                                                    maxSeries_, overflowed));
   return *gauges_.back();
 }
 
 Family<Histogram>& Registry::histogram(std::string name, std::string help, std::vector<std::string> labels,
                                        std::vector<double> bounds) {
   std::lock_guard lock(mutex_);
+  Counter* overflowed = &overflow_->with({name});
   bounds_.push_back(std::make_unique<std::vector<double>>(std::move(bounds)));
   histograms_.push_back(std::make_unique<Family<Histogram>>(std::move(name), std::move(help), std::move(labels),
-                                                            Type::Histogram, bounds_.back().get()));
+                                                            Type::Histogram, maxSeries_, overflowed, bounds_.back().get()));
   return *histograms_.back();
 }
 
 void Registry::gaugeCallback(std::string name, std::string help, std::function<double()> read) {
   std::lock_guard lock(mutex_);
-  callbacks_.push_back({std::move(name), std::move(help), std::move(read)});
+  callbacks_.push_back({std::move(name), std::move(help), std::move(read), Type::Gauge});
+}
+
+void Registry::counterCallback(std::string name, std::string help, std::function<double()> read) {
+  std::lock_guard lock(mutex_);
+  callbacks_.push_back({std::move(name), std::move(help), std::move(read), Type::Counter});
 }
 
 std::string Registry::render() const {
   std::lock_guard lock(mutex_);
   std::string out;
   out.reserve(16 * 1024);
+  overflow_->render(out);
   for (const auto& f : counters_) f->render(out);
   for (const auto& f : gauges_) f->render(out);
   for (const auto& f : histograms_) f->render(out);
   for (const auto& c : callbacks_) {
-    appendHeader(out, c.name, c.help, "gauge");
+    appendHeader(out, c.name, c.help, c.type == Type::Counter ? "counter" : "gauge");
     out += c.name + " ";
     appendNumber(out, c.read());
     out.push_back('\n');

@@ -54,15 +54,27 @@ class Histogram {
 
 enum class Type { Counter, Gauge, Histogram };
 
+// Label values of the series that takes every tuple past a family's series limit.
+inline constexpr std::string_view kOverflowLabel = "_overflow";
+
 template <class Cell>
 class Family {
  public:
-  Family(std::string name, std::string help, std::vector<std::string> labels, Type type,
-         const std::vector<double>* bounds = nullptr)
-      : name_(std::move(name)), help_(std::move(help)), labels_(std::move(labels)), type_(type), bounds_(bounds) {}
+  // At most `maxSeries` label tuples get their own series; later ones share the overflow
+  // series and each such lookup adds to `overflowed` (when given).
+  Family(std::string name, std::string help, std::vector<std::string> labels, Type type, size_t maxSeries,
+         Counter* overflowed, const std::vector<double>* bounds = nullptr)
+      : name_(std::move(name)),
+        help_(std::move(help)),
+        labels_(std::move(labels)),
+        type_(type),
+        maxSeries_(maxSeries),
+        overflowed_(overflowed),
+        bounds_(bounds) {}
 
   // The cell for these label values (in the family's label order). References stay valid.
   Cell& with(std::initializer_list<std::string_view> values);
+  size_t seriesCount() const;
 
   const std::string& name() const { return name_; }
   void render(std::string& out) const;
@@ -72,29 +84,44 @@ class Family {
   std::string help_;
   std::vector<std::string> labels_;
   Type type_;
+  size_t maxSeries_;
+  Counter* overflowed_;
   const std::vector<double>* bounds_;
   struct Entry {
     std::vector<std::string> labelValues;
     std::unique_ptr<Cell> cell;
   };
+  Entry makeEntry(std::vector<std::string> labelValues) const;
   mutable std::mutex mutex_;
   // Keyed by the label values joined with a unit separator: found without allocating.
   std::map<std::string, Entry, std::less<>> cells_;
+  std::unique_ptr<Entry> overflow_;  // created on the first tuple past the limit
 };
 
 class Registry {
  public:
+  // Series per family: label values can come from outside (plugins, upstream model lists), so
+  // no family grows without bound.
+  static constexpr size_t kDefaultMaxSeries = 10'000;
+  explicit Registry(size_t maxSeriesPerFamily = kDefaultMaxSeries);
+
   Family<Counter>& counter(std::string name, std::string help, std::vector<std::string> labels = {});
   Family<Gauge>& gauge(std::string name, std::string help, std::vector<std::string> labels = {});
   Family<Histogram>& histogram(std::string name, std::string help, std::vector<std::string> labels,
                                std::vector<double> bounds);
   // A gauge computed when scraped.
   void gaugeCallback(std::string name, std::string help, std::function<double()> read);
+  // A counter kept elsewhere (a total that only grows), read when scraped.
+  void counterCallback(std::string name, std::string help, std::function<double()> read);
 
   std::string render() const;
 
  private:
+  size_t maxSeries_;
   mutable std::mutex mutex_;
+  // turnpike_metric_series_overflow_total{family}: registered first, capped by the code's own
+  // family names.
+  std::unique_ptr<Family<Counter>> overflow_;
   std::vector<std::unique_ptr<Family<Counter>>> counters_;
   std::vector<std::unique_ptr<Family<Gauge>>> gauges_;
   std::vector<std::unique_ptr<Family<Histogram>>> histograms_;
@@ -103,6 +130,7 @@ class Registry {
     std::string name;
     std::string help;
     std::function<double()> read;
+    Type type;
   };
   std::vector<Callback> callbacks_;
 };

@@ -2,6 +2,7 @@
 
 #include <sys/epoll.h>
 
+#include <memory>
 #include <stdexcept>
 
 #include "net/curl_global.hpp"
@@ -23,9 +24,10 @@ class UpstreamClient::Transfer {
   bool headDelivered = false;
   bool pauseRequested = false;
   bool paused = false;
-  bool done = false;
+  bool done = false;  // finished or cancelled: no further callbacks
   bool timedOut = false;
   Clock::time_point lastActivity;
+  Clock::time_point pausedSince;
   char errorBuffer[CURL_ERROR_SIZE] = {0};
 };
 
@@ -56,10 +58,8 @@ UpstreamClient::UpstreamClient(http::EventLoop& loop, Options options) : loop_(l
 }
 
 UpstreamClient::~UpstreamClient() {
-  for (Transfer* t : std::vector<Transfer*>(transfers_.begin(), transfers_.end())) {
-    curl_multi_remove_handle(multi_, t->easy);
-    release(t);
-  }
+  for (Transfer* t : std::vector<Transfer*>(transfers_.begin(), transfers_.end())) retire(t);
+  cancelled_.clear();
   if (curlTimer_ != 0) loop_.cancel(curlTimer_);
   if (idleTimer_ != 0) loop_.cancel(idleTimer_);
   curl_multi_cleanup(multi_);
@@ -129,17 +129,26 @@ void UpstreamClient::cancel(Transfer* t) {
   if (transfers_.count(t) == 0 || t->done) return;
   t->done = true;
   if (callbackDepth_ > 0) {
-    // libcurl forbids removing a handle from inside its own callbacks.
-    loop_.defer([this, t] {
-      curl_multi_remove_handle(multi_, t->easy);
-      transfers_.erase(t);
-      release(t);
-    });
+    // libcurl forbids removing a handle from inside its own callbacks. The transfer stays
+    // in transfers_ (its one owner) until reapCancelled() retires it, so nothing else can
+    // free it first, whatever libcurl does with it meanwhile.
+    cancelled_.push_back(t);
     return;
   }
+  retire(t);
+}
+
+void UpstreamClient::retire(Transfer* t) {
   curl_multi_remove_handle(multi_, t->easy);
   transfers_.erase(t);
   release(t);
+}
+
+void UpstreamClient::reapCancelled() {
+  if (callbackDepth_ > 0) return;
+  std::vector<Transfer*> batch;
+  batch.swap(cancelled_);
+  for (Transfer* t : batch) retire(t);
 }
 
 void UpstreamClient::pause(Transfer* t) {
@@ -155,6 +164,7 @@ void UpstreamClient::resume(Transfer* t) {
     ++callbackDepth_;
     curl_easy_pause(t->easy, CURLPAUSE_CONT);
     --callbackDepth_;
+    reapCancelled();
   }
 }
 
@@ -171,14 +181,19 @@ void UpstreamClient::release(Transfer* t) {
 
 int UpstreamClient::onSocket(CURL*, curl_socket_t s, int what, void* userp, void* socketp) {
   auto* self = static_cast<UpstreamClient*>(userp);
-  auto* watch = static_cast<SocketWatch*>(socketp);
+  int result = -1;  // tells libcurl the socket cannot be watched: the transfer fails
+  self->loop_.guard([&] { result = self->watchSocket(s, what, static_cast<SocketWatch*>(socketp)); });
+  return result;
+}
+
+int UpstreamClient::watchSocket(curl_socket_t s, int what, SocketWatch* watch) {
   if (what == CURL_POLL_REMOVE) {
     if (watch != nullptr) {
-      self->loop_.remove(s);
+      loop_.remove(s);
       watch->dead = true;
-      curl_multi_assign(self->multi_, s, nullptr);
+      curl_multi_assign(multi_, s, nullptr);
       // Events for it may already be in this batch; free it afterwards.
-      self->loop_.defer([watch] { delete watch; });
+      loop_.defer([watch] { delete watch; });
     }
     return 0;
   }
@@ -186,51 +201,69 @@ int UpstreamClient::onSocket(CURL*, curl_socket_t s, int what, void* userp, void
   if (what & CURL_POLL_IN) events |= EPOLLIN | EPOLLRDHUP;
   if (what & CURL_POLL_OUT) events |= EPOLLOUT;
   if (watch == nullptr) {
-    watch = new SocketWatch{};
-    watch->client = self;
-    watch->fd = s;
-    curl_multi_assign(self->multi_, s, watch);
-    self->loop_.add(s, events, watch);
-  } else {
-    self->loop_.modify(s, events, watch);
+    auto owned = std::make_unique<SocketWatch>();
+    owned->client = this;
+    owned->fd = s;
+    if (!loop_.add(s, events, owned.get())) return -1;
+    watch = owned.release();
+    curl_multi_assign(multi_, s, watch);
+    return 0;
   }
-  return 0;
+  return loop_.modify(s, events, watch) ? 0 : -1;
 }
 
 int UpstreamClient::onTimer(CURLM*, long timeoutMs, void* userp) {
   auto* self = static_cast<UpstreamClient*>(userp);
-  if (self->curlTimer_ != 0) {
-    self->loop_.cancel(self->curlTimer_);
-    self->curlTimer_ = 0;
+  // -1 tells libcurl the timer could not be set.
+  return self->loop_.guard([&] { self->setTimer(timeoutMs); }) ? 0 : -1;
+}
+
+void UpstreamClient::setTimer(long timeoutMs) {
+  if (curlTimer_ != 0) {
+    loop_.cancel(curlTimer_);
+    curlTimer_ = 0;
   }
   if (timeoutMs == 0) {
     // "As soon as possible": after the current batch, without another trip through epoll.
-    if (!self->kickQueued_) {
-      self->kickQueued_ = true;
-      self->loop_.defer([self] {
-        self->kickQueued_ = false;
-        self->socketAction(CURL_SOCKET_TIMEOUT, 0);
+    if (!kickQueued_) {
+      kickQueued_ = true;
+      loop_.defer([this] {
+        kickQueued_ = false;
+        socketAction(CURL_SOCKET_TIMEOUT, 0);
       });
     }
   } else if (timeoutMs > 0) {
-    self->curlTimer_ = self->loop_.runAfter(std::chrono::milliseconds(timeoutMs), [self] {
-      self->curlTimer_ = 0;
-      self->socketAction(CURL_SOCKET_TIMEOUT, 0);
+    curlTimer_ = loop_.runAfter(std::chrono::milliseconds(timeoutMs), [this] {
+      curlTimer_ = 0;
+      socketAction(CURL_SOCKET_TIMEOUT, 0);
     });
   }
-  return 0;
 }
 
+// libcurl is C: nothing may unwind through it. What a handler throws is contained here and
+// aborts this transfer alone (returning less than was given fails it with a write error).
 size_t UpstreamClient::onHeader(char* data, size_t size, size_t n, void* userp) {
   auto* t = static_cast<Transfer*>(userp);
-  std::string_view line(data, size * n);
-  t->lastActivity = t->client->loop_.now();
+  size_t result = 0;
+  t->client->loop_.guard([&] { result = t->client->takeHeader(t, std::string_view(data, size * n)); });
+  return result;
+}
+
+size_t UpstreamClient::onWrite(char* data, size_t size, size_t n, void* userp) {
+  auto* t = static_cast<Transfer*>(userp);
+  size_t result = 0;
+  t->client->loop_.guard([&] { result = t->client->takeData(t, std::string_view(data, size * n)); });
+  return result;
+}
+
+size_t UpstreamClient::takeHeader(Transfer* t, std::string_view line) {
+  t->lastActivity = loop_.now();
   if (line.rfind("HTTP/", 0) == 0) {
     // A new header block (after 100 Continue or an interim response).
     t->headers.clear();
     auto sp = line.find(' ');
     t->status = sp == std::string_view::npos ? 0 : std::atoi(std::string(line.substr(sp + 1, 3)).c_str());
-    return size * n;
+    return line.size();
   }
   std::string_view trimmed = util::trim(line);
   if (trimmed.empty()) {
@@ -238,30 +271,30 @@ size_t UpstreamClient::onHeader(char* data, size_t size, size_t n, void* userp) 
       t->headDelivered = true;
       t->handler->onResponseHead(t->status, t->headers);
     }
-    return size * n;
+    return line.size();
   }
   auto colon = trimmed.find(':');
   if (colon != std::string_view::npos)
     t->headers.emplace_back(util::toLower(trimmed.substr(0, colon)), std::string(util::trim(trimmed.substr(colon + 1))));
-  return size * n;
+  return line.size();
 }
 
-size_t UpstreamClient::onWrite(char* data, size_t size, size_t n, void* userp) {
-  auto* t = static_cast<Transfer*>(userp);
+size_t UpstreamClient::takeData(Transfer* t, std::string_view data) {
   if (t->done) return 0;  // cancelled: abort the transfer
   if (t->pauseRequested) {
     // Not consumed: libcurl hands the same bytes back after resume().
     t->paused = true;
+    t->pausedSince = loop_.now();
     return CURL_WRITEFUNC_PAUSE;
   }
-  t->lastActivity = t->client->loop_.now();
+  t->lastActivity = loop_.now();
   if (!t->headDelivered) {
     t->headDelivered = true;
     t->handler->onResponseHead(t->status, t->headers);
     if (t->done) return 0;
   }
-  t->handler->onResponseData(std::string_view(data, size * n));
-  return size * n;
+  t->handler->onResponseData(data);
+  return data.size();
 }
 
 void UpstreamClient::socketAction(curl_socket_t s, int flags) {
@@ -269,6 +302,7 @@ void UpstreamClient::socketAction(curl_socket_t s, int flags) {
   ++callbackDepth_;
   curl_multi_socket_action(multi_, s, flags, &running);
   --callbackDepth_;
+  reapCancelled();
   collectDone();
 }
 
@@ -283,17 +317,15 @@ void UpstreamClient::collectDone() {
 }
 
 void UpstreamClient::finish(Transfer* t, CURLcode code) {
+  if (t->done) return;  // cancelled: retired by whoever cancelled it
+  t->done = true;
   curl_multi_remove_handle(multi_, t->easy);
   transfers_.erase(t);
-  if (t->done) {  // cancelled while libcurl was finishing it
-    release(t);
-    return;
-  }
-  t->done = true;
   TransferResult result;
   if (t->timedOut) {
     result.error = TransferError::Timeout;
-    result.detail = "no data from upstream within the timeout";
+    result.detail = t->paused ? "the consumer kept the transfer paused past its limit"
+                              : "no data from upstream within the timeout";
   } else if (code != CURLE_OK) {
     switch (code) {
       case CURLE_COULDNT_CONNECT:
@@ -319,17 +351,24 @@ void UpstreamClient::finish(Transfer* t, CURLcode code) {
 }
 
 void UpstreamClient::sweepIdle() {
-  idleTimer_ = 0;
+  // Re-armed first: a handler that throws below must not end the sweeping.
+  idleTimer_ = transfers_.empty() ? 0 : loop_.runAfter(std::chrono::milliseconds(100), [this] { sweepIdle(); });
   auto now = Clock::now();
   std::vector<Transfer*> expired;
   for (Transfer* t : transfers_) {
-    if (!t->done && !t->paused && now - t->lastActivity > t->request.idleTimeout) expired.push_back(t);
+    if (t->done) continue;
+    // Paused, the upstream is not the one keeping quiet: a bound of its own.
+    if (t->paused ? now - t->pausedSince <= t->request.pauseTimeout : now - t->lastActivity <= t->request.idleTimeout)
+      continue;
+    t->timedOut = true;
+    expired.push_back(t);
   }
   for (Transfer* t : expired) {
-    t->timedOut = true;
+    // The handler of an earlier one may have cancelled this one (or started another, which
+    // may sit at the same address but is not marked).
+    if (transfers_.count(t) == 0 || !t->timedOut || t->done) continue;
     finish(t, CURLE_OPERATION_TIMEDOUT);
   }
-  if (!transfers_.empty()) idleTimer_ = loop_.runAfter(std::chrono::milliseconds(100), [this] { sweepIdle(); });
 }
 
 }  // namespace turnpike::net

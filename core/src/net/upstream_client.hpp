@@ -24,6 +24,9 @@ struct UpstreamRequest {
   std::chrono::milliseconds connectTimeout{10'000};
   // Longest silence allowed from the upstream: before the first byte and between bytes.
   std::chrono::milliseconds idleTimeout{60'000};
+  // Longest the consumer may keep the transfer paused (a client that stopped reading); beyond
+  // it the transfer ends as a timeout rather than holding its upstream connection forever.
+  std::chrono::milliseconds pauseTimeout{120'000};
 };
 
 enum class TransferError {
@@ -81,11 +84,18 @@ class UpstreamClient {
   static int onTimer(CURLM* multi, long timeoutMs, void* userp);
   static size_t onHeader(char* data, size_t size, size_t n, void* userp);
   static size_t onWrite(char* data, size_t size, size_t n, void* userp);
+  int watchSocket(curl_socket_t s, int what, SocketWatch* watch);
+  void setTimer(long timeoutMs);
+  size_t takeHeader(Transfer* transfer, std::string_view line);
+  size_t takeData(Transfer* transfer, std::string_view data);
 
   CURL* acquireHandle();
   void socketAction(curl_socket_t s, int flags);
   void collectDone();
   void finish(Transfer* transfer, CURLcode code);
+  // Removes a transfer from libcurl and frees it: the one place a transfer ends.
+  void retire(Transfer* transfer);
+  void reapCancelled();
   void release(Transfer* transfer);
   void sweepIdle();
 
@@ -93,7 +103,8 @@ class UpstreamClient {
   CURLM* multi_;
   http::EventLoop::TimerId curlTimer_ = 0;
   http::EventLoop::TimerId idleTimer_ = 0;
-  std::unordered_set<Transfer*> transfers_;
+  std::unordered_set<Transfer*> transfers_;  // owns every live transfer
+  std::vector<Transfer*> cancelled_;         // cancelled inside a libcurl callback, still in transfers_
   std::vector<CURL*> spareHandles_;
   int callbackDepth_ = 0;
   bool kickQueued_ = false;
