@@ -28,7 +28,7 @@ class HttpServer : public ::testing::Test {
     options.host = "127.0.0.1";
     options.port = 0;
     options.loops = 1;
-    options.workerThreads = 2;
+    options.pools = {WorkerPoolOptions{"", 2, 0}};
     server_ = std::make_unique<Server>(options, router_, std::move(observer));
     server_->start();
   }
