@@ -51,7 +51,9 @@ TEST_F(Framing, ChunkSizeOverflowCannotGrowABodyPastTheLimit) {
     if (s.send(megabyte, std::chrono::milliseconds(500)) < megabyte.size()) break;
   std::string reply = s.receive(std::chrono::milliseconds(2000));
   EXPECT_EQ(reply.substr(0, reply.find("\r\n")), "HTTP/1.1 413 Content Too Large") << reply.substr(0, 200);
-  EXPECT_LT(gateway_->rssKb() - rssBefore, 32 * 1024);
+  if (GatewayProcess::rssIsMeaningful()) {
+    EXPECT_LT(gateway_->rssKb() - rssBefore, 32 * 1024);
+  }
   EXPECT_TRUE(gateway_->running());
   EXPECT_TRUE(servesHealth(gateway_->port()));
 }

@@ -38,7 +38,9 @@ TEST(SlowReaders, PipelinedRequestsFromAClientThatNeverReadsStayBounded) {
   long grown = gw.rssKb() - before;
   RecordProperty("rss_growth_kb", std::to_string(grown));
   // Unbounded, 100k answers of ~170 bytes are 17 MB and more.
-  EXPECT_LT(grown, 6 * 1024) << "RSS grew by " << grown << " KiB; " << sent << " bytes of requests were taken";
+  if (GatewayProcess::rssIsMeaningful()) {
+    EXPECT_LT(grown, 6 * 1024) << "RSS grew by " << grown << " KiB; " << sent << " bytes of requests were taken";
+  }
   EXPECT_TRUE(servesHealth(gw.port()));
 
   // Reading now, the held requests are answered in order: parsing resumes as output drains.
