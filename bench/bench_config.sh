@@ -4,13 +4,16 @@
 #   TURNPIKE_BENCH_MODE  billed (default): a paid model, requests carry a funded key, every one is
 #                        reserved, settled and written to the ledger; free: billing off
 #   TURNPIKE_BENCH_DB    the SQLite file (billed mode: the one the key was created in)
+#   TURNPIKE_BENCH_MAX_PER_IP  server.max_connections_per_ip, for runs holding more connections
+#                        than its default (256) from loopback; unset: the default (builds before
+#                        the key refuse it, so --baseline can measure them)
 set -euo pipefail
 MODE="${TURNPIKE_BENCH_MODE:-billed}"
 DB="${TURNPIKE_BENCH_DB:-${TMPDIR:-/tmp}/turnpike-bench.db}"
 cat <<YAML
 server:
   listen: 127.0.0.1:$1
-  max_connections_per_ip: 100000  # every benchmark client connects from loopback
+$([ -z "${TURNPIKE_BENCH_MAX_PER_IP:-}" ] || echo "  max_connections_per_ip: $TURNPIKE_BENCH_MAX_PER_IP")
 storage:
   url: sqlite://$DB
 log:

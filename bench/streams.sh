@@ -14,6 +14,7 @@ CONNS="${CONNS:-2000}" DUR="${DUR:-10}" TTFC_N="${TTFC_N:-500}"
   fail "CONNS, DUR (2..600) and TTFC_N are whole numbers"
 need_tools wrk:wrk nginx:nginx-light curl:curl cc:gcc python3:python3
 ulimit -n "$(ulimit -Hn)"  # 2,000 streams need about 4,100 descriptors in the gateway
+export TURNPIKE_BENCH_MAX_PER_IP=$((CONNS + 64))  # every stream comes from loopback
 CLIENT_KEY="Authorization: Bearer sk-mock-key"
 
 # usage: start_all DELAY_US  — the mock (chunks DELAY_US apart), the gateway and nginx, each checked.
