@@ -450,6 +450,20 @@ TEST_F(MockWire, DroppedConnectionIsReported) {
   stillServes();
 }
 
+TEST_F(MockWire, CompletionsArePacedAndFailToo) {
+  auto start = Clock::now();
+  SseClient stream(port(), "/v1/completions", R"({"model":"mock-fast","stream":true,"prompt":"one two three"})");
+  ASSERT_EQ(stream.status(), 200);
+  std::string text;
+  for (const auto& e : stream.rest())
+    if (e != "[DONE]") text += json::parse(e)["choices"][0].value("text", "");
+  EXPECT_EQ(text, "Mock reply from mock-fast: one two three");
+  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(700));  // 9 chunks 100 ms apart
+  auto r = postJson(port(), "/v1/completions", R"({"model":"mock-fast","prompt":"mock:fail=429"})");
+  expectError(r, 429, "rate_limit_exceeded");
+  stillServes();
+}
+
 TEST_F(MockWire, UnknownFailureModeIsRefused) {
   auto r = failing("teapot");
   EXPECT_EQ(r.status, 400) << r.body;
