@@ -1,301 +1,203 @@
-// mock: answers locally and deterministically, so the gateway runs, streams and can be tested
-// with no upstream and no secrets. The reply echoes the last user message; tools get a tool
-// call; embeddings are stable unit vectors derived from the text (float or base64, as the
-// official SDKs ask); usage is estimated at four characters per token.
+// mock: answers deterministically with no upstream and no secrets, and behaves like a model so
+// clients can be tested against it: the reply echoes the last user message; tools get calls
+// whose arguments satisfy their schemas, tool results get a text answer; response_format gets
+// JSON valid against its schema; usage carries cached and reasoning tokens; embeddings are
+// stable unit vectors (float or base64, as the official SDKs ask).
+//
+// Most answers are made in-process. Paced streams (chunk_delay_ms) and injected failures
+// ("mock:fail=<mode>" prompts) go over the mock's own loopback server instead, so they reach
+// the gateway through the same transport, timeouts and cancellation as a real upstream's.
 #include <turnpike/plugin.hpp>
 
+#include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <cstring>
+#include <cstdio>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+
+#include "mock/mock_reply.hpp"
+#include "mock/wire_server.hpp"
+#include "openai_wire.hpp"
 
 namespace {
 
 using namespace turnpike::sdk;
+using namespace turnpike::mock;
 using nlohmann::json;
 
 constexpr const char* kSchema = R"json({
   "reply_prefix": {"type": "string", "default": "Mock reply",
                    "doc": "text the reply starts with, before the echoed user message"},
   "embedding_dimensions": {"type": "integer", "default": 8,
-                           "doc": "length of embedding vectors unless the request sets dimensions"}
+                           "doc": "length of embedding vectors unless the request sets dimensions"},
+  "chunk_delay_ms": {"type": "integer", "default": 0,
+                     "doc": "pause between the chunks of a stream (0..60000), so cancellation and backpressure can be seen"},
+  "timeout_hold_ms": {"type": "integer", "default": 120000,
+                      "doc": "longest a mock:fail=timeout request is held unanswered (1000..600000) when the gateway does not give up first"}
 })json";
 
-uint64_t fnv1a(std::string_view s, uint64_t seed = 1469598103934665603ull) {
-  uint64_t h = seed;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
+// Chunks sent before a mock:fail=stream-error or drop stream fails.
+constexpr size_t kChunksBeforeFailure = 3;
 
-std::string textOf(const json& content) {
-  if (content.is_string()) return content.get<std::string>();
+std::string percentEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
-  if (content.is_array()) {
-    for (const auto& part : content)
-      if (part.is_object() && part.value("type", "") == "text" && part.contains("text") && part["text"].is_string())
-        out += part["text"].get<std::string>();
-  }
-  return out;
-}
-
-uint64_t estimateTokens(size_t chars) { return std::max<uint64_t>(1, (chars + 3) / 4); }
-
-std::vector<std::string> words(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (size_t i = 1; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == ' ') {
-      out.push_back(text.substr(start, i - start));
-      start = i;
+  for (unsigned char c : s) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    if (plain) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
     }
   }
   return out;
 }
 
-std::string base64(const std::string& bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+std::string percentDecode(std::string_view s) {
   std::string out;
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
-    out += {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], kAlphabet[v & 63]};
-  }
-  if (i + 1 == bytes.size()) {
-    uint32_t v = uint8_t(bytes[i]) << 16;
-    out += {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == bytes.size()) {
-    uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8);
-    out += {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], '='};
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
   }
   return out;
 }
 
-int64_t now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+std::string errorJson(std::string_view message, std::string_view type, const json& code) {
+  return json{{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", code}}}}.dump();
 }
 
-class NoStream final : public ResponseStream {
- public:
-  void onData(int, std::string_view, bool, Emitter& emitter) override {
-    emitter.error(500, "mock_error", "the mock provider has no upstream");
-  }
-};
+std::string head(int status, std::string_view reason, const std::vector<std::string>& headers) {
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) + "\r\n";
+  for (const auto& h : headers) out += h + "\r\n";
+  return out + "Connection: close\r\n\r\n";
+}
+
+std::string chunked(std::string_view data) {
+  char size[24];
+  int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  return std::string(size, static_cast<size_t>(n)) + std::string(data) + "\r\n";
+}
+
+bool sendJson(WireConnection& c, int status, std::string_view reason, std::vector<std::string> headers, const std::string& body) {
+  headers.push_back("Content-Type: application/json");
+  headers.push_back("Content-Length: " + std::to_string(body.size()));
+  return c.send(head(status, reason, headers) + body);
+}
 
 class MockProvider final : public Provider {
  public:
   MockProvider(Host, std::string_view configJson) {
     json config = json::parse(configJson);
-    prefix_ = config.value("reply_prefix", "Mock reply");
-    dimensions_ = config.value("embedding_dimensions", 8);
-    if (dimensions_ < 1 || dimensions_ > 8192) throw std::invalid_argument("embedding_dimensions must be 1..8192");
+    options_.prefix = config.value("reply_prefix", "Mock reply");
+    options_.dimensions = config.value("embedding_dimensions", 8);
+    if (options_.dimensions < 1 || options_.dimensions > 8192) throw std::invalid_argument("embedding_dimensions must be 1..8192");
+    chunkDelay_ = std::chrono::milliseconds(config.value("chunk_delay_ms", 0));
+    if (chunkDelay_.count() < 0 || chunkDelay_.count() > 60000) throw std::invalid_argument("chunk_delay_ms must be 0..60000");
+    timeoutHold_ = std::chrono::milliseconds(config.value("timeout_hold_ms", 120000));
+    if (timeoutHold_.count() < 1000 || timeoutHold_.count() > 600000) throw std::invalid_argument("timeout_hold_ms must be 1000..600000");
   }
 
-  Dispatch buildRequest(const Call&, UpstreamRequest&) override { return Dispatch::Local; }
-  std::unique_ptr<ResponseStream> openStream(const Call&) override { return std::make_unique<NoStream>(); }
+  Dispatch buildRequest(const Call& call, UpstreamRequest& request) override {
+    if (call.operation == TP_OP_EMBEDDING) return Dispatch::Local;
+    // A cheap look first: most requests ask for no failure, and they are parsed once.
+    bool failing = call.body.find("mock:fail=") != std::string_view::npos &&
+                   failureAsked(call.operation, json::parse(call.body)) != Failure::None;
+    if (!failing && !(call.stream && chunkDelay_.count() > 0)) return Dispatch::Local;
+    std::string path = call.operation == TP_OP_CHAT ? "/v1/chat/completions" : "/v1/completions";
+    request.setMethod("POST");
+    request.setUrl("http://127.0.0.1:" + std::to_string(server().port()) + path + "?model=" + percentEncode(call.model) +
+                   (call.stream ? "&stream=1" : ""));
+    request.addHeader("Content-Type", "application/json");
+    request.setBody(call.body);
+    return Dispatch::Http;
+  }
+
+  std::unique_ptr<ResponseStream> openStream(const Call& call) override {
+    return std::make_unique<openai_wire::OpenAiStream>(call.stream, call.operation != TP_OP_EMBEDDING);
+  }
 
   void respondLocal(const Call& call, Emitter& emitter) override {
-    json request = json::parse(call.body);
-    switch (call.operation) {
-      case TP_OP_CHAT: chat(call, request, emitter); break;
-      case TP_OP_COMPLETION: completion(call, request, emitter); break;
-      case TP_OP_EMBEDDING: embedding(call, request, emitter); break;
-    }
+    Reply r = reply(options_, call.operation, call.model, call.stream, json::parse(call.body));
+    emitter.usage(r.usage);
+    for (const auto& f : r.frames) emitter.chunk(f.json, f.flags);
   }
 
  private:
-  struct Answer {
-    std::string text;
-    uint64_t promptTokens = 0;
-    uint64_t completionTokens = 0;
-    std::string finishReason = "stop";
-  };
+  WireServer& server() {
+    std::lock_guard lock(mutex_);
+    if (!server_) server_ = std::make_unique<WireServer>([this](const WireRequest& r, WireConnection& c) { answer(r, c); });
+    return *server_;
+  }
 
-  Answer answer(const std::string& model, const std::string& input, size_t promptChars, const json& request) const {
-    Answer a;
-    std::string echo = input.size() > 200 ? input.substr(0, 200) : input;
-    auto pieces = words(prefix_ + " from " + model + ": " + echo);
-    uint64_t limit = UINT64_MAX;
-    for (const char* key : {"max_completion_tokens", "max_tokens"})
-      if (request.contains(key) && request[key].is_number_unsigned()) limit = request[key].get<uint64_t>();
-    if (pieces.size() > limit) {
-      pieces.resize(limit);
-      a.finishReason = "length";
+  // One request over the loopback server: the reply, paced, or the failure it asks for.
+  void answer(const WireRequest& wire, WireConnection& c) const {
+    size_t query = wire.target.find('?');
+    std::string path = wire.target.substr(0, query);
+    std::string params = query == std::string::npos ? "" : wire.target.substr(query + 1);
+    tp_operation operation = path == "/v1/chat/completions" ? TP_OP_CHAT : TP_OP_COMPLETION;
+    bool stream = params.find("&stream=1") != std::string::npos;
+    size_t modelAt = params.find("model=");
+    std::string model = modelAt == std::string::npos ? "" : percentDecode(params.substr(modelAt + 6, params.find('&', modelAt) - modelAt - 6));
+    json request = json::parse(wire.body);
+    Failure failure = failureAsked(operation, request);
+    switch (failure) {
+      case Failure::RateLimit:
+        sendJson(c, 429, "Too Many Requests",
+                 {"Retry-After: 1", "x-ratelimit-limit-requests: 60", "x-ratelimit-remaining-requests: 0",
+                  "x-ratelimit-reset-requests: 1s"},
+                 errorJson("Rate limit reached for requests (mock:fail=429). Please try again in 1s.", "requests",
+                           "rate_limit_exceeded"));
+        return;
+      case Failure::ServerError:
+        sendJson(c, 500, "Internal Server Error", {},
+                 errorJson("The server had an error while processing your request (mock:fail=500).", "server_error", nullptr));
+        return;
+      case Failure::StreamError:
+        if (!stream) {
+          sendJson(c, 500, "Internal Server Error", {},
+                   errorJson("The server had an error while processing your request (mock:fail=stream-error).", "server_error", nullptr));
+          return;
+        }
+        break;
+      case Failure::Timeout:
+        c.awaitClose(timeoutHold_);
+        return;
+      case Failure::Drop:
+        if (!stream) return;  // closed with no answer at all
+        break;
+      case Failure::None: break;
     }
-    for (const auto& p : pieces) a.text += p;
-    a.promptTokens = estimateTokens(promptChars);
-    a.completionTokens = pieces.size();
-    return a;
-  }
-
-  static json usageJson(const Answer& a, uint64_t choices) {
-    uint64_t completion = a.completionTokens * choices;
-    return json{{"prompt_tokens", a.promptTokens},
-                {"completion_tokens", completion},
-                {"total_tokens", a.promptTokens + completion},
-                {"prompt_tokens_details", {{"cached_tokens", 0}}},
-                {"completion_tokens_details", {{"reasoning_tokens", 0}}}};
-  }
-
-  static void emitUsage(Emitter& emitter, const Answer& a, uint64_t choices) {
-    Usage u;
-    u.promptTokens = a.promptTokens;
-    u.completionTokens = a.completionTokens * choices;
-    emitter.usage(u);
-  }
-
-  // The tool the request forces or offers first; empty when the model should just talk.
-  static std::string toolToCall(const json& request) {
-    if (!request.contains("tools") || !request["tools"].is_array() || request["tools"].empty()) return {};
-    const json& choice = request.value("tool_choice", json("auto"));
-    if (choice.is_string() && choice.get<std::string>() == "none") return {};
-    if (choice.is_object() && choice.contains("function")) return choice["function"].value("name", "");
-    const json& first = request["tools"][0];
-    return first.contains("function") ? first["function"].value("name", "") : "";
-  }
-
-  void chat(const Call& call, const json& request, Emitter& emitter) const {
-    std::string lastUser;
-    size_t promptChars = 0;
-    for (const auto& m : request["messages"]) {
-      std::string text = m.contains("content") ? textOf(m["content"]) : "";
-      promptChars += text.size();
-      if (m.value("role", "") == "user") lastUser = text;
-    }
-    Answer a = answer(std::string(call.model), lastUser, promptChars, request);
-    uint64_t n = request.contains("n") && request["n"].is_number_unsigned() ? request["n"].get<uint64_t>() : 1;
-    std::string tool = toolToCall(request);
-    std::string id = "chatcmpl-mock-" + std::to_string(fnv1a(call.body) % 1000000000000ull);
-    json toolCalls;
-    if (!tool.empty()) {
-      toolCalls = json::array({{{"id", "call_mock_" + std::to_string(fnv1a(tool) % 100000000ull)},
-                                {"type", "function"},
-                                {"function", {{"name", tool}, {"arguments", json{{"input", lastUser}}.dump()}}}}});
-      a.finishReason = "tool_calls";
-    }
-    if (!call.stream) {
-      json choices = json::array();
-      for (uint64_t i = 0; i < n; ++i) {
-        json message{{"role", "assistant"}, {"content", tool.empty() ? json(a.text) : json(nullptr)}};
-        if (!tool.empty()) message["tool_calls"] = toolCalls;
-        choices.push_back({{"index", i}, {"message", message}, {"logprobs", nullptr}, {"finish_reason", a.finishReason}});
-      }
-      json body{{"id", id},         {"object", "chat.completion"}, {"created", now()},
-                {"model", call.model}, {"choices", choices},        {"usage", usageJson(a, n)}};
-      emitUsage(emitter, a, n);
-      emitter.chunk(body.dump());
+    Reply r = reply(options_, operation, model, stream, request);
+    if (!stream) {
+      sendJson(c, 200, "OK", {}, r.frames.front().json);
       return;
     }
-    int64_t created = now();
-    auto chunk = [&](uint64_t index, json delta, json finish) {
-      json c{{"id", id},
-             {"object", "chat.completion.chunk"},
-             {"created", created},
-             {"model", call.model},
-             {"choices", json::array({{{"index", index}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish}}})}};
-      emitter.chunk(c.dump());
-    };
-    for (uint64_t i = 0; i < n; ++i) {
-      if (!tool.empty()) {
-        json call0 = toolCalls[0];
-        call0["index"] = 0;
-        chunk(i, {{"role", "assistant"}, {"content", nullptr}, {"tool_calls", json::array({call0})}}, nullptr);
-      } else {
-        chunk(i, {{"role", "assistant"}, {"content", ""}}, nullptr);
-        for (const auto& w : words(a.text)) chunk(i, {{"content", w}}, nullptr);
-      }
-      chunk(i, json::object(), a.finishReason);
-    }
-    json usageChunk{{"id", id},         {"object", "chat.completion.chunk"}, {"created", created},
-                    {"model", call.model}, {"choices", json::array()},          {"usage", usageJson(a, n)}};
-    emitUsage(emitter, a, n);
-    emitter.chunk(usageChunk.dump(), TP_CHUNK_USAGE_ONLY);
-  }
-
-  void completion(const Call& call, const json& request, Emitter& emitter) const {
-    std::string prompt;
-    if (request["prompt"].is_string()) {
-      prompt = request["prompt"];
-    } else {
-      for (const auto& p : request["prompt"])
-        if (p.is_string()) prompt += p.get<std::string>();
-    }
-    Answer a = answer(std::string(call.model), prompt, prompt.size(), request);
-    std::string id = "cmpl-mock-" + std::to_string(fnv1a(call.body) % 1000000000000ull);
-    int64_t created = now();
-    if (!call.stream) {
-      json body{{"id", id},
-                {"object", "text_completion"},
-                {"created", created},
-                {"model", call.model},
-                {"choices", json::array({{{"index", 0}, {"text", a.text}, {"logprobs", nullptr}, {"finish_reason", a.finishReason}}})},
-                {"usage", usageJson(a, 1)}};
-      emitUsage(emitter, a, 1);
-      emitter.chunk(body.dump());
+    if (!c.send(head(200, "OK", {"Content-Type: text/event-stream", "Cache-Control: no-cache", "Transfer-Encoding: chunked"})))
       return;
+    bool failing = failure == Failure::StreamError || failure == Failure::Drop;
+    size_t count = failing ? std::min(kChunksBeforeFailure, r.frames.size() - 1) : r.frames.size();
+    for (size_t i = 0; i < count; ++i) {
+      if (i > 0 && chunkDelay_.count() > 0 && !c.pause(chunkDelay_)) return;
+      if (!c.send(chunked("data: " + r.frames[i].json + "\n\n"))) return;
     }
-    for (const auto& w : words(a.text)) {
-      json c{{"id", id},           {"object", "text_completion"}, {"created", created}, {"model", call.model},
-             {"choices", json::array({{{"index", 0}, {"text", w}, {"logprobs", nullptr}, {"finish_reason", nullptr}}})}};
-      emitter.chunk(c.dump());
-    }
-    json last{{"id", id},          {"object", "text_completion"}, {"created", created}, {"model", call.model},
-              {"choices", json::array({{{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", a.finishReason}}})}};
-    emitter.chunk(last.dump());
-    json usageChunk{{"id", id},         {"object", "text_completion"}, {"created", created},
-                    {"model", call.model}, {"choices", json::array()},    {"usage", usageJson(a, 1)}};
-    emitUsage(emitter, a, 1);
-    emitter.chunk(usageChunk.dump(), TP_CHUNK_USAGE_ONLY);
+    if (failure == Failure::Drop) return;  // closed in the middle of the chunked body
+    std::string last = failure == Failure::StreamError
+                           ? errorJson("The server had an error while processing your request (mock:fail=stream-error).",
+                                       "server_error", nullptr)
+                           : "[DONE]";
+    c.send(chunked("data: " + last + "\n\n") + "0\r\n\r\n");
   }
 
-  void embedding(const Call& call, const json& request, Emitter& emitter) const {
-    std::vector<std::string> inputs;
-    const json& in = request["input"];
-    if (in.is_string()) {
-      inputs.push_back(in);
-    } else {
-      for (const auto& item : in) inputs.push_back(item.is_string() ? item.get<std::string>() : item.dump());
-    }
-    int dims = request.contains("dimensions") && request["dimensions"].is_number_unsigned() ? request["dimensions"].get<int>() : dimensions_;
-    if (dims < 1 || dims > 8192) throw std::invalid_argument("dimensions must be between 1 and 8192");
-    bool asBase64 = request.value("encoding_format", "float") == "base64";
-    json data = json::array();
-    size_t chars = 0;
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      chars += inputs[i].size();
-      std::vector<float> v(static_cast<size_t>(dims));
-      double norm = 0;
-      for (int d = 0; d < dims; ++d) {
-        uint64_t h = fnv1a(inputs[i], 1469598103934665603ull + static_cast<uint64_t>(d) * 7919);
-        v[static_cast<size_t>(d)] = static_cast<float>((h % 20001) / 10000.0 - 1.0);
-        norm += v[static_cast<size_t>(d)] * v[static_cast<size_t>(d)];
-      }
-      norm = std::sqrt(norm);
-      for (auto& x : v) x = norm > 0 ? static_cast<float>(x / norm) : 0.0f;
-      json item{{"object", "embedding"}, {"index", i}};
-      if (asBase64) {
-        std::string bytes(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
-        item["embedding"] = base64(bytes);
-      } else {
-        item["embedding"] = v;
-      }
-      data.push_back(std::move(item));
-    }
-    uint64_t tokens = estimateTokens(chars);
-    json body{{"object", "list"},
-              {"data", data},
-              {"model", call.model},
-              {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}};
-    Usage u;
-    u.promptTokens = tokens;
-    emitter.usage(u);
-    emitter.chunk(body.dump());
-  }
-
-  std::string prefix_;
-  int dimensions_;
+  ReplyOptions options_;
+  std::chrono::milliseconds chunkDelay_{0};
+  std::chrono::milliseconds timeoutHold_{120000};
+  std::mutex mutex_;
+  std::unique_ptr<WireServer> server_;
 };
 
 }  // namespace
