@@ -57,13 +57,6 @@ json me(uint16_t port, const std::string& key) {
   return json::parse(r.body);
 }
 
-// Waits (bounded) until no reservation is held: settlements run after responses end.
-void waitSettled(GatewayFixture& gw) {
-  for (int i = 0; i < 500 && gw.billing().reservationsHeld() > 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ASSERT_EQ(gw.billing().reservationsHeld(), 0);
-}
-
 TEST(Billing, PaidModelsNeedAValidKey) {
   GatewayFixture gw(kConfig);
   auto r = postJson(gw.port(), "/v1/chat/completions", chat("per-request"));
@@ -146,7 +139,7 @@ TEST(Billing, UsageEventCanBeTurnedOff) {
   ASSERT_NE(at, std::string::npos) << raw;
   int64_t cost = std::stoll(raw.substr(at + 16));
   EXPECT_GT(cost, 0);
-  waitSettled(gw);
+  ASSERT_TRUE(gw.waitSettled());
   EXPECT_EQ(me(gw.port(), payer.apiKey)["balance"], 100'000 - cost);
 }
 
@@ -178,7 +171,7 @@ TEST(Billing, ConcurrentRequestsNeverOverdrawAWallet) {
     });
   }
   for (auto& t : threads) t.join();
-  waitSettled(gw);
+  ASSERT_TRUE(gw.waitSettled());
   EXPECT_EQ(ok.load(), 5);
   EXPECT_EQ(refused.load(), kRequests - 5);
   EXPECT_EQ(other.load(), 0);
@@ -324,7 +317,7 @@ TEST_F(KeyBounds, ACappedKeySpendsNoMoreThroughKeysItCreates) {
     served += postJson(gw_.port(), "/v1/chat/completions", chat("per-request"), bearer(childKey)).status == 200;
   }
   EXPECT_EQ(served, 3);  // 3 x 1000 of 3000, however it is split
-  waitSettled(gw_);
+  ASSERT_TRUE(gw_.waitSettled());
   EXPECT_EQ(me(gw_.port(), owner_.apiKey)["balance"], 100'000 - 3000);
   // With its own 1000 spent, the capped key has nothing left to grant.
   auto more = postJson(gw_.port(), "/v1/keys", R"({"usage_limit":1})", bearer(cappedKey()));
@@ -389,7 +382,7 @@ providers:
   auto payer = gw.fundedAccount(10'000);
   auto r = postJson(gw.port(), "/v1/chat/completions", chat("paid"), bearer(payer.apiKey));
   EXPECT_EQ(r.status, 502);
-  waitSettled(gw);
+  ASSERT_TRUE(gw.waitSettled());
   auto account = me(gw.port(), payer.apiKey);
   EXPECT_EQ(account["balance"], 10'000);
   EXPECT_EQ(account["reserved"], 0);
@@ -433,7 +426,7 @@ providers:
     s.abort();
     firstRead.open();
   }
-  waitSettled(gw);
+  ASSERT_TRUE(gw.waitSettled());
   int64_t charged = 100'000 - me(gw.port(), payer.apiKey)["balance"].get<int64_t>();
   // At least the 3 tokens read, at most what the relay could have written before noticing:
   // far below the 200 tokens (800) of the whole stream and its 4000 reservation.

@@ -35,12 +35,6 @@ providers:
 Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
 const std::string kChat = R"({"model":"paid","messages":[{"role":"user","content":"hi"}]})";
 
-void waitSettled(GatewayFixture& gw) {
-  for (int i = 0; i < 500 && gw.billing().reservationsHeld() > 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ASSERT_EQ(gw.billing().reservationsHeld(), 0);
-}
-
 json lastUsage(GatewayFixture& gw, const std::string& key) {
   auto r = httpRequest(gw.port(), "GET", "/v1/usage/history", "", bearer(key));
   EXPECT_EQ(r.status, 200) << r.body;
@@ -68,7 +62,7 @@ TEST(Metering, AResponseWithoutUsageIsBilledFromItsText) {
   auto payer = gw.fundedAccount(100'000);
   auto r = postJson(gw.port(), "/v1/chat/completions", kChat, bearer(payer.apiKey));
   ASSERT_EQ(r.status, 200) << r.body;
-  waitSettled(gw);
+  ASSERT_TRUE(gw.waitSettled());
   // 100 bytes: 25 tokens at 4 each.
   EXPECT_EQ(json::parse(r.body)["usage"]["completion_tokens"], 25);
   EXPECT_EQ(json::parse(r.body)["usage"]["cost"], 100);
@@ -88,7 +82,7 @@ TEST(Metering, UsageWithoutTokenCountsIsNoUsage) {
   GatewayFixture gw(configFor(up));
   auto payer = gw.fundedAccount(100'000);
   ASSERT_EQ(postJson(gw.port(), "/v1/chat/completions", kChat, bearer(payer.apiKey)).status, 200);
-  waitSettled(gw);
+  ASSERT_TRUE(gw.waitSettled());
   auto usage = lastUsage(gw, payer.apiKey);
   EXPECT_EQ(usage["completion_tokens"], 20);
   EXPECT_EQ(usage["cost"], 80);
@@ -102,7 +96,7 @@ TEST(Metering, ReportedUsageIsBilledAsReported) {
   GatewayFixture gw(configFor(up));
   auto payer = gw.fundedAccount(100'000);
   ASSERT_EQ(postJson(gw.port(), "/v1/chat/completions", kChat, bearer(payer.apiKey)).status, 200);
-  waitSettled(gw);
+  ASSERT_TRUE(gw.waitSettled());
   auto usage = lastUsage(gw, payer.apiKey);
   EXPECT_EQ(usage["cost"], 28);
   EXPECT_EQ(usage["estimated"], false);
@@ -133,7 +127,7 @@ TEST(Metering, ADisconnectCountsReasoningAndRefusalText) {
     s.abort();
     firstRead.open();
   }
-  waitSettled(gw);
+  ASSERT_TRUE(gw.waitSettled());
   auto usage = lastUsage(gw, payer.apiKey);
   EXPECT_EQ(usage["status"], 499);
   EXPECT_GE(usage["cost"].get<int64_t>(), 3 * 4) << "text the client received went unbilled";
@@ -150,7 +144,7 @@ TEST(Metering, TheReservedCeilingIsSentAndAShortfallIsRecorded) {
   auto payer = gw.fundedAccount(1'000);
   auto r = postJson(gw.port(), "/v1/chat/completions", kChat, bearer(payer.apiKey));
   ASSERT_EQ(r.status, 200) << r.body;
-  waitSettled(gw);
+  ASSERT_TRUE(gw.waitSettled());
   EXPECT_EQ(json::parse(up.lastRequest().body)["max_tokens"], 100) << up.lastRequest().body;
   // The wallet covers 1,000 of the 40,000 used; the rest is on the record, not lost silently.
   EXPECT_EQ(gw.billing().ledgerSum(payer.accountId), 0);

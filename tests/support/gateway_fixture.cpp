@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "config/config_loader.hpp"
 #include "util/random.hpp"
@@ -59,6 +60,12 @@ GatewayFixture::~GatewayFixture() {
 GatewayFixture::Funded GatewayFixture::fundedAccount(int64_t credit) {
   auto created = billing().createAccount("test", credit, "test credit");
   return Funded{created.account.id, created.key.secret, created.key.record.id};
+}
+
+bool GatewayFixture::waitSettled() {
+  for (int i = 0; i < 500 && billing().reservationsHeld() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return billing().reservationsHeld() == 0;
 }
 
 std::string expand(std::string text, const std::string& key, const std::string& value) {

@@ -33,6 +33,10 @@ class GatewayFixture {
   };
   Funded fundedAccount(int64_t credit);
 
+  // Waits (up to 5 s) until no reservation is held, since settlements run after responses end;
+  // false when one still is.
+  bool waitSettled();
+
  private:
   std::string databasePath_;
   bool ownsDatabase_ = false;

@@ -17,6 +17,7 @@
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "gateway_fixture.hpp"
@@ -274,6 +275,13 @@ bool servesHealth(uint16_t port) {
     return httpRequest(port, "GET", "/health").status == 200;
   } catch (const std::exception&) {
     return false;
+  }
+}
+
+bool servesHealthWithin(uint16_t port, std::chrono::milliseconds within) {
+  for (auto until = std::chrono::steady_clock::now() + within;; std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
+    if (servesHealth(port)) return true;
+    if (std::chrono::steady_clock::now() >= until) return false;
   }
 }
 

@@ -115,6 +115,8 @@ class RawSocket {
 
 // GET /health answers 200: the gateway still serves a normal request.
 bool servesHealth(uint16_t port);
+// servesHealth, asked every 50 ms until `within` has passed (resources coming back).
+bool servesHealthWithin(uint16_t port, std::chrono::milliseconds within);
 
 // One request over a fresh RawSocket (Connection: close, Content-Length set), and the response.
 struct RawResponse {
