@@ -291,6 +291,8 @@ TEST(Payments, AnUpstreamFailureGivesTheSingleUseCredentialBack) {
   auto auth = l402Credential(gw);
   auto failed = postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth);
   EXPECT_EQ(failed.status, 502) << failed.body;
+  // The error is answered after its settlement: nothing is held once the payer sees it.
+  EXPECT_EQ(gw.billing().reservationsHeld(), 0);
   // Nothing was served: the payer retries with the same credential and is served.
   auto retried = postJson(gw.port(), "/v1/chat/completions", chat("paid"), auth);
   EXPECT_EQ(retried.status, 200) << retried.body;
@@ -339,7 +341,9 @@ TEST(Payments, ClaimsLeftByAGoneProcessAreGivenBackAtStart) {
     GatewayFixture before(upstreamConfig(up.baseUrl()), path);
     auth = l402Credential(before);
     EXPECT_EQ(postJson(before.port(), "/v1/chat/completions", chat("paid"), auth).status, 502);
-    // As a process killed between admission and settlement leaves it.
+    // The failure's settlement gives the claim back; then, as a process killed between
+    // admission and settlement leaves it.
+    ASSERT_TRUE(before.waitSettled());
     EXPECT_EQ(sqlScalar(before.databasePath(), "UPDATE l402_credentials SET claimed_by = 'gw_gone' RETURNING 1"), 1);
     EXPECT_EQ(postJson(before.port(), "/v1/chat/completions", chat("paid"), auth).status, 409);
   }

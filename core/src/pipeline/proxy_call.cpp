@@ -568,17 +568,21 @@ void ProxyCall::moveOn(Failure failure) {
 }
 
 void ProxyCall::respondError(const Failure& failure) {
-  settle(failure.status, {});
   if (exchange_->started()) {
+    settle(failure.status, {});
     exchange_->write(streamErrorEvent(failure.status, failure.code, failure.message));
     finish(failure.status, failure.code);
     return;
   }
-  auto response = http::errorResponse(failure.status, failure.code, failure.message);
-  if (services_.routingInfo && (route_ != nullptr || !attempts_.empty()))
-    response.body = insertFirstMember(response.body, routingInfoMember());
-  for (auto& h : routeHeaders()) response.headers.push_back(std::move(h));
-  finish(failure.status, failure.code, std::move(response));
+  // Answered once the settlement has given the reservation (and a single-use L402 credential)
+  // back, so a client retrying at once on the error finds them free.
+  settle(failure.status, [this, failure](const billing::SettleOutcome&) {
+    auto response = http::errorResponse(failure.status, failure.code, failure.message);
+    if (services_.routingInfo && (route_ != nullptr || !attempts_.empty()))
+      response.body = insertFirstMember(response.body, routingInfoMember());
+    for (auto& h : routeHeaders()) response.headers.push_back(std::move(h));
+    finish(failure.status, failure.code, std::move(response));
+  });
 }
 
 void ProxyCall::clientGone() {
