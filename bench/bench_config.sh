@@ -16,7 +16,6 @@ log:
   level: warning
 billing:
   enabled: $([ "$MODE" = free ] && echo false || echo true)
-$([ "$MODE" = free ] || echo "  usage_event: false  # check_target (lib.sh) counts a stream's data lines")
   rate_limits: {anonymous: {requests_per_minute: 0}}
 providers:
   - name: mock
