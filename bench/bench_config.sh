@@ -20,7 +20,7 @@ log:
   level: warning
 billing:
   enabled: $([ "$MODE" = free ] && echo false || echo true)
-$([ "$MODE" = free ] || echo "  usage_event: false  # check_target (lib.sh) counts a stream's data lines")
+$([ "$MODE" = free ] || echo "  usage_event: false  # the default now; builds before it sent the event (check_target counts data lines)")
   rate_limits: {anonymous: {requests_per_minute: 0}}
 providers:
   - name: mock

@@ -33,14 +33,23 @@ inline std::optional<Usage> parseUsage(std::string_view usageJson, bool hasCompl
 // The upstream's error body, in whatever shape it came.
 inline void emitUpstreamError(int status, std::string_view body, Emitter& emitter) {
   json parsed = json::parse(body, nullptr, false);
-  std::string type = "upstream_error";
+  std::string type;
+  std::string code;
+  std::string param;
   std::string message;
   if (parsed.is_object()) {
     const json* error = parsed.contains("error") ? &parsed["error"] : &parsed;
     if (error->is_object()) {
-      if (error->contains("message") && (*error)["message"].is_string()) message = (*error)["message"];
-      if (error->contains("type") && (*error)["type"].is_string()) type = (*error)["type"];
-      if (error->contains("code") && (*error)["code"].is_string()) type = (*error)["code"];
+      auto text = [&](const char* name, std::string& out) {
+        auto it = error->find(name);
+        if (it == error->end()) return;
+        if (it->is_string()) out = it->get<std::string>();
+        if (it->is_number_integer()) out = std::to_string(it->get<int64_t>());  // some upstreams' codes are numbers
+      };
+      text("message", message);
+      text("type", type);
+      text("code", code);
+      text("param", param);
     } else if (error->is_string()) {
       message = error->get<std::string>();
     }
@@ -49,7 +58,7 @@ inline void emitUpstreamError(int status, std::string_view body, Emitter& emitte
     // Not JSON: keep a short, printable excerpt.
     for (char c : body.substr(0, 200)) message.push_back(c >= 0x20 && c < 0x7f ? c : ' ');
   }
-  emitter.error(status, type, message);
+  emitter.error(status, type, code, param, message);
 }
 
 class OpenAiStream final : public ResponseStream {

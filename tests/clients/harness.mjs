@@ -23,11 +23,12 @@ providers:
         capabilities: [embeddings]
 `;
 
-// Resolves to { baseURL, port, logs(), stop() } once the gateway listens.
-export async function startGateway(configYaml = MOCK_CONFIG) {
+// Resolves to { baseURL, port, logs(), stop() } once the gateway listens. `serverYaml` adds keys
+// under `server:` (indented two spaces).
+export async function startGateway(configYaml = MOCK_CONFIG, serverYaml = '') {
   const dir = mkdtempSync(join(tmpdir(), 'turnpike-client-'));
   const file = join(dir, 'turnpike.yaml');
-  writeFileSync(file, `server:\n  listen: 127.0.0.1:0\nstorage:\n  url: sqlite://${join(dir, 'turnpike.db')}\nplugins:\n  dir: ${PLUGIN_DIR}\n${configYaml}`);
+  writeFileSync(file, `server:\n  listen: 127.0.0.1:0\n${serverYaml}storage:\n  url: sqlite://${join(dir, 'turnpike.db')}\nplugins:\n  dir: ${PLUGIN_DIR}\n${configYaml}`);
   const child = spawn(BIN, ['serve', '--config', file], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const port = await new Promise((resolve, reject) => {

@@ -104,12 +104,12 @@ TEST(Billing, ChargesExactlyWithLedgerAndUsageRows) {
   EXPECT_EQ(gw.billing().ledgerSum(payer.accountId), account["balance"].get<int64_t>());
 }
 
-TEST(Billing, StreamsCarryTheCostAndAPaygUsageEventAfterDone) {
+TEST(Billing, StreamsCarryTheCostAndAPaygUsageEventAfterDoneWhenAsked) {
   GatewayFixture gw(kConfig);
   auto payer = gw.fundedAccount(100'000);
   std::string body = chat("per-token", true, R"(,"stream_options":{"include_usage":true})");
   std::string raw = rawExchange(gw.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + payer.apiKey +
-                                                "\r\nContent-Length: " + std::to_string(body.size()) +
+                                                "\r\nX-Turnpike-Usage-Event: 1\r\nContent-Length: " + std::to_string(body.size()) +
                                                 "\r\nConnection: close\r\n\r\n" + body);
   size_t done = raw.find("data: [DONE]");
   size_t event = raw.find("event: payg-usage\ndata: ");
@@ -125,8 +125,8 @@ TEST(Billing, StreamsCarryTheCostAndAPaygUsageEventAfterDone) {
   EXPECT_EQ(me(gw.port(), payer.apiKey)["balance"], 100'000 - cost);
 }
 
-TEST(Billing, UsageEventCanBeTurnedOff) {
-  GatewayFixture gw(configWith("  usage_event: false\n"));
+TEST(Billing, UsageEventIsLeftOutUnlessAsked) {
+  GatewayFixture gw(kConfig);
   auto payer = gw.fundedAccount(100'000);
   std::string body = chat("per-token", true, R"(,"stream_options":{"include_usage":true})");
   std::string raw = rawExchange(gw.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + payer.apiKey +

@@ -242,7 +242,9 @@ TEST(Lightning, StreamsCompletionsAndEmbeddingsArePaidTheSameWay) {
   auto paidCall = [&](const std::string& path, const std::string& body) {
     auto c = challengeOf(postJson(gw.port(), path, body));
     std::string preimage = payInvoice(gw.port(), c.invoice);
-    return postJson(gw.port(), path, body, l402(c.macaroon, preimage));
+    auto headers = l402(c.macaroon, preimage);
+    headers.push_back({"X-Turnpike-Usage-Event", "1"});
+    return postJson(gw.port(), path, body, headers);
   };
   auto stream = paidCall("/v1/chat/completions", R"({"model":"paid","stream":true,"messages":[{"role":"user","content":"hi"}]})");
   EXPECT_EQ(stream.status, 200);
@@ -302,6 +304,22 @@ TEST(Lightning, SpendTokenBoughtWithOneInvoice) {
   // Outside the limits: 400.
   EXPECT_EQ(postJson(gw.port(), "/v1/topup", R"({"amount_sats":1})").status, 400);
   EXPECT_EQ(postJson(gw.port(), "/v1/topup", R"({"amount_sats":100000000})").status, 400);
+}
+
+// LightningProx's flow as its clients run it: create, pay, claim at once. The claim asks the node
+// itself rather than waiting for the invoice watcher's first look (a second later).
+TEST(Lightning, PayThenClaimAtOnce) {
+  GatewayFixture gw(config());
+  auto charge = json::parse(postJson(gw.port(), "/v1/topup", R"({"amount_sats":300})").body);
+  payInvoice(gw.port(), charge["payment_request"]);
+  auto claimed = postJson(gw.port(), "/v1/tokens", json{{"charge_id", charge["charge_id"]}}.dump());
+  ASSERT_EQ(claimed.status, 201) << claimed.body;
+  EXPECT_EQ(json::parse(claimed.body)["balance_sats"], 300);
+
+  auto other = json::parse(postJson(gw.port(), "/v1/topup", R"({"amount_sats":200})").body);
+  payInvoice(gw.port(), other["payment_request"]);
+  auto status = json::parse(httpRequest(gw.port(), "GET", "/v1/topup/" + other["topup_id"].get<std::string>()).body);
+  EXPECT_EQ(status["status"], "paid") << status;
 }
 
 TEST(Lightning, AuthenticatedTopUpCreditsTheCallerOnce) {

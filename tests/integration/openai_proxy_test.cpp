@@ -282,15 +282,17 @@ TEST(OpenAiProxy, EmbeddingsAndCompletionsUseTheirPaths) {
   FakeUpstream up([](const RecordedRequest& r, HTTPServerResponse& res) {
     FakeUpstream::sendJson(res, 200, R"({"object":"list","data":[],"usage":{"prompt_tokens":4,"total_tokens":4}})");
   });
-  GatewayFixture gw(providerYaml(up));
+  GatewayFixture gw(providerYaml(up, "      - id: chat-only\n        capabilities: [chat]\n"));
   auto r = postJson(gw.port(), "/v1/embeddings", R"({"model":"text-embedding-3-small","input":"abc"})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(up.lastRequest().uri, "/v1/embeddings");
   r = postJson(gw.port(), "/v1/completions", R"({"model":"gpt-4o-mini","prompt":"abc"})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(up.lastRequest().uri, "/v1/completions");
-  // A chat model is not an embedding model.
+  // A model declared a chat model is not an embedding model; one declaring nothing may be.
   r = postJson(gw.port(), "/v1/embeddings", R"({"model":"gpt-4o-mini","input":"abc"})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = postJson(gw.port(), "/v1/embeddings", R"({"model":"chat-only","input":"abc"})");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(json::parse(r.body)["error"]["code"], "unsupported_operation");
 }

@@ -117,7 +117,7 @@ TEST(Routing, FallsBackBeforeTheFirstByteAndSaysSo) {
   EXPECT_EQ(info["route_reason"], "configured_order");
   ASSERT_EQ(info["attempts"].size(), 1u);
   EXPECT_EQ(info["attempts"][0]["provider"], "a");
-  EXPECT_EQ(info["attempts"][0]["status"], 502);
+  EXPECT_EQ(info["attempts"][0]["status"], 503);  // the upstream's own: overloaded, not broken
   EXPECT_EQ(r.headers["x-turnpike-provider"], "b");
 
   // Streams say it in the first chunk.
@@ -540,7 +540,7 @@ providers:
                                   "a", a->baseUrl()),
                            "b", b->baseUrl()));
   auto anonymous = postJson(gw.port(), "/v1/chat/completions", kChat);
-  EXPECT_EQ(anonymous.status, 502) << "only the free provider was theirs to use: " << anonymous.body;
+  EXPECT_EQ(anonymous.status, 503) << "only the free provider was theirs to use: " << anonymous.body;
   EXPECT_EQ(b->requestCount(), 0u);
   auto account = gw.fundedAccount(10'000);
   auto paid = postJson(gw.port(), "/v1/chat/completions", kChat, {{"Authorization", "Bearer " + account.apiKey}});

@@ -93,7 +93,7 @@ const tp_host_api kApi{
     sizeof(tp_host_api), TP_ABI_VERSION, &hostLog,    &hostCounter, &hostAlloc,  &hostFree,      &hostHttp,
     nullptr,             nullptr,        nullptr,     nullptr,      nullptr,     nullptr,        nullptr,
     nullptr,             &bufferAppend,  &stateGet,   &statePut,    &stateInsert, &stateDelete, &stateScan,
-    &paymentReceived,
+    &paymentReceived,     nullptr,
 };
 
 }  // namespace

@@ -106,6 +106,23 @@ TEST(Config, UnknownKeyNamesFileLineKeyAndSuggestion) {
   EXPECT_EQ(d.format().rfind("t.yaml:3: server.admin_tokn: unknown key", 0), 0u) << d.format();
 }
 
+TEST(Config, CorsOriginsAreCheckedWithTheirLine) {
+  auto c = parseConfigText(std::string("server:\n  cors:\n    allowed_origins: [\"https://app.example.com\", \"*\", "
+                                       "\"http://localhost:5173\"]\n") + kMinimal,
+                           "t.yaml", envOf({}));
+  EXPECT_EQ(c.server.corsOrigins.size(), 3u);
+  EXPECT_TRUE(parseConfigText(kMinimal, "t.yaml", envOf({})).server.corsOrigins.empty()) << "none by default";
+  auto d = firstError(std::string("server:\n  cors:\n    allowed_origins:\n      - https://ok.example\n"
+                                  "      - https://app.example.com/\n") + kMinimal);
+  EXPECT_EQ(d.line, 5);
+  EXPECT_EQ(d.key, "server.cors.allowed_origins[1]");
+  EXPECT_NE(d.message.find("no path"), std::string::npos) << d.message;
+  d = firstError(std::string("server:\n  cors:\n    allowed_origins: [app.example.com]\n") + kMinimal);
+  EXPECT_EQ(d.key, "server.cors.allowed_origins[0]");
+  d = firstError(std::string("server:\n  cors:\n    allowed_orgins: [\"*\"]\n") + kMinimal);
+  EXPECT_EQ(d.key, "server.cors.allowed_orgins");
+}
+
 TEST(Config, UnknownTopLevelKey) {
   auto d = firstError(std::string(kMinimal) + "providerz: []\n");
   EXPECT_EQ(d.key, "providerz");

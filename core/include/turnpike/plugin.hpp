@@ -18,6 +18,7 @@
 
 #include <turnpike/plugin_abi.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -144,6 +145,17 @@ class Emitter {
   }
   void error(int status, std::string_view type, std::string_view message) {
     api_->callback_emit_error(handle_, status, str(type), str(message));
+  }
+  // The upstream's own type, code and param (empty: none); older hosts get `code` (else `type`)
+  // as the error type.
+  void error(int status, std::string_view type, std::string_view code, std::string_view param,
+             std::string_view message) {
+    if (api_->struct_size >= offsetof(tp_host_api, callback_emit_error_detail) + sizeof(void*)) {
+      tp_error_detail detail{sizeof(tp_error_detail), status, str(type), str(code), str(param), str(message)};
+      api_->callback_emit_error_detail(handle_, &detail);
+      return;
+    }
+    error(status, !code.empty() ? code : !type.empty() ? type : std::string_view("upstream_error"), message);
   }
 
  private:

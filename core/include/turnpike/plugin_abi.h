@@ -144,6 +144,17 @@ typedef struct tp_model_info {
   uint64_t context_length; /* 0 = unknown */
 } tp_model_info;
 
+/* An upstream error as the upstream described it (callback_emit_error_detail). Empty strings:
+ * the upstream sent none. */
+typedef struct tp_error_detail {
+  uint32_t struct_size;
+  int status;     /* the upstream's HTTP status */
+  tp_str type;    /* e.g. "invalid_request_error" */
+  tp_str code;    /* e.g. "context_length_exceeded" */
+  tp_str param;   /* e.g. "messages" */
+  tp_str message; /* human message, no secrets */
+} tp_error_detail;
+
 /* ---------------------------------------------------------------- host API ---- */
 
 typedef struct tp_host_api {
@@ -206,6 +217,12 @@ typedef struct tp_host_api {
    * The host records it and credits the top-up's account once per external_id, whatever
    * the number of reports. Returns 0 recorded, 1 already recorded, -1 with `error` set. */
   int (*callback_payment_received)(tp_host_plugin* plugin, tp_str event_json, tp_error* error);
+
+  /* ---- appended for upstream error details ---- */
+
+  /* An upstream error with its type, code and param kept apart, so that clients see them as the
+   * upstream sent them. Hosts whose struct_size does not cover it take callback_emit_error. */
+  void (*callback_emit_error_detail)(tp_emitter* emitter, const tp_error_detail* detail);
 } tp_host_api;
 
 /* ---------------------------------------------------------------- provider vtable ---- */

@@ -92,6 +92,7 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
   if (adminGate_)
     policyAdmin_ = std::make_unique<api::PolicyHandler>([this](std::string_view trigger) { return reloadPolicy(trigger); },
                                                         *routeHealth_, *adminGate_);
+  router_.setCors(http::CorsPolicy(config_.server.corsOrigins));
   models_->registerRoutes(router_);
   routeQuery_->registerRoutes(router_);
   if (policyAdmin_) policyAdmin_->registerRoutes(router_);

@@ -145,22 +145,26 @@ TopupService::Created TopupService::create(const Request& request) {
   return Created{std::move(t), std::move(claimSecret)};
 }
 
+bool TopupService::checkPending(const store::Topup& t) {
+  if (t.status != "pending" || !t.externalRef) return false;
+  const Method* m = method(t.method);
+  if (m == nullptr) return false;
+  try {
+    m->method->topupCheck(json{{"topup_id", t.id},
+                               {"amount_msat", t.amount},
+                               {"currency", t.currency},
+                               {"currency_amount", t.currencyAmount},
+                               {"expires_at", t.expiresAt},
+                               {"external_ref", *t.externalRef}});
+  } catch (const std::exception& e) {
+    log().warning("checking top-up " + t.id + ": " + e.what());
+  }
+  return true;
+}
+
 std::optional<store::Topup> TopupService::find(const std::string& id, bool refresh) {
   auto t = billing_.readers().with([&](Connection& c) { return store::topups::find(c, id); });
-  if (!t || !refresh || t->status != "pending" || !t->externalRef) return t;
-  if (const Method* m = method(t->method)) {
-    try {
-      m->method->topupCheck(json{{"topup_id", t->id},
-                                 {"amount_msat", t->amount},
-                                 {"currency", t->currency},
-                                 {"currency_amount", t->currencyAmount},
-                                 {"expires_at", t->expiresAt},
-                                 {"external_ref", *t->externalRef}});
-    } catch (const std::exception& e) {
-      log().warning("checking top-up " + id + ": " + e.what());
-    }
-    t = billing_.readers().with([&](Connection& c) { return store::topups::find(c, id); });
-  }
+  if (t && refresh && checkPending(*t)) t = billing_.readers().with([&](Connection& c) { return store::topups::find(c, id); });
   return t;
 }
 
@@ -210,6 +214,9 @@ bool TopupService::paymentReceived(const std::string& methodName, std::string_vi
 }
 
 TopupService::Claimed TopupService::claim(const std::string& claimSecret) {
+  // Paid a moment ago: the method's watcher may not have seen it yet, so ask once now.
+  auto pending = billing_.readers().with([&](Connection& c) { return store::topups::findByClaim(c, util::sha256Hex(claimSecret)); });
+  if (pending) checkPending(*pending);
   return billing_.writer().run([&](Connection& c) {
     int64_t now = nowMs();
     auto t = store::topups::findByClaim(c, util::sha256Hex(claimSecret));

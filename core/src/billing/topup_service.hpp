@@ -76,8 +76,8 @@ class TopupService {
   std::optional<store::Topup> find(const std::string& id, bool refresh);
   // A payment plugin's report (callback_payment_received); false when already recorded.
   bool paymentReceived(const std::string& method, std::string_view eventJson);
-  // By the creator's claim secret. Throws http::ApiError: 404 unknown, 402 not paid yet, 409
-  // claimed before.
+  // By the creator's claim secret; a pending top-up's method looks at its payment first.
+  // Throws http::ApiError: 404 unknown, 402 not paid yet, 409 claimed before.
   Claimed claim(const std::string& claimSecret);
 
   // pending | processing | paid | overpaid | underpaid | expired | failed
@@ -86,6 +86,9 @@ class TopupService {
  private:
   // Credits every recorded payment of a top-up that has an account (inside a writer job).
   static void creditPayments(store::Connection& c, store::Topup& topup, int64_t now);
+  // Asks a pending top-up's method to look at its payment now (it reports what it finds through
+  // paymentReceived); false when the top-up is not pending or has nothing to look at.
+  bool checkPending(const store::Topup& topup);
   std::string statusAfterPayment(const store::Topup& topup) const;
   // Throws http::ApiError 400 when the method does not take the request's currency or amount.
   static void checkCurrency(const Method& method, const Request& request);

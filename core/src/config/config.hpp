@@ -47,6 +47,8 @@ struct ServerConfig {
   uint32_t drainTimeoutMs = 10'000;
   // Peers whose X-Forwarded-For names the client (reverse proxies); empty: the TCP peer is the client.
   net::AddressRanges trustedProxies;
+  // Browser origins (server.cors.allowed_origins) that may call the API; "*" for any; empty: none.
+  std::vector<std::string> corsOrigins;
 };
 
 struct StorageConfig {
@@ -65,7 +67,7 @@ struct BillingConfig {
   int64_t markupPpm = 1'000'000; // multiplier on every price, in millionths (1.25 -> 1250000)
   bool signupOpen = true;        // POST /v1/accounts creates accounts
   bool anonymous = true;         // models priced 0 are served without a key
-  bool usageEvent = true;        // paid streams end with `event: payg-usage` after [DONE]
+  bool usageEvent = false;       // every paid stream ends with `event: payg-usage` after [DONE]
   int64_t signupCredit = 0;      // credited to accounts created through POST /v1/accounts
   uint64_t signupPerHour = 10;   // POST /v1/accounts per client address per hour (0: unlimited)
   uint64_t defaultMaxOutputTokens = 4096;  // reservation ceiling when neither request nor model says
@@ -132,7 +134,8 @@ struct ModelConfig {
   // ceiling there when the client sets none.
   std::string maxTokensParam = "max_tokens";
   double parametersB = 0;        // model size in billions of parameters (router queries); 0 = unknown
-  std::vector<std::string> capabilities;  // chat, completions, embeddings, tools, vision, json ...
+  std::vector<std::string> capabilities;  // chat, completions, embeddings, tools, vision, json ...; empty: any
+  bool usageEvent = false;  // its paid streams end with `event: payg-usage` even unasked
   SourceLocation where;
 };
 

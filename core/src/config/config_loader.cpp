@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "config/map_reader.hpp"
+#include "http/cors.hpp"
 
 namespace turnpike::config {
 
@@ -92,6 +93,20 @@ void readServer(const YAML::Node& node, ServerConfig& out, Diagnostics& d) {
     } catch (const std::invalid_argument& e) {
       d.error(r.child("trusted_proxies"), "server.trusted_proxies", e.what());
     }
+  }
+  YAML::Node cors = r.child("cors");
+  if (cors.IsDefined()) {
+    MapReader cr(cors, "server.cors", d);
+    if (cr.get("allowed_origins", out.corsOrigins)) {
+      YAML::Node list = cr.child("allowed_origins");
+      for (size_t i = 0; i < out.corsOrigins.size(); ++i) {
+        std::string problem = http::CorsPolicy::checkOrigin(out.corsOrigins[i]);
+        if (!problem.empty())
+          d.error(list[i], "server.cors.allowed_origins[" + std::to_string(i) + "]",
+                  "'" + out.corsOrigins[i] + "': " + problem);
+      }
+    }
+    cr.finish();
   }
   r.finish();
 }
@@ -238,6 +253,7 @@ void readModelFields(MapReader& r, ModelConfig& m, Diagnostics& d) {
   if (r.get("parameters", m.parametersB) && !(m.parametersB >= 0))
     d.error(r.child("parameters"), r.keyPath("parameters"), "billions of parameters: a number, 0 or more");
   r.get("capabilities", m.capabilities);
+  r.get("usage_event", m.usageEvent);
 }
 
 void readModel(const YAML::Node& node, const std::string& path, ModelConfig& m, const ModelConfig& defaults,

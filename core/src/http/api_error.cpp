@@ -17,15 +17,17 @@ std::string_view errorType(int status) {
   }
 }
 
-std::string errorBody(int status, std::string_view code, std::string_view message, std::string_view param) {
-  nlohmann::json error{{"message", message}, {"type", errorType(status)}};
+std::string errorBody(int status, std::string_view code, std::string_view message, std::string_view param,
+                      std::string_view type) {
+  nlohmann::json error{{"message", message}, {"type", type.empty() ? errorType(status) : type}};
   error["param"] = param.empty() ? nlohmann::json(nullptr) : nlohmann::json(param);
   error["code"] = code.empty() ? nlohmann::json(nullptr) : nlohmann::json(code);
   return nlohmann::json{{"error", std::move(error)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-Response errorResponse(int status, std::string_view code, std::string_view message, std::string_view param) {
-  Response r = Response::json(status, errorBody(status, code, message, param));
+Response errorResponse(int status, std::string_view code, std::string_view message, std::string_view param,
+                       std::string_view type) {
+  Response r = Response::json(status, errorBody(status, code, message, param, type));
   r.errorCode = code.empty() ? std::string(errorType(status)) : std::string(code);
   return r;
 }

@@ -28,10 +28,13 @@ class ApiError : public std::runtime_error {
 // The OpenAI error `type` used for a status.
 std::string_view errorType(int status);
 
-// The JSON body for an error; `code` and `param` become null when empty.
-std::string errorBody(int status, std::string_view code, std::string_view message, std::string_view param = {});
+// The JSON body for an error; `code` and `param` become null when empty, `type` is the
+// status's (errorType) when empty.
+std::string errorBody(int status, std::string_view code, std::string_view message, std::string_view param = {},
+                      std::string_view type = {});
 
-Response errorResponse(int status, std::string_view code, std::string_view message, std::string_view param = {});
+Response errorResponse(int status, std::string_view code, std::string_view message, std::string_view param = {},
+                       std::string_view type = {});
 inline Response errorResponse(const ApiError& e) { return errorResponse(e.status(), e.code(), e.what(), e.param()); }
 
 }  // namespace turnpike::http

@@ -2,6 +2,8 @@
 
 #include <Poco/Logger.h>
 
+#include <algorithm>
+
 #include "http/api_error.hpp"
 #include "util/strings.hpp"
 
@@ -85,13 +87,33 @@ bool Router::match(const Route& route, const std::string& path, PathParams& para
   return pos == path.size();
 }
 
+std::string Router::allowedMethods(const std::string& path) const {
+  std::vector<std::string_view> methods;
+  auto addMethod = [&](std::string_view m) {
+    if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
+  };
+  for (const auto& route : routes_) {
+    PathParams params;
+    if (!match(route, path, params)) continue;
+    addMethod(route.method);
+    if (route.method == "GET") addMethod("HEAD");
+  }
+  if (methods.empty()) return {};
+  addMethod("OPTIONS");
+  std::string out;
+  for (auto m : methods) {
+    if (!out.empty()) out += ", ";
+    out += m;
+  }
+  return out;
+}
+
 void Router::dispatch(const std::shared_ptr<Exchange>& exchange) const {
   const Request& request = exchange->request();
-  bool pathMatched = false;
+  for (auto& h : cors_.responseHeaders(request)) exchange->addResponseHeader(std::move(h.name), std::move(h.value));
   for (const auto& route : routes_) {
     PathParams params;
     if (!match(route, request.path, params)) continue;
-    pathMatched = true;
     bool methodOk = route.method == request.method || (request.method == "HEAD" && route.method == "GET");
     if (!methodOk) continue;
     exchange->setRoute(route.pattern);
@@ -102,12 +124,21 @@ void Router::dispatch(const std::shared_ptr<Exchange>& exchange) const {
     continueGuarded(*exchange, [&] { route.async(exchange, params); });
     return;
   }
-  exchange->setRoute("unmatched");
-  if (pathMatched) {
-    exchange->respond(errorResponse(405, "method_not_allowed", "method " + request.method + " is not allowed on " + request.path));
-  } else {
+  std::string allowed = allowedMethods(request.path);
+  if (allowed.empty()) {
+    exchange->setRoute("unmatched");
     exchange->respond(errorResponse(404, "not_found", "no route for " + request.method + " " + request.path));
+    return;
   }
+  if (request.method == "OPTIONS") {  // a CORS preflight, or a client asking what the path takes
+    exchange->setRoute("preflight");
+    exchange->respond(cors_.preflight(request, allowed));
+    return;
+  }
+  exchange->setRoute("unmatched");
+  auto response = errorResponse(405, "method_not_allowed", "method " + request.method + " is not allowed on " + request.path);
+  response.headers.push_back({"Allow", std::move(allowed)});
+  exchange->respond(std::move(response));
 }
 
 void Router::runBlocking(const Route& route, const std::shared_ptr<Exchange>& exchange, PathParams params) const {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "http/connection.hpp"
+#include "http/cors.hpp"
 
 namespace turnpike::http {
 
@@ -33,6 +34,9 @@ class Router {
   // Where blocking handlers of `pool` run (the server's worker pools).
   void setExecutor(Executor executor, const std::string& pool = {}) { executors_[pool] = std::move(executor); }
 
+  // Browser origins allowed to call (server.cors); OPTIONS on a known path is answered either way.
+  void setCors(CorsPolicy cors) { cors_ = std::move(cors); }
+
   void dispatch(const std::shared_ptr<Exchange>& exchange) const;
 
  private:
@@ -46,9 +50,12 @@ class Router {
   };
   static bool match(const Route& route, const std::string& path, PathParams& params);
   void runBlocking(const Route& route, const std::shared_ptr<Exchange>& exchange, PathParams params) const;
+  // "GET, HEAD, POST, OPTIONS": what `path` takes (the Allow header); empty for an unknown path.
+  std::string allowedMethods(const std::string& path) const;
 
   std::vector<Route> routes_;
   std::map<std::string, Executor> executors_;
+  CorsPolicy cors_;
 };
 
 // 503 for work its pool had no room for: the client should come back shortly.

@@ -149,7 +149,7 @@ void HealthTracker::refresh() {
     c.provider = route->providerName();
     c.model = route->id();
     c.capabilities = route->model.capabilities;
-    if (c.capabilities.empty()) c.capabilities = {"chat", "completions"};
+    if (c.capabilities.empty()) c.capabilities = kAllCapabilities;
     c.priceInput = route->model.price.input;
     c.priceOutput = route->model.price.output;
     c.contextLength = route->model.contextLength;

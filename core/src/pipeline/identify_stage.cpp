@@ -32,12 +32,12 @@ std::optional<std::string> presentedKey(const http::Request& request) {
     std::string_view v = util::trim(*auth);
     if (v.size() >= 6 && util::iequals(v.substr(0, 6), "bearer")) {
       std::string_view token = util::trim(v.substr(6));
-      if (!token.empty()) return std::string(token);
+      if (billing::hasKeyFormat(token)) return std::string(token);
     }
   }
   if (auto spend = request.header("x-spend-token")) {
     std::string_view token = util::trim(*spend);
-    if (!token.empty()) return std::string(token);
+    if (billing::hasKeyFormat(token)) return std::string(token);
   }
   return std::nullopt;
 }

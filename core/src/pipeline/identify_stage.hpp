@@ -32,8 +32,9 @@ struct Identity {
   std::string rateIdentity;   // whose rate limits apply: "key:...", "l402:...", "anon:..."
 };
 
-// The key presented with Authorization: Bearer or X-Spend-Token; nullopt when none (an empty
-// bearer token counts as none, so SDKs that insist on an apiKey can call free models).
+// The key presented with Authorization: Bearer or X-Spend-Token; nullopt when none. An empty
+// token, or one not in Turnpike's key format (billing::hasKeyFormat), counts as none, so SDKs
+// that insist on an apiKey can call free models with a placeholder.
 std::optional<std::string> presentedKey(const http::Request& request);
 // What per-address limits key on: the client's address (Request::clientAddress, so the one
 // server.trusted_proxies forwarded for), IPv4, or the /64 of an IPv6 one (a single host commonly

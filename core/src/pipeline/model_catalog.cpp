@@ -5,11 +5,12 @@
 namespace turnpike::pipeline {
 
 bool ModelRoute::has(std::string_view capability) const {
+  // An operator who lists no capabilities restricts nothing.
+  if (model.capabilities.empty()) return true;
   return std::find(model.capabilities.begin(), model.capabilities.end(), capability) != model.capabilities.end();
 }
 
 bool serves(const ModelRoute& route, tp_operation operation) {
-  if (route.model.capabilities.empty()) return operation != TP_OP_EMBEDDING;
   switch (operation) {
     case TP_OP_CHAT: return route.has("chat");
     case TP_OP_COMPLETION: return route.has("completions") || route.has("chat");

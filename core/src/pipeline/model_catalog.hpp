@@ -31,10 +31,14 @@ struct ModelRoute {
 
   const std::string& id() const { return model.id; }
   const std::string& providerName() const { return providerConfig->name; }
+  // True for every capability when the model declares none.
   bool has(std::string_view capability) const;
 };
 
-// Operations a model serves; models without capabilities serve chat and completions.
+// What a model without declared capabilities offers to scripts and route queries.
+inline const std::vector<std::string> kAllCapabilities{"chat", "completions", "embeddings", "tools", "vision", "json"};
+
+// Operations a model serves; models without capabilities serve every operation.
 bool serves(const ModelRoute& route, tp_operation operation);
 
 class ModelCatalog {

@@ -45,6 +45,7 @@ int clientStatusFor(int upstreamStatus) {
     case 415:
     case 422:
     case 429:
+    case 503:  // overloaded, with a Retry-After to honour
       return upstreamStatus;
     case 408:
     case 504:
@@ -52,6 +53,21 @@ int clientStatusFor(int upstreamStatus) {
     default:
       return 502;
   }
+}
+
+// Upstream error fields are copied into answers and logs: bounded.
+constexpr size_t kMaxErrorField = 256;
+// Response headers kept from an upstream's 429 or 503, so clients back off as it asked.
+constexpr size_t kMaxForwardedHeaders = 16;
+
+std::string bounded(std::string_view text) { return std::string(text.substr(0, kMaxErrorField)); }
+
+bool forwardedHeader(std::string_view lowerName) {
+  return lowerName == "retry-after" || lowerName == "retry-after-ms" || lowerName.starts_with("x-ratelimit-");
+}
+
+bool printable(std::string_view value) {
+  return std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
 }
 
 std::string streamErrorEvent(int status, std::string_view code, std::string_view message) {
@@ -231,8 +247,17 @@ void ProxyCall::flushPending() {
 
 // ---------------------------------------------------------------- transfer callbacks
 
-void ProxyCall::onResponseHead(int status, const std::vector<std::pair<std::string, std::string>>&) {
+void ProxyCall::onResponseHead(int status, const std::vector<std::pair<std::string, std::string>>& headers) {
   upstreamStatus_ = status;
+  upstreamHeaders_.clear();
+  if (status == 429 || status == 503) {
+    for (const auto& [name, value] : headers) {
+      std::string lower = util::toLower(name);
+      if (upstreamHeaders_.size() < kMaxForwardedHeaders && forwardedHeader(lower) && value.size() <= kMaxErrorField &&
+          printable(value))
+        upstreamHeaders_.push_back({std::move(lower), value});
+    }
+  }
   route_->upstreamLatency->observe(secondsSince(attemptStart_));
   // The provider's own trouble counts against its circuit; a client's mistake (400, 404, 413,
   // 422) shows a working provider.
@@ -347,12 +372,17 @@ void ProxyCall::onUsage(const tp_usage& usage) {
   haveUsage_ = true;
 }
 
-void ProxyCall::onError(int status, std::string_view type, std::string_view message) {
+void ProxyCall::onError(const plugins::EmittedError& error) {
   pluginFailed_ = true;
-  std::string clean = route_->provider->redact(message);
-  pluginError_ = Failure{status, std::string(type.empty() ? "upstream_error" : type), std::move(clean)};
+  const auto& provider = *route_->provider;
+  pluginError_ = Failure{error.status, provider.redact(bounded(error.code)), provider.redact(error.message)};
+  pluginError_.type = provider.redact(bounded(error.type));
+  pluginError_.param = provider.redact(bounded(error.param));
+  // Mid-stream, the client has a 200 already: the error is the gateway's report, with a code.
+  if (pluginError_.code.empty() && (pluginError_.type.empty() || phase_ == Phase::Streaming))
+    pluginError_.code = "upstream_error";
   if (phase_ == Phase::Streaming) {
-    pendingOut_ += streamErrorEvent(clientStatusFor(status), pluginError_.code, pluginError_.message);
+    pendingOut_ += streamErrorEvent(clientStatusFor(error.status), pluginError_.code, pluginError_.message);
   }
 }
 
@@ -504,8 +534,8 @@ void ProxyCall::completeStream() {
   phase_ = Phase::Settling;
   settle(200, [this](const billing::SettleOutcome& outcome) {
     exchange_->write("data: [DONE]\n\n");
-    if (charging_ && services_.billingConfig.usageEvent) {
-      // After [DONE], where SDKs have stopped reading: the charge, for clients that want it.
+    if (wantsUsageEvent(outcome)) {
+      // After [DONE]; some SDKs (the Vercel AI SDK) read on and reject it, so only on request.
       auto used = meteredUsage();
       exchange_->write({"event: payg-usage\ndata: {\"cost\":", std::to_string(outcome.charged), ",\"balance\":",
                         std::to_string(outcome.balance), ",\"unit\":\"", services_.billingConfig.unit,
@@ -514,6 +544,13 @@ void ProxyCall::completeStream() {
     }
     finish(200);
   });
+}
+
+bool ProxyCall::wantsUsageEvent(const billing::SettleOutcome& outcome) const {
+  if (!charging_ || (outcome.charged <= 0 && route_->model.price.isFree())) return false;
+  if (services_.billingConfig.usageEvent || route_->model.usageEvent) return true;
+  auto asked = exchange_->request().header("x-turnpike-usage-event");
+  return asked && (util::trim(*asked) == "1" || util::iequals(util::trim(*asked), "true"));
 }
 
 void ProxyCall::completeBuffered() {
@@ -545,7 +582,15 @@ void ProxyCall::completeUpstreamError() {
   if (pluginFailed_) {
     failure.code = pluginError_.code;
     failure.message = pluginError_.message;
+    // A client's own mistake or limit reaches it as the upstream described it.
+    if (failure.status == upstreamStatus_) {
+      failure.type = pluginError_.type;
+      failure.param = pluginError_.param;
+    } else if (failure.code.empty()) {
+      failure.code = "upstream_error";
+    }
   }
+  failure.headers = std::move(upstreamHeaders_);
   std::string answered = "provider '" + route_->providerName() + "' answered HTTP " + std::to_string(upstreamStatus_);
   if (failure.status == 502 || failure.message.empty())
     failure.message = failure.message.empty() ? answered : answered + ": " + failure.message;
@@ -557,7 +602,7 @@ void ProxyCall::completeUpstreamError() {
 }
 
 void ProxyCall::moveOn(Failure failure) {
-  attempts_.push_back(Attempt{route_, failure.status, failure.code,
+  attempts_.push_back(Attempt{route_, failure.status, failure.code.empty() ? "upstream_error" : failure.code,
                               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                                     attemptStart_)
                                   .count()});
@@ -577,7 +622,8 @@ void ProxyCall::respondError(const Failure& failure) {
   // Answered once the settlement has given the reservation (and a single-use L402 credential)
   // back, so a client retrying at once on the error finds them free.
   settle(failure.status, [this, failure](const billing::SettleOutcome&) {
-    auto response = http::errorResponse(failure.status, failure.code, failure.message);
+    auto response = http::errorResponse(failure.status, failure.code, failure.message, failure.param, failure.type);
+    for (const auto& h : failure.headers) response.headers.push_back(h);
     if (services_.routingInfo && (route_ != nullptr || !attempts_.empty()))
       response.body = insertFirstMember(response.body, routingInfoMember());
     for (auto& h : routeHeaders()) response.headers.push_back(std::move(h));

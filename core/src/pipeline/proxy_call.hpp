@@ -60,9 +60,15 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   enum class Phase { Idle, Connecting, Buffering, Streaming, UpstreamError, Settling, Done };
 
   struct Failure {
+    Failure() = default;
+    Failure(int s, std::string c, std::string m) : status(s), code(std::move(c)), message(std::move(m)) {}
+
     int status = 503;
     std::string code = "no_provider_available";
     std::string message;
+    std::string type;   // the upstream's, for errors passed through; empty: the status's
+    std::string param;  // the upstream's
+    std::vector<http::Header> headers;  // the upstream's Retry-After and rate-limit headers
   };
 
   void attempt();
@@ -72,6 +78,8 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   void flushPending();
   void completeStream();
   void completeBuffered();
+  // The payg-usage event after [DONE]: paid streams whose client or model config asks for it.
+  bool wantsUsageEvent(const billing::SettleOutcome& outcome) const;
   void completeUpstreamError();
   void moveOn(Failure failure);
   void respondError(const Failure& failure);
@@ -98,7 +106,7 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   // plugins::EmitSink
   void onChunk(std::string_view json, uint32_t flags) override;
   void onUsage(const tp_usage& usage) override;
-  void onError(int status, std::string_view type, std::string_view message) override;
+  void onError(const plugins::EmittedError& error) override;
 
   std::shared_ptr<http::Exchange> exchange_;
   InferenceRequest request_;
@@ -129,6 +137,7 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   net::UpstreamClient::Transfer* transfer_ = nullptr;
   std::chrono::steady_clock::time_point attemptStart_;
   int upstreamStatus_ = 0;
+  std::vector<http::Header> upstreamHeaders_;  // kept from a 429 or 503 (Failure::headers)
   std::string body_;          // buffered upstream body (non-stream or error)
   std::string responseJson_;  // translated non-stream response
   std::string pendingOut_;    // stream events produced by the current feed

@@ -101,7 +101,11 @@ void emitUsage(tp_emitter* e, const tp_usage* u) {
   e->sink->onUsage(copy);
 }
 void emitError(tp_emitter* e, int status, tp_str type, tp_str message) {
-  e->sink->onError(status, view(type), view(message));
+  e->sink->onError(EmittedError{status, {}, view(type), {}, view(message)});
+}
+void emitErrorDetail(tp_emitter* e, const tp_error_detail* d) {
+  if (d == nullptr || d->struct_size < offsetof(tp_error_detail, message) + sizeof(tp_str)) return;
+  e->sink->onError(EmittedError{d->status, view(d->type), view(d->code), view(d->param), view(d->message)});
 }
 
 void modelAdd(tp_model_sink* sink, const tp_model_info* m) {
@@ -179,7 +183,7 @@ const tp_host_api kHostApi{
     &hostFree,           &hostHttpRequest, &requestSetMethod, &requestSetUrl,  &requestAddHeader,
     &requestSetBody,     &emitChunk,       &emitUsage,        &emitError,      &modelAdd,
     &bufferAppend,       &stateGet,        &statePut,         &stateInsert,    &stateDelete,
-    &stateScan,          &paymentReceived,
+    &stateScan,          &paymentReceived,  &emitErrorDetail,
 };
 
 }  // namespace

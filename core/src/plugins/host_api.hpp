@@ -20,13 +20,23 @@ class Registry;
 
 namespace turnpike::plugins {
 
+// A provider's error. `code` empty and `type` set: a plugin of the first ABI shape, whose one
+// string is the code.
+struct EmittedError {
+  int status = 502;
+  std::string_view type;
+  std::string_view code;
+  std::string_view param;
+  std::string_view message;
+};
+
 // Receives a provider's normalized output.
 class EmitSink {
  public:
   virtual ~EmitSink() = default;
   virtual void onChunk(std::string_view json, uint32_t flags) = 0;
   virtual void onUsage(const tp_usage& usage) = 0;
-  virtual void onError(int status, std::string_view type, std::string_view message) = 0;
+  virtual void onError(const EmittedError& error) = 0;
 };
 
 // What the host provides a payment plugin instance: its durable state and the top-up ledger.
