@@ -400,7 +400,7 @@ TEST_F(MockWire, RateLimitIs429InOpenAIShape) {
 
 TEST_F(MockWire, ServerErrorIsABadGateway) {
   auto r = failing("500");
-  expectError(r, 502, "server_error");
+  expectError(r, 502, "upstream_error");
   EXPECT_NE(r.body.find("answered HTTP 500"), std::string::npos) << r.body;
   stillServes();
 }
@@ -414,10 +414,10 @@ TEST_F(MockWire, MidStreamErrorArrivesInBand) {
   for (size_t i = 0; i < 3; ++i) EXPECT_EQ(json::parse(events[i])["object"], "chat.completion.chunk");
   json error = json::parse(events[3]);
   ASSERT_TRUE(error.contains("error")) << events[3];
-  EXPECT_EQ(error["error"]["code"], "server_error");
+  EXPECT_EQ(error["error"]["code"], "upstream_error");
   EXPECT_TRUE(error["error"]["message"].is_string());
   // Not a stream: the failure comes before any output, as a 500 from the provider.
-  expectError(failing("stream-error"), 502, "server_error");
+  expectError(failing("stream-error"), 502, "upstream_error");
   stillServes();
 }
 
