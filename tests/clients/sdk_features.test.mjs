@@ -206,31 +206,33 @@ for (const [backend, models] of Object.entries(BACKENDS)) {
   });
 }
 
-test('openai: aborting a paced stream mid-way is charged for the prompt and what was delivered', async () => {
-  const client = new OpenAI({ baseURL: gw.baseURL, apiKey: account.apiKey, maxRetries: 0 });
-  const messages = [{ role: 'user', content: Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ') }];
-  let full;
-  const fullCost = await account.charged(async () => {
-    full = await client.chat.completions.create({ model: 'mock-paced', messages });
-  });
-  assert.equal(fullCost, PER_TOKEN * full.usage.total_tokens);
-  assert.ok(full.usage.completion_tokens > 20, JSON.stringify(full.usage));
+for (const [sdk, Client] of Object.entries(SDKS)) {
+  test(`${sdk}: aborting a paced stream mid-way is charged for the prompt and what was delivered`, async () => {
+    const client = new Client({ baseURL: gw.baseURL, apiKey: account.apiKey, maxRetries: 0 });
+    const messages = [{ role: 'user', content: Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ') }];
+    let full;
+    const fullCost = await account.charged(async () => {
+      full = await client.chat.completions.create({ model: 'mock-paced', messages });
+    });
+    assert.equal(fullCost, PER_TOKEN * full.usage.total_tokens);
+    assert.ok(full.usage.completion_tokens > 20, JSON.stringify(full.usage));
 
-  let received = 0;
-  const started = Date.now();
-  const cost = await account.charged(async () => {
-    const stream = await client.chat.completions.create({ model: 'mock-paced', messages, stream: true });
-    for await (const chunk of stream) {
-      if (chunk.choices[0]?.delta?.content) received++;
-      if (received === 3) { stream.controller.abort(); break; }
-    }
+    let received = 0;
+    const started = Date.now();
+    const cost = await account.charged(async () => {
+      const stream = await client.chat.completions.create({ model: 'mock-paced', messages, stream: true });
+      for await (const chunk of stream) {
+        if (chunk.choices[0]?.delta?.content) received++;
+        if (received === 3) { stream.controller.abort(); break; }
+      }
+    });
+    assert.equal(received, 3);
+    assert.ok(Date.now() - started < 100 * full.usage.completion_tokens, 'the abort ended the stream before its end');
+    const promptCost = PER_TOKEN * full.usage.prompt_tokens;
+    assert.ok(cost >= promptCost + PER_TOKEN * 3, `charged ${cost}, the prompt and 3 chunks cost ${promptCost + PER_TOKEN * 3}`);
+    assert.ok(cost < fullCost, `charged ${cost}, the whole answer costs ${fullCost}`);
   });
-  assert.equal(received, 3);
-  assert.ok(Date.now() - started < 100 * full.usage.completion_tokens, 'the abort ended the stream before its end');
-  const promptCost = PER_TOKEN * full.usage.prompt_tokens;
-  assert.ok(cost >= promptCost + PER_TOKEN * 3, `charged ${cost}, the prompt and 3 chunks cost ${promptCost + PER_TOKEN * 3}`);
-  assert.ok(cost < fullCost, `charged ${cost}, the whole answer costs ${fullCost}`);
-});
+}
 
 // ---------------------------------------------------------------- Vercel AI SDK
 
