@@ -8,13 +8,14 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { ChatOpenAI } from '@langchain/openai';
 import OpenAI from 'openai';
-import { startGateway } from './harness.mjs';
+import { openAccount, startGateway } from './harness.mjs';
 
 const ORIGIN = 'http://app.localhost:5173';
 const CREDIT = 10_000_000;
 
 let gw;
 let apiKey;
+let charged;
 before(async () => {
   gw = await startGateway(`
 billing:
@@ -29,24 +30,9 @@ providers:
         price: {input: 1000000, output: 2000000}
         max_output_tokens: 256
 `, `  cors:\n    allowed_origins: ["${ORIGIN}"]\n`);
-  const signup = await fetch(`${gw.baseURL}/accounts`, { method: 'POST' });
-  assert.equal(signup.status, 201);
-  ({ api_key: apiKey } = await signup.json());
+  ({ apiKey, charged } = await openAccount(gw.baseURL));
 });
 after(async () => { assert.equal(await gw.stop(), 0, 'clean exit on SIGTERM'); });
-
-async function balance() {
-  const r = await fetch(`${gw.baseURL}/me`, { headers: { authorization: `Bearer ${apiKey}` } });
-  assert.equal(r.status, 200);
-  return (await r.json()).balance;
-}
-
-// Runs `fn` and returns what it cost the wallet.
-async function charged(fn) {
-  const before = await balance();
-  await fn();
-  return before - (await balance());
-}
 
 const prompt = 'hello sdk';
 

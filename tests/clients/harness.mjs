@@ -55,3 +55,35 @@ export async function startGateway(configYaml = MOCK_CONFIG, serverYaml = '') {
     }),
   };
 }
+
+// An account opened by open signup with `credit` (billing.signup_credit) and helpers to read
+// what calls cost it: { apiKey, balance(), me(), charged(fn) }, charged waiting out reservations
+// (a cancelled stream settles after the client has gone).
+export async function openAccount(baseURL) {
+  const signup = await fetch(`${baseURL}/accounts`, { method: 'POST' });
+  if (signup.status !== 201) throw new Error(`signup answered ${signup.status}`);
+  const { api_key: apiKey } = await signup.json();
+  const me = async () => {
+    const r = await fetch(`${baseURL}/me`, { headers: { authorization: `Bearer ${apiKey}` } });
+    if (r.status !== 200) throw new Error(`/me answered ${r.status}`);
+    return r.json();
+  };
+  const settled = async () => {
+    for (let i = 0; i < 100; i++) {
+      const m = await me();
+      if (m.reserved === 0) return m.balance;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error('a reservation was never settled');
+  };
+  return {
+    apiKey,
+    me,
+    balance: settled,
+    charged: async (fn) => {
+      const before = await settled();
+      await fn();
+      return before - (await settled());
+    },
+  };
+}

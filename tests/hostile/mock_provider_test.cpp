@@ -394,6 +394,8 @@ TEST_F(MockWire, RateLimitIs429InOpenAIShape) {
     auto r = failing("429", stream);
     expectError(r, 429, "rate_limit_exceeded");
     EXPECT_NE(r.body.find("Rate limit reached"), std::string::npos) << r.body;
+    EXPECT_EQ(r.headers["retry-after"], "1");
+    EXPECT_EQ(r.headers["x-ratelimit-remaining-requests"], "0");
     stillServes();
   }
 }
