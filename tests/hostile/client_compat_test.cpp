@@ -5,11 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "billing/billing_service.hpp"
 #include "fake_upstream.hpp"
 #include "gateway_fixture.hpp"
 #include "gateway_process.hpp"
-#include "store/database.hpp"
 #include "test_client.hpp"
 
 namespace turnpike::test {
@@ -38,12 +36,7 @@ class ClientCompat : public ::testing::Test {
       }
     });
     dbPath_ = temporaryDatabasePath();
-    {
-      auto db = store::Database::open("sqlite://" + dbPath_);
-      config::BillingConfig billingConfig;
-      billing::BillingService billing(billingConfig, *db);
-      key_ = billing.createAccount("payer", kCredit, "test credit").key.secret;
-    }
+    key_ = fundedKeyIn(dbPath_, kCredit);
     std::string yaml = expand(expand(R"(
 server:
   listen: 127.0.0.1:0

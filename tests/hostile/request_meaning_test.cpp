@@ -7,11 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "billing/billing_service.hpp"
 #include "fake_upstream.hpp"
 #include "gateway_fixture.hpp"
 #include "gateway_process.hpp"
-#include "store/database.hpp"
 #include "test_client.hpp"
 
 namespace turnpike::test {
@@ -31,12 +29,7 @@ class RequestMeaning : public ::testing::Test {
       }
     });
     dbPath_ = temporaryDatabasePath();
-    {
-      auto db = store::Database::open("sqlite://" + dbPath_);
-      config::BillingConfig billingConfig;
-      billing::BillingService billing(billingConfig, *db);
-      key_ = billing.createAccount("payer", 10'000'000, "test credit").key.secret;
-    }
+    key_ = fundedKeyIn(dbPath_, 10'000'000);
     gateway_ = std::make_unique<GatewayProcess>(expand(R"(
 server:
   listen: 127.0.0.1:0

@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <thread>
 
+#include "billing/billing_service.hpp"
 #include "config/config_loader.hpp"
+#include "store/database.hpp"
 #include "util/random.hpp"
 
 namespace turnpike::test {
@@ -60,6 +62,13 @@ GatewayFixture::~GatewayFixture() {
 GatewayFixture::Funded GatewayFixture::fundedAccount(int64_t credit) {
   auto created = billing().createAccount("test", credit, "test credit");
   return Funded{created.account.id, created.key.secret, created.key.record.id};
+}
+
+std::string fundedKeyIn(const std::string& path, int64_t credit) {
+  auto db = store::Database::open("sqlite://" + path);
+  config::BillingConfig billingConfig;
+  billing::BillingService billing(billingConfig, *db);
+  return billing.createAccount("payer", credit, "test credit").key.secret;
 }
 
 bool GatewayFixture::waitSettled() {

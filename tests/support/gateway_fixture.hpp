@@ -43,6 +43,10 @@ class GatewayFixture {
   std::unique_ptr<app::Gateway> gateway_;
 };
 
+// A new account holding `credit` in the SQLite database at `path` (created when missing), for a
+// gateway started on it afterwards (a GatewayProcess); its API key.
+std::string fundedKeyIn(const std::string& path, int64_t credit);
+
 // A unique path for a throwaway SQLite database.
 std::string temporaryDatabasePath();
 void removeDatabase(const std::string& path);
