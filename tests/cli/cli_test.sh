@@ -15,7 +15,9 @@ grep -q "DEVELOPMENT WALLET" "$tmp/out" && fail "the default config warns: $(cat
 
 # A routing script that does not load is a configuration error naming file, line and key.
 printf 'function route(req, ctx) return nil end\nthis is not lua\n' > "$tmp/broken.lua"
-printf 'providers:\n  - name: mock\n    plugin: mock\n    models: [m]\nrouting:\n  script: %s\n' "$tmp/broken.lua" > "$tmp/script.yaml"
+# Each config here names its own database: the default (data/turnpike.db) would be refused when
+# the working directory holds one, as it does after make run.
+printf 'providers:\n  - name: mock\n    plugin: mock\n    models: [m]\nrouting:\n  script: %s\nstorage:\n  url: sqlite://%s/cli.db\n' "$tmp/broken.lua" "$tmp" > "$tmp/script.yaml"
 "$BIN" check-config --config "$tmp/script.yaml" >"$tmp/out" 2>&1 && fail "a broken routing script was accepted"
 grep -q "script.yaml:6: routing.script: .*broken.lua:2" "$tmp/out" || fail "broken script message: $(cat "$tmp/out")"
 for f in "$ROOT"/config/examples/*.yaml; do
@@ -30,7 +32,7 @@ grep -q "bad.yaml:3: server.listn: unknown key (did you mean 'listen'?)" "$tmp/o
 grep -q "bad.yaml:10: providers\[1\].name: duplicate provider name 'up'" "$tmp/out" || fail "duplicate: $(cat "$tmp/out")"
 # Plugin keys are only checked once the core config is valid; fix the core errors and look again.
 sed -e '/listn/d' -e '10s/name: up/name: up2/' "$bad" > "$tmp/bad2.yaml"
-printf 'plugins:\n  dir: %s\n' "$PLUGINS" >> "$tmp/bad2.yaml"
+printf 'plugins:\n  dir: %s\nstorage:\n  url: sqlite://%s/cli.db\n' "$PLUGINS" "$tmp" >> "$tmp/bad2.yaml"
 "$BIN" check-config --config "$tmp/bad2.yaml" >"$tmp/out" 2>&1 && fail "plugin problems accepted"
 grep -q "bad2.yaml:7: providers\[0\].api_keys: unknown key (did you mean 'api_key'?)" "$tmp/out" || fail "plugin key: $(cat "$tmp/out")"
 grep -q "bad2.yaml:10: providers\[1\].plugin: plugin 'not_a_plugin' not found" "$tmp/out" || fail "missing plugin: $(cat "$tmp/out")"
@@ -39,7 +41,7 @@ grep -q "bad2.yaml:10: providers\[1\].plugin: plugin 'not_a_plugin' not found" "
 "$BIN" serve --config "$bad" >"$tmp/out" 2>&1; [ $? = 1 ] || fail "serve accepted a bad config"
 
 # plugins lists what the configuration loads.
-printf 'plugins:\n  dir: %s\nproviders:\n  - {name: a, plugin: mock, models: [m]}\n  - {name: b, plugin: openai_compat, base_url: "http://x/v1", models: [n]}\n' "$PLUGINS" > "$tmp/p.yaml"
+printf 'plugins:\n  dir: %s\nstorage:\n  url: sqlite://%s/cli.db\nproviders:\n  - {name: a, plugin: mock, models: [m]}\n  - {name: b, plugin: openai_compat, base_url: "http://x/v1", models: [n]}\n' "$PLUGINS" "$tmp" > "$tmp/p.yaml"
 "$BIN" plugins --config "$tmp/p.yaml" >"$tmp/out" 2>&1 || fail "plugins: $(cat "$tmp/out")"
 grep -Eq "^mock +provider +1.0.0 +v1 " "$tmp/out" || fail "plugins table: $(cat "$tmp/out")"
 grep -Eq "^openai_compat +provider +1.0.0 +v1 " "$tmp/out" || fail "plugins table: $(cat "$tmp/out")"
