@@ -129,6 +129,7 @@ struct Usage {
   uint64_t completionTokens = 0;
   uint64_t cachedTokens = 0;
   uint64_t reasoningTokens = 0;
+  uint64_t cacheWriteTokens = 0;  // part of promptTokens, as cachedTokens (cache reads) are
 };
 
 // Receives the normalized (OpenAI-shaped) response.
@@ -140,7 +141,7 @@ class Emitter {
   }
   void usage(const Usage& u) {
     tp_usage raw{sizeof(tp_usage), u.promptTokens, u.completionTokens, u.cachedTokens,
-                 u.reasoningTokens};
+                 u.reasoningTokens, u.cacheWriteTokens};
     api_->callback_emit_usage(handle_, &raw);
   }
   void error(int status, std::string_view type, std::string_view message) {
@@ -188,9 +189,24 @@ struct Call {
   std::string_view upstreamModel;
   std::string_view body;
   bool stream;
+  uint32_t dialect = TP_DIALECT_OPENAI_CHAT;  // of `body`, and of what the plugin emits
+  std::vector<std::pair<std::string_view, std::string_view>> headers;  // passed on by the host
+
+  // A header the host passed on (lower-case name), or empty.
+  std::string_view header(std::string_view name) const {
+    for (const auto& [n, v] : headers)
+      if (n == name) return v;
+    return {};
+  }
 
   static Call from(const tp_provider_call* c) {
-    return Call{c->operation, view(c->model), view(c->upstream_model), view(c->body), c->stream != 0};
+    Call call{c->operation, view(c->model), view(c->upstream_model), view(c->body), c->stream != 0, TP_DIALECT_OPENAI_CHAT, {}};
+    if (c->struct_size >= offsetof(tp_provider_call, header_count) + sizeof(size_t)) {
+      if (c->dialect != 0) call.dialect = c->dialect;
+      for (size_t i = 0; i < c->header_count; ++i)
+        call.headers.emplace_back(view(c->headers[i].name), view(c->headers[i].value));
+    }
+    return call;
   }
 };
 
@@ -205,7 +221,10 @@ class ResponseStream {
 };
 
 // Base class of provider plugins. Constructors take (Host, std::string_view configJson) and
-// throw std::exception with a clear message when the config is unusable.
+// throw std::exception with a clear message when the config is unusable. A class that speaks
+// dialects other than OpenAI chat declares them, and its capabilities, as constants:
+//   static constexpr uint32_t kDialects = TP_DIALECT_ANTHROPIC_MESSAGES;
+//   static constexpr uint32_t kCapabilities = TP_PROVIDER_COUNTS_TOKENS;
 class Provider {
  public:
   virtual ~Provider() = default;
@@ -323,11 +342,27 @@ struct ProviderThunks {
 };
 
 template <class T>
+constexpr uint32_t declaredDialects() {
+  if constexpr (requires { T::kDialects; }) return T::kDialects;
+  return 0;
+}
+template <class T>
+constexpr uint32_t declaredCapabilities() {
+  if constexpr (requires { T::kCapabilities; }) return T::kCapabilities;
+  return 0;
+}
+
+template <class T>
 const tp_plugin_descriptor* providerDescriptor(const char* name, const char* version, const char* schema) {
-  static const tp_provider_vtable vtable{
-      sizeof(tp_provider_vtable),     &ProviderThunks<T>::listModels,  &ProviderThunks<T>::buildRequest,
-      &ProviderThunks<T>::streamOpen, &ProviderThunks<T>::streamClose, &ProviderThunks<T>::response,
-      &ProviderThunks<T>::respondLocal};
+  static const tp_provider_vtable vtable{sizeof(tp_provider_vtable),
+                                         &ProviderThunks<T>::listModels,
+                                         &ProviderThunks<T>::buildRequest,
+                                         &ProviderThunks<T>::streamOpen,
+                                         &ProviderThunks<T>::streamClose,
+                                         &ProviderThunks<T>::response,
+                                         &ProviderThunks<T>::respondLocal,
+                                         declaredDialects<T>(),
+                                         declaredCapabilities<T>()};
   static const tp_plugin_descriptor descriptor{sizeof(tp_plugin_descriptor),
                                                TP_ABI_VERSION,
                                                TP_KIND_PROVIDER,

@@ -103,12 +103,31 @@ typedef struct tp_http_response_handler {
 typedef enum tp_operation {
   TP_OP_CHAT = 1,       /* POST /chat/completions */
   TP_OP_COMPLETION = 2, /* POST /completions */
-  TP_OP_EMBEDDING = 3   /* POST /embeddings */
+  TP_OP_EMBEDDING = 3,  /* POST /embeddings */
+  /* How many input tokens a request would cost, without running it. Sent only to providers with
+   * TP_PROVIDER_COUNTS_TOKENS; the response is one chunk {"input_tokens": N}. */
+  TP_OP_COUNT_TOKENS = 4
 } tp_operation;
 
-/* One client request, normalized by the host to the OpenAI request shape: `body` is the
- * OpenAI-format JSON with "model" already set to the upstream model id and, for streams,
- * "stream_options.include_usage" set to true. */
+/* Client dialects, as bits. The canonical form is OpenAI chat: a provider that declares no
+ * dialect speaks it. A provider that declares others (tp_provider_vtable.dialects) gets requests
+ * in the client's dialect when it is among them, untranslated, and otherwise in one of its own,
+ * translated by the host from the canonical form. The call says which (tp_provider_call.dialect),
+ * and the plugin emits in that same dialect:
+ *   OPENAI_CHAT         chat.completion / chat.completion.chunk objects (see callback_emit_chunk)
+ *   ANTHROPIC_MESSAGES  the Message object; in streams one chunk per SSE event, the event's data,
+ *                       whose "type" names the event (message_start ... message_stop, ping)
+ *   OPENAI_RESPONSES    the Response object; in streams one chunk per event, named by "type" */
+#define TP_DIALECT_OPENAI_CHAT 0x1u
+#define TP_DIALECT_ANTHROPIC_MESSAGES 0x2u
+#define TP_DIALECT_OPENAI_RESPONSES 0x4u
+
+/* Flags for tp_provider_vtable.capabilities. */
+#define TP_PROVIDER_COUNTS_TOKENS 0x1u /* answers TP_OP_COUNT_TOKENS from the upstream */
+
+/* One client request in the dialect the provider speaks (`dialect`; OpenAI chat for calls from a
+ * host or to a provider that predates it): "model" is already set to the upstream model id and,
+ * in OpenAI chat streams, "stream_options.include_usage" is true. */
 typedef struct tp_provider_call {
   uint32_t struct_size;
   tp_operation operation;
@@ -116,6 +135,12 @@ typedef struct tp_provider_call {
   tp_str upstream_model; /* id to send upstream */
   tp_str body;
   int stream; /* 1 when the client asked for server-sent events */
+  /* ---- appended for dialects ---- */
+  uint32_t dialect; /* one TP_DIALECT_* bit: the dialect of `body` and of what the plugin emits */
+  /* Client headers the host passes on for the upstream's own protocol (anthropic-version,
+   * anthropic-beta), lower-case names; never credentials. */
+  const tp_http_header* headers;
+  size_t header_count;
 } tp_provider_call;
 
 /* Token counts as reported by the upstream. */
@@ -125,6 +150,8 @@ typedef struct tp_usage {
   uint64_t completion_tokens;
   uint64_t cached_tokens;
   uint64_t reasoning_tokens;
+  /* ---- appended for prompt caching ---- */
+  uint64_t cache_write_tokens; /* prompt tokens written to the upstream's cache; part of prompt_tokens */
 } tp_usage;
 
 /* Flags for callback_emit_chunk. */
@@ -252,6 +279,10 @@ typedef struct tp_provider_vtable {
   /* Answer a TP_DISPATCH_LOCAL call: emit the whole response (chunks and usage). Optional. */
   int (*on_respond_local)(void* instance, const tp_provider_call* call, tp_emitter* emitter,
                           tp_error* error);
+
+  /* ---- appended for dialects ---- */
+  uint32_t dialects;     /* TP_DIALECT_* bits spoken natively; 0 = OpenAI chat only */
+  uint32_t capabilities; /* TP_PROVIDER_* flags */
 } tp_provider_vtable;
 
 /* ---------------------------------------------------------------- payment vtable ---- */

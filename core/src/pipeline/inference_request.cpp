@@ -13,6 +13,7 @@ std::string_view operationName(tp_operation op) {
     case TP_OP_CHAT: return "chat";
     case TP_OP_COMPLETION: return "completion";
     case TP_OP_EMBEDDING: return "embedding";
+    case TP_OP_COUNT_TOKENS: return "count_tokens";
   }
   return "unknown";
 }

@@ -15,6 +15,7 @@ bool serves(const ModelRoute& route, tp_operation operation) {
     case TP_OP_CHAT: return route.has("chat");
     case TP_OP_COMPLETION: return route.has("completions") || route.has("chat");
     case TP_OP_EMBEDDING: return route.has("embeddings");
+    case TP_OP_COUNT_TOKENS: return route.has("chat");
   }
   return false;
 }

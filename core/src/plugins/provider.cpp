@@ -1,5 +1,6 @@
 #include "plugins/provider.hpp"
 
+#include <cstddef>
 #include <stdexcept>
 
 namespace turnpike::plugins {
@@ -22,6 +23,16 @@ Provider::Provider(const LoadedPlugin& plugin, std::string name, const nlohmann:
 Provider::~Provider() {
   host_.stopping = true;
   if (instance_ != nullptr) plugin_.descriptor->on_destroy(instance_);
+}
+
+uint32_t Provider::dialects() const {
+  bool declared = vtable_->struct_size >= offsetof(tp_provider_vtable, dialects) + sizeof(uint32_t);
+  return declared && vtable_->dialects != 0 ? vtable_->dialects : TP_DIALECT_OPENAI_CHAT;
+}
+
+bool Provider::countsTokens() const {
+  return vtable_->struct_size >= offsetof(tp_provider_vtable, capabilities) + sizeof(uint32_t) &&
+         (vtable_->capabilities & TP_PROVIDER_COUNTS_TOKENS) != 0;
 }
 
 std::vector<DiscoveredModel> Provider::listModels() {

@@ -32,6 +32,10 @@ class Provider {
   std::vector<DiscoveredModel> listModels();
   bool canListModels() const { return vtable_->on_list_models != nullptr; }
 
+  // TP_DIALECT_* bits the provider speaks natively (OpenAI chat for plugins that predate them).
+  uint32_t dialects() const;
+  bool countsTokens() const;
+
   // TP_DISPATCH_HTTP / TP_DISPATCH_LOCAL, or -1 with `error` set.
   int buildRequest(const tp_provider_call& call, net::UpstreamRequest& out, std::string& error);
   bool respondLocal(const tp_provider_call& call, EmitSink& sink, std::string& error);

@@ -461,6 +461,7 @@ Reply reply(const ReplyOptions& options, tp_operation operation, std::string_vie
     case TP_OP_CHAT: return chat(options, model, stream, request);
     case TP_OP_COMPLETION: return completion(options, model, stream, request);
     case TP_OP_EMBEDDING: return embedding(options, model, request);
+    case TP_OP_COUNT_TOKENS: break;  // the host estimates: the mock declares no counting
   }
   throw std::invalid_argument("unknown operation");
 }

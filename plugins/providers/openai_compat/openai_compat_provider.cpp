@@ -67,6 +67,7 @@ class OpenAiCompatProvider final : public Provider {
       case TP_OP_CHAT: request.setUrl(baseUrl_ + "/chat/completions"); break;
       case TP_OP_COMPLETION: request.setUrl(baseUrl_ + "/completions"); break;
       case TP_OP_EMBEDDING: request.setUrl(baseUrl_ + "/embeddings"); break;
+      case TP_OP_COUNT_TOKENS: throw std::invalid_argument("OpenAI-compatible upstreams do not count tokens");
     }
     request.setMethod("POST");
     request.addHeader("Content-Type", "application/json");

@@ -1,0 +1,37 @@
+// The Anthropic Messages dialect (POST /v1/messages): requests to and from canonical, responses
+// (the Message object and its named-event stream) to and from canonical, and its error shape.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "dialects/dialect.hpp"
+
+namespace turnpike::dialects::anthropic {
+
+// A /v1/messages (or /v1/messages/count_tokens) request, already parsed and free of duplicate
+// members, to canonical. Unknown members are tolerated (Claude Code sends context_management,
+// output_config ...); what OpenAI upstreams would refuse is dropped or bridged. Throws
+// http::ApiError(400, code, message, param) for a request Anthropic would refuse.
+CanonicalRequest toCanonical(const nlohmann::json& request);
+
+// A canonical request, ready for its upstream (model already the upstream id, the output limit
+// set), to a Messages request for a provider that speaks Anthropic. Throws http::ApiError (400)
+// for what Messages cannot express.
+std::string fromCanonical(std::string_view canonicalBody);
+
+std::unique_ptr<ResponseEncoder> makeEncoder(ResponseContext context);
+std::unique_ptr<ResponseDecoder> makeDecoder(ResponseContext context);
+
+// Anthropic's error type for an HTTP status (invalid_request_error, billing_error ...).
+std::string_view errorType(int status);
+// {"type":"error","error":{"type","message"}}; `type` empty: errorType(status).
+std::string errorBody(int status, std::string_view message, std::string_view type = {});
+
+// Bytes of generated text (text, tool input, thinking) in one stream event or a whole Message:
+// what a cut stream is billed on when the upstream's usage never came.
+uint64_t generatedTextBytes(std::string_view json);
+
+}  // namespace turnpike::dialects::anthropic

@@ -1,0 +1,31 @@
+// The OpenAI Responses dialect (POST /v1/responses): requests to canonical, canonical responses
+// to the Response object and its event stream, and the conversation a stored response carries
+// forward (previous_response_id).
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "dialects/dialect.hpp"
+
+namespace turnpike::dialects::responses {
+
+// A /v1/responses request, already parsed and free of duplicate members, to canonical.
+// `history`: the canonical messages of the previous_response_id chain (an empty array when
+// none), put before the request's own input. Throws http::ApiError(400, code, message, param).
+CanonicalRequest toCanonical(const nlohmann::json& request, const nlohmann::json& history);
+
+// Output items of a Response object as canonical messages (assistant text, tool calls), for the
+// history of a later request.
+nlohmann::json outputMessages(const nlohmann::json& response);
+
+// The encoder's finalResponse() is the complete Response object once the stream finished or
+// whole() ran: what `store: true` keeps.
+std::unique_ptr<ResponseEncoder> makeEncoder(ResponseContext context);
+
+// Bytes of generated text in one stream event or a whole Response.
+uint64_t generatedTextBytes(std::string_view json);
+
+}  // namespace turnpike::dialects::responses
