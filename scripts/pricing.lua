@@ -3,11 +3,13 @@
 -- Runs in the same sandbox as routing.lua and is reloaded with it. Called once per call that
 -- reached an upstream, after the usage is known; the result settles the reservation.
 --
--- usage = {model, provider, prompt_tokens, completion_tokens, cached_tokens, images, stream}
---         (cached_tokens is the part of prompt_tokens served from the upstream's prompt cache)
+-- usage = {model, provider, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
+--          images, stream}
+--         (cached_tokens is the part of prompt_tokens served from the upstream's prompt cache,
+--          cache_write_tokens the part written to it)
 -- ctx   = {account_id, tier (nil when anonymous / none),
---          prices = {input, output, cached_input, request, image},   -- billing unit (msat by default):
---                   -- input/output/cached_input per 1M tokens, request per call, image per image
+--          prices = {input, output, cached_input, cache_write, request, image},  -- billing unit (msat by default):
+--                   -- input/output/cached_input/cache_write per 1M tokens, request per call, image per image
 --          markup_ppm}                                         -- billing.markup in millionths: 1000000 = 1.0x
 --
 -- Return the amount in the billing unit, as an integer (or {amount = integer}). A float, a
@@ -15,7 +17,8 @@
 --
 -- This default reproduces the configured price exactly, as the gateway computes it when a
 -- script fails (billing::costOf), with one rounding up at the very end:
---   amount = ceil(((prompt - cached) * input + cached * cached_input + completion * output
+--   amount = ceil(((prompt - cached - written) * input + cached * cached_input
+--                  + written * cache_write + completion * output
 --                  + (request + images * image) * 1e6) * markup_ppm / 1e12)
 -- Integer arithmetic only: Lua integers are 64-bit and wrap silently on overflow, so products are
 -- split to stay in range, and an amount that does not fit raises an error instead of wrapping.
@@ -53,13 +56,21 @@ local function marked(whole, rest, ppm)
 end
 
 -- The configured price of `usage` at `prices`, before the markup: whole units and millionths.
-local function basePrice(usage, prices)
+-- Cache reads, then cache writes, are parts of the prompt; neither can exceed what is left of it.
+local function promptParts(usage)
   local cached = math.min(usage.cached_tokens, usage.prompt_tokens)
-  local w1, r1 = perMillion(usage.prompt_tokens - cached, prices.input)
+  local written = math.min(usage.cache_write_tokens, usage.prompt_tokens - cached)
+  return usage.prompt_tokens - cached - written, cached, written
+end
+
+local function basePrice(usage, prices)
+  local plain, cached, written = promptParts(usage)
+  local w1, r1 = perMillion(plain, prices.input)
   local w2, r2 = perMillion(cached, prices.cached_input)
   local w3, r3 = perMillion(usage.completion_tokens, prices.output)
-  local rest = r1 + r2 + r3  -- below 3 * MICRO
-  local whole = add(add(add(w1, w2), w3), rest // MICRO)
+  local w4, r4 = perMillion(written, prices.cache_write)
+  local rest = r1 + r2 + r3 + r4  -- below 4 * MICRO
+  local whole = add(add(add(add(w1, w2), w3), w4), rest // MICRO)
   whole = add(whole, add(prices.request, mul(usage.images, prices.image)))
   return whole, rest % MICRO
 end
@@ -73,8 +84,8 @@ local FAST_PRICE = 1 << 31   -- unit per 1M tokens, per request or per image
 local FAST_MARKUP = 1 << 27  -- millionths: about 134x
 
 local function directPrice(usage, p, ppm)
-  local cached = math.min(usage.cached_tokens, usage.prompt_tokens)
-  local total = (usage.prompt_tokens - cached) * p.input + cached * p.cached_input
+  local plain, cached, written = promptParts(usage)
+  local total = plain * p.input + cached * p.cached_input + written * p.cache_write
       + usage.completion_tokens * p.output
   local whole = total // MICRO + p.request + usage.images * p.image
   local rest = total % MICRO
@@ -90,6 +101,7 @@ function price(usage, ctx)
   local p, ppm = ctx.prices, ctx.markup_ppm
   if usage.prompt_tokens < FAST_TOKENS and usage.completion_tokens < FAST_TOKENS and usage.images < FAST_IMAGES
       and p.input < FAST_PRICE and p.output < FAST_PRICE and p.cached_input < FAST_PRICE
+      and p.cache_write < FAST_PRICE
       and p.request < FAST_PRICE and p.image < FAST_PRICE and ppm < FAST_MARKUP then
     return directPrice(usage, p, ppm)
   end

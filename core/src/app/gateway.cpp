@@ -73,6 +73,7 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
       .routingInfo = config_.routing.info});
   models_ = std::make_unique<api::ModelsHandler>(catalog_, static_cast<int64_t>(std::time(nullptr)));
   inference_ = std::make_unique<api::InferenceHandler>(*identify_, *route_, admit_.get(), *services_);
+  messages_ = std::make_unique<api::MessagesHandler>(*inference_);
   health_ = std::make_unique<api::HealthHandler>(
       registry_, [this] { return api::HealthHandler::Status{plugins_->providers().size(), catalog_.ids().size()}; },
       metricsGate_.get());
@@ -98,6 +99,7 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
   if (policyAdmin_) policyAdmin_->registerRoutes(router_);
   capabilities_->registerRoutes(router_);
   inference_->registerRoutes(router_);
+  messages_->registerRoutes(router_);
   health_->registerRoutes(router_);
   if (account_) account_->registerRoutes(router_);
   if (admin_) admin_->registerRoutes(router_);

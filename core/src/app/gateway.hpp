@@ -13,6 +13,7 @@
 #include "api/discovery/capabilities_handler.hpp"
 #include "api/discovery/route_query_handler.hpp"
 #include "api/health/health_handler.hpp"
+#include "api/anthropic/messages_handler.hpp"
 #include "api/openai/inference_handler.hpp"
 #include "api/openai/models_handler.hpp"
 #include "api/payments/payments_handler.hpp"
@@ -91,6 +92,7 @@ class Gateway {
   std::unique_ptr<pipeline::PipelineServices> services_;
   std::unique_ptr<api::ModelsHandler> models_;
   std::unique_ptr<api::InferenceHandler> inference_;
+  std::unique_ptr<api::MessagesHandler> messages_;
   std::unique_ptr<api::HealthHandler> health_;
   std::unique_ptr<api::AccountHandler> account_;
   std::unique_ptr<api::AdminHandler> admin_;

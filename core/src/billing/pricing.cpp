@@ -19,13 +19,16 @@ int64_t costOf(const config::Price& price, const MeteredUsage& usage, int64_t ma
   // there keeps every sum and product below within 128 bits, for any token count and price.
   constexpr u128 kSaturated = u128(kMax) * kScale + 1;
   uint64_t cached = std::min(usage.cachedTokens, usage.promptTokens);
+  uint64_t written = std::min(usage.cacheWriteTokens, usage.promptTokens - cached);
   uint64_t cachedPrice = nonNegative(price.cachedInput >= 0 ? price.cachedInput : price.input);
+  uint64_t writePrice = nonNegative(price.cacheWrite >= 0 ? price.cacheWrite : price.input);
   // Everything in units x 1e-6 (per-1M token prices need no division yet). Each term is below
   // 2^127 (a 64-bit count times a 63-bit price), so adding one to a saturated sum cannot wrap.
   u128 micro = 0;
   auto add = [&](u128 term) { micro = std::min(micro + term, kSaturated); };
-  add(u128(usage.promptTokens - cached) * nonNegative(price.input));
+  add(u128(usage.promptTokens - cached - written) * nonNegative(price.input));
   add(u128(cached) * cachedPrice);
+  add(u128(written) * writePrice);
   add(u128(usage.completionTokens) * nonNegative(price.output));
   add(u128(nonNegative(price.request)) * 1'000'000);
   add(std::min(u128(usage.images) * nonNegative(price.image), kSaturated) * 1'000'000);

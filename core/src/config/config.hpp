@@ -97,8 +97,11 @@ struct Price {
   int64_t request = 0;
   int64_t image = 0;
   int64_t second = 0;
+  int64_t cacheWrite = -1;  // per 1M prompt tokens written to the upstream's cache; -1: same as input
 
-  bool isFree() const { return input == 0 && output == 0 && cachedInput <= 0 && request == 0 && image == 0 && second == 0; }
+  bool isFree() const {
+    return input == 0 && output == 0 && cachedInput <= 0 && cacheWrite <= 0 && request == 0 && image == 0 && second == 0;
+  }
 };
 
 // Per-provider circuit breaker: after `failures` consecutive failures (connect error, timeout,

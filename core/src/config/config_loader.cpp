@@ -235,6 +235,7 @@ void readPrice(const YAML::Node& node, const std::string& path, Price& out, Diag
   field("input", out.input);
   field("output", out.output);
   field("cached_input", out.cachedInput);
+  field("cache_write", out.cacheWrite);
   field("request", out.request);
   field("image", out.image);
   field("second", out.second);

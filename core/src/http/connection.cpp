@@ -142,6 +142,7 @@ void Exchange::respondFromAnyThread(Response response) {
 
 void Exchange::respond(Response response) {
   if (!live() || started()) return;
+  if (errorRenderer_ && response.status >= 400) errorRenderer_(response);
   status_ = response.status;
   if (errorCode_.empty()) errorCode_ = std::move(response.errorCode);
   Connection& c = *connection_;

@@ -102,6 +102,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void addResponseHeader(std::string name, std::string value);
 
   void respond(Response response);
+  // Rewrites every error response (status >= 400) this exchange sends, for API families whose
+  // clients expect their own error shape (Anthropic's). Set before the first stage runs.
+  void setErrorRenderer(std::function<void(Response&)> renderer) { errorRenderer_ = std::move(renderer); }
   // respond() from a thread that is not this exchange's loop (a worker, the store writer).
   void respondFromAnyThread(Response response);
 
@@ -164,6 +167,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::chrono::steady_clock::time_point start_;
   std::function<void()> onClientGone_;
   std::function<void()> onDrain_;
+  std::function<void(Response&)> errorRenderer_;
 };
 
 class Connection final : public EventLoop::Watcher, public std::enable_shared_from_this<Connection> {

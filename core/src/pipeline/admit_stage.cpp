@@ -21,6 +21,8 @@ int64_t AdmitStage::maxCost(const InferenceRequest& request, const std::vector<c
   int64_t worst = 0;
   for (const auto* route : candidates) {
     auto usage = billing::worstCaseUsage(request.summary, outputCeiling(request, route->model, config_));
+    // Every prompt token may be written to the upstream's cache, where that costs more.
+    if (route->model.price.cacheWrite > route->model.price.input) usage.cacheWriteTokens = usage.promptTokens;
     worst = std::max(worst, pricer_.cost(*route, usage, request.stream(), payer));
   }
   return worst;

@@ -35,6 +35,11 @@ std::optional<std::string> presentedKey(const http::Request& request) {
       if (billing::hasKeyFormat(token)) return std::string(token);
     }
   }
+  // Anthropic's clients send their key here (the SDK's apiKey, Claude Code's ANTHROPIC_API_KEY).
+  if (auto apiKey = request.header("x-api-key")) {
+    std::string_view token = util::trim(*apiKey);
+    if (billing::hasKeyFormat(token)) return std::string(token);
+  }
   if (auto spend = request.header("x-spend-token")) {
     std::string_view token = util::trim(*spend);
     if (billing::hasKeyFormat(token)) return std::string(token);

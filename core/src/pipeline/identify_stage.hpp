@@ -32,7 +32,7 @@ struct Identity {
   std::string rateIdentity;   // whose rate limits apply: "key:...", "l402:...", "anon:..."
 };
 
-// The key presented with Authorization: Bearer or X-Spend-Token; nullopt when none. An empty
+// The key presented with Authorization: Bearer, x-api-key or X-Spend-Token; nullopt when none. An empty
 // token, or one not in Turnpike's key format (billing::hasKeyFormat), counts as none, so SDKs
 // that insist on an apiKey can call free models with a placeholder.
 std::optional<std::string> presentedKey(const http::Request& request);

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include <turnpike/json_scan.hpp>
+
 #include "util/strings.hpp"
 
 namespace turnpike::pipeline {
@@ -23,6 +25,26 @@ InferenceRequest parseInferenceRequest(tp_operation operation, std::string body)
   r.operation = operation;
   r.summary = scanRequest(operation, body);
   r.rawBody = std::move(body);
+  return r;
+}
+
+InferenceRequest translatedRequest(dialects::Dialect dialect, tp_operation operation, std::string rawBody,
+                                   dialects::CanonicalRequest canonical) {
+  InferenceRequest r;
+  r.operation = operation;
+  r.dialect = dialect;
+  r.rawBody = std::move(rawBody);
+  auto doc = nlohmann::json::parse(canonical.body);
+  std::optional<uint64_t> limit;
+  if (auto it = doc.find("max_tokens"); it != doc.end()) {
+    if (it->is_number_unsigned()) limit = it->get<uint64_t>();
+    doc.erase(it);
+  }
+  r.canonicalBody = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.summary = scanRequest(operation == TP_OP_COUNT_TOKENS ? TP_OP_CHAT : operation, r.canonicalBody);
+  r.summary.maxTokens = limit;
+  r.toolNames = std::move(canonical.toolNames);
+  r.echo = std::move(canonical.echo);
   return r;
 }
 
@@ -58,7 +80,7 @@ std::string upstreamBody(const InferenceRequest& request, const config::ModelCon
     } else {
       // Rare: the client sent stream_options (or null) without include_usage; keep its other members.
       const auto& v = s.streamOptionsValue;
-      auto options = nlohmann::json::parse(std::string_view(request.rawBody).substr(v.begin, v.end - v.begin));
+      auto options = nlohmann::json::parse(std::string_view(request.canonical()).substr(v.begin, v.end - v.begin));
       if (!options.is_object()) options = nlohmann::json::object();
       options["include_usage"] = true;
       edits.push_back({v, options.dump()});
@@ -77,19 +99,35 @@ std::string upstreamBody(const InferenceRequest& request, const config::ModelCon
       }
     }
   }
-  if (edits.empty()) return request.rawBody;
+  const std::string& body = request.canonical();
+  if (edits.empty()) return body;
   // Stable: insertions at the closing brace keep their order.
   std::stable_sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) { return a.span.begin < b.span.begin; });
   std::string out;
-  out.reserve(request.rawBody.size() + 96);
+  out.reserve(body.size() + 96);
   size_t at = 0;
   for (const auto& e : edits) {
-    out.append(request.rawBody, at, e.span.begin - at);
+    out.append(body, at, e.span.begin - at);
     out += e.text;
     at = std::max(at, e.span.end > e.span.begin ? e.span.end : e.span.begin);
   }
-  out.append(request.rawBody, at, std::string::npos);
+  out.append(body, at, std::string::npos);
   return out;
+}
+
+std::string nativeBody(const InferenceRequest& request, const config::ModelConfig& model) {
+  const std::string& raw = request.rawBody;
+  if (model.upstreamId == request.model()) return raw;
+  if (auto member = sdk::json_scan::find(raw, "model"); member && !member->value.empty() && member->value.front() == '"') {
+    std::string out = raw.substr(0, member->valueOffset);
+    util::appendJsonString(out, model.upstreamId);
+    out.append(raw, member->valueOffset + member->value.size(), std::string::npos);
+    return out;
+  }
+  // "model" written with escapes: the scan cannot see it, the parser can.
+  auto doc = nlohmann::json::parse(raw);
+  doc["model"] = model.upstreamId;
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace turnpike::pipeline

@@ -9,8 +9,8 @@ int64_t Pricer::cost(const ModelRoute& route, const billing::MeteredUsage& usage
   // Per-second prices are outside what price() is told: the configured price decides.
   if (engine_ == nullptr || (configured.second > 0 && usage.milliseconds > 0))
     return billing::costOf(configured, usage, markupPpm_);
-  policy::PriceUsage u{route.id(), route.providerName(), usage.promptTokens, usage.completionTokens,
-                       usage.cachedTokens,  usage.images,           stream};
+  policy::PriceUsage u{route.id(),         route.providerName(), usage.promptTokens, usage.completionTokens,
+                       usage.cachedTokens, usage.images,         stream,             usage.cacheWriteTokens};
   policy::PriceContext ctx{payer.accountId, payer.tier, policy::pricesOf(configured), markupPpm_};
   auto outcome = engine_->price(u, ctx);
   if (outcome.ok()) return outcome.amount;

@@ -3,8 +3,11 @@
 #include <Poco/Logger.h>
 
 #include <charconv>
+#include <ctime>
 
 #include "billing/periods.hpp"
+#include "billing/pricing.hpp"
+#include "dialects/translators.hpp"
 #include "http/api_error.hpp"
 #include "pipeline/response_edit.hpp"
 #include "util/request_id.hpp"
@@ -70,12 +73,9 @@ bool printable(std::string_view value) {
   return std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
 }
 
-std::string streamErrorEvent(int status, std::string_view code, std::string_view message) {
-  std::string out = "data: ";
-  out += http::errorBody(status, code, message);
-  out += "\n\n";
-  return out;
-}
+// Anthropic's clients (Claude Code) give up on a stream that says nothing for a while; the API
+// itself pings.
+constexpr auto kPingAfterSilence = std::chrono::seconds(15);
 
 }  // namespace
 
@@ -163,14 +163,16 @@ void ProxyCall::launch() {
   tooLarge_ = false;
   upstreamStatus_ = 0;
 
-  const auto& upstreamId = route_->model.upstreamId;
-  upstreamBody_ = upstreamBody(request_, route_->model, outputCeiling(request_, route_->model, services_.billingConfig));
-  call_ = tp_provider_call{sizeof(tp_provider_call),
-                           request_.operation,
-                           {route_->id().data(), route_->id().size()},
-                           {upstreamId.data(), upstreamId.size()},
-                           {upstreamBody_.data(), upstreamBody_.size()},
-                           request_.stream() ? 1 : 0};
+  try {
+    prepareCall();
+  } catch (const http::ApiError& e) {
+    services_.metrics.upstreamAttempts.with({route_->providerName(), "refused"}).add();
+    report(HealthTracker::Outcome::Abandoned);
+    Failure failure{e.status(), e.code(), e.what()};
+    failure.param = e.param();
+    moveOn(std::move(failure));
+    return;
+  }
   stream_ = route_->provider->openStream(call_);
 
   net::UpstreamRequest upstreamRequest;
@@ -195,6 +197,47 @@ void ProxyCall::launch() {
     report(HealthTracker::Outcome::Failure);
     moveOn(Failure{502, "upstream_error", "could not start the upstream request"});
   }
+}
+
+void ProxyCall::prepareCall() {
+  using dialects::Dialect;
+  const Dialect client = request_.dialect;
+  providerDialect_ = dialects::providerDialect(client, route_->provider->dialects());
+  const auto& model = route_->model;
+  if (providerDialect_ == client && client != Dialect::OpenAIChat) {
+    upstreamBody_ = nativeBody(request_, model);
+  } else {
+    upstreamBody_ = upstreamBody(request_, model, outputCeiling(request_, model, services_.billingConfig));
+    if (providerDialect_ != Dialect::OpenAIChat) upstreamBody_ = dialects::requestFromCanonical(providerDialect_, upstreamBody_);
+  }
+  decoder_.reset();
+  encoder_.reset();
+  // Token counts read the same in every dialect: {"input_tokens": N}.
+  if (request_.operation != TP_OP_COUNT_TOKENS && providerDialect_ != client) {
+    dialects::ResponseContext context;
+    context.id = (client == Dialect::OpenAIResponses ? "resp_" : "msg_") + requestId_;
+    context.model = request_.model();
+    context.createdAt = static_cast<int64_t>(std::time(nullptr));
+    context.inputTokensEstimate = billing::estimatePromptTokens(request_.summary);
+    context.toolNames = request_.toolNames;
+    context.echo = request_.echo;
+    if (providerDialect_ != Dialect::OpenAIChat) decoder_ = dialects::makeDecoder(providerDialect_, context);
+    encoder_ = dialects::makeEncoder(client, std::move(context));
+  }
+  passedHeaders_.clear();
+  if (providerDialect_ == client)
+    for (const auto& [name, value] : request_.passedHeaders)
+      passedHeaders_.push_back({{name.data(), name.size()}, {value.data(), value.size()}});
+  const auto& upstreamId = model.upstreamId;
+  call_ = tp_provider_call{sizeof(tp_provider_call),
+                           request_.operation,
+                           {route_->id().data(), route_->id().size()},
+                           {upstreamId.data(), upstreamId.size()},
+                           {upstreamBody_.data(), upstreamBody_.size()},
+                           request_.stream() ? 1 : 0,
+                           static_cast<uint32_t>(providerDialect_),
+                           passedHeaders_.data(),
+                           passedHeaders_.size()};
 }
 
 void ProxyCall::runLocal() {
@@ -235,12 +278,33 @@ void ProxyCall::beginClientStream() {
   headers.push_back({"cache-control", "no-cache"});
   headers.push_back({"x-accel-buffering", "no"});
   exchange_->beginStream(200, std::move(headers));
+  lastWrite_ = std::chrono::steady_clock::now();
+  if (request_.dialect == dialects::Dialect::AnthropicMessages) armPing();
+}
+
+void ProxyCall::armPing() {
+  std::weak_ptr<ProxyCall> weak = self_;
+  auto due = lastWrite_ + kPingAfterSilence - std::chrono::steady_clock::now();
+  auto delay = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(due), std::chrono::milliseconds(1));
+  pingTimer_ = exchange_->loop().runAfter(delay, [weak] {
+    auto self = weak.lock();
+    if (!self || self->phase_ != Phase::Streaming) return;
+    self->pingTimer_ = 0;
+    if (std::chrono::steady_clock::now() - self->lastWrite_ >= kPingAfterSilence) {
+      std::string ping;
+      dialects::appendEvent(ping, self->request_.dialect, "ping", R"({"type": "ping"})");
+      self->exchange_->write(ping);
+      self->lastWrite_ = std::chrono::steady_clock::now();
+    }
+    self->armPing();
+  });
 }
 
 void ProxyCall::flushPending() {
   if (pendingOut_.empty()) return;
   exchange_->write(pendingOut_);
   pendingOut_.clear();
+  lastWrite_ = std::chrono::steady_clock::now();
   // The client reads slower than the upstream writes: stop reading until it drains.
   if (transfer_ != nullptr && exchange_->congested()) upstream_.pause(transfer_);
 }
@@ -351,6 +415,35 @@ void ProxyCall::onChunk(std::string_view json, uint32_t flags) {
     responseJson_.assign(json);
     return;
   }
+  if (decoder_) {
+    decoder_->chunk(json, canonicalSink_);
+  } else if (providerDialect_ == dialects::Dialect::OpenAIChat) {
+    canonicalChunk(json, flags);
+  } else {
+    clientEvent(dialects::eventType(json), json);  // the client's own dialect, passed through
+  }
+}
+
+void ProxyCall::canonicalChunk(std::string_view json, uint32_t flags) {
+  if (encoder_) {
+    encoder_->chunk(json, flags, clientSink_);
+  } else {
+    chatChunk(json, flags);
+  }
+}
+
+void ProxyCall::clientEvent(std::string_view type, std::string_view json) {
+  if (charging_) deliveredBytes_ += dialects::generatedTextBytes(request_.dialect, json);
+  // The event that tells the client it is complete waits for the settlement.
+  dialects::appendEvent(dialects::terminalEvent(request_.dialect, type) ? heldOut_ : pendingOut_, request_.dialect, type,
+                        json);
+}
+
+std::string ProxyCall::streamError(int status, std::string_view code, std::string_view message) const {
+  return dialects::streamErrorEvent(request_.dialect, status, code, message);
+}
+
+void ProxyCall::chatChunk(std::string_view json, uint32_t flags) {
   // The usage-only chunk Turnpike asked for on the client's behalf is not the client's.
   if ((flags & TP_CHUNK_USAGE_ONLY) != 0 && !request_.summary.clientWantsUsage) return;
   pendingOut_ += "data: ";
@@ -382,7 +475,7 @@ void ProxyCall::onError(const plugins::EmittedError& error) {
   if (pluginError_.code.empty() && (pluginError_.type.empty() || phase_ == Phase::Streaming))
     pluginError_.code = "upstream_error";
   if (phase_ == Phase::Streaming) {
-    pendingOut_ += streamErrorEvent(clientStatusFor(error.status), pluginError_.code, pluginError_.message);
+    pendingOut_ += streamError(clientStatusFor(error.status), pluginError_.code, pluginError_.message);
   }
 }
 
@@ -395,6 +488,7 @@ billing::MeteredUsage ProxyCall::meteredUsage() const {
     m.promptTokens = usage_.prompt_tokens;
     m.completionTokens = usage_.completion_tokens;
     m.cachedTokens = usage_.cached_tokens;
+    m.cacheWriteTokens = usage_.cache_write_tokens;
   } else {
     // No usage from the upstream (a cut stream, a disconnect): what reached the client.
     m.promptTokens = billing::estimateDeliveredTokens(request_.summary.promptBytes);
@@ -509,11 +603,14 @@ void ProxyCall::settle(int status, std::function<void(const billing::SettleOutco
       if (failed) {
         // A stream has delivered what it is charged for: its charge is retried. A response
         // that waited for the charge is not sent, and nothing is billed for it.
-        self->finish(500, "billing_failed",
-                     http::errorResponse(500, "billing_failed",
-                                         self->exchange_->started()
-                                             ? "the charge could not be recorded yet; it will be retried"
-                                             : "the charge could not be recorded; nothing was billed"));
+        if (self->exchange_->started()) {
+          self->exchange_->write(
+              self->streamError(500, "billing_failed", "the charge could not be recorded yet; it will be retried"));
+          self->finish(500, "billing_failed");
+        } else {
+          self->finish(500, "billing_failed",
+                       http::errorResponse(500, "billing_failed", "the charge could not be recorded; nothing was billed"));
+        }
         return;
       }
       then(outcome);
@@ -524,6 +621,10 @@ void ProxyCall::settle(int status, std::function<void(const billing::SettleOutco
 // ---------------------------------------------------------------- completion
 
 void ProxyCall::completeStream() {
+  if (!pluginFailed_) {
+    if (decoder_) decoder_->finish(canonicalSink_);
+    if (encoder_) encoder_->finish(clientSink_);
+  }
   flushPending();
   if (pluginFailed_) {
     int status = clientStatusFor(pluginError_.status);
@@ -533,6 +634,12 @@ void ProxyCall::completeStream() {
   }
   phase_ = Phase::Settling;
   settle(200, [this](const billing::SettleOutcome& outcome) {
+    if (request_.dialect != dialects::Dialect::OpenAIChat) {
+      exchange_->write(heldOut_);
+      if (onServed_ && encoder_) onServed_(encoder_->finalResponse());
+      finish(200);
+      return;
+    }
     exchange_->write("data: [DONE]\n\n");
     if (wantsUsageEvent(outcome)) {
       // After [DONE]; some SDKs (the Vercel AI SDK) read on and reject it, so only on request.
@@ -560,6 +667,29 @@ void ProxyCall::completeBuffered() {
   }
   if (responseJson_.empty()) {
     respondError(Failure{502, "upstream_error", "provider '" + route_->providerName() + "' returned an empty response"});
+    return;
+  }
+  if (request_.operation == TP_OP_COUNT_TOKENS) {
+    finish(200, {}, http::Response::json(200, std::move(responseJson_)));
+    return;
+  }
+  try {
+    if (decoder_) responseJson_ = decoder_->whole(responseJson_);
+    if (encoder_) responseJson_ = encoder_->whole(responseJson_);
+  } catch (const std::exception& e) {
+    log().warning("provider " + route_->providerName() + ": untranslatable response: " + route_->provider->redact(e.what()));
+    respondError(Failure{502, "upstream_error", "provider '" + route_->providerName() + "' returned a response that could not be translated"});
+    return;
+  }
+  if (request_.dialect != dialects::Dialect::OpenAIChat) {
+    if (charging_ && !haveUsage_) deliveredBytes_ = dialects::generatedTextBytes(request_.dialect, responseJson_);
+    phase_ = Phase::Settling;
+    settle(200, [this](const billing::SettleOutcome&) {
+      if (onServed_ && encoder_) onServed_(encoder_->finalResponse());
+      http::Response response = http::Response::json(200, std::move(responseJson_));
+      for (auto& h : routeHeaders()) response.headers.push_back(std::move(h));
+      finish(200, {}, std::move(response));
+    });
     return;
   }
   if (charging_) {
@@ -615,7 +745,7 @@ void ProxyCall::moveOn(Failure failure) {
 void ProxyCall::respondError(const Failure& failure) {
   if (exchange_->started()) {
     settle(failure.status, {});
-    exchange_->write(streamErrorEvent(failure.status, failure.code, failure.message));
+    exchange_->write(streamError(failure.status, failure.code, failure.message));
     finish(failure.status, failure.code);
     return;
   }
@@ -624,7 +754,7 @@ void ProxyCall::respondError(const Failure& failure) {
   settle(failure.status, [this, failure](const billing::SettleOutcome&) {
     auto response = http::errorResponse(failure.status, failure.code, failure.message, failure.param, failure.type);
     for (const auto& h : failure.headers) response.headers.push_back(h);
-    if (services_.routingInfo && (route_ != nullptr || !attempts_.empty()))
+    if (services_.routingInfo && request_.dialect == dialects::Dialect::OpenAIChat && (route_ != nullptr || !attempts_.empty()))
       response.body = insertFirstMember(response.body, routingInfoMember());
     for (auto& h : routeHeaders()) response.headers.push_back(std::move(h));
     finish(failure.status, failure.code, std::move(response));
@@ -645,15 +775,12 @@ void ProxyCall::clientGone() {
 void ProxyCall::finish(int status, std::string_view errorCode, std::optional<http::Response> response) {
   if (phase_ == Phase::Done) return;
   phase_ = Phase::Done;
+  if (pingTimer_ != 0) exchange_->loop().cancel(pingTimer_);
   stream_.close();
   release();
   // The outcome first: ending the exchange reports it to the metrics observer.
   exchange_->setOutcome(status, std::string(errorCode));
-  if (response && exchange_->started()) {
-    // Too late for a status: the error goes in-band, then the stream ends.
-    exchange_->write({"data: ", response->body, "\n\n"});
-    exchange_->endStream();
-  } else if (response) {
+  if (response && !exchange_->started()) {
     exchange_->respond(std::move(*response));
   } else if (exchange_->started()) {
     exchange_->endStream();

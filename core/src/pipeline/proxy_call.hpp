@@ -21,6 +21,7 @@
 #include "billing/billing_service.hpp"
 #include "billing/pricing.hpp"
 #include "billing/rate_limiter.hpp"
+#include "dialects/dialect.hpp"
 #include "http/connection.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "net/upstream_client.hpp"
@@ -55,6 +56,9 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   ~ProxyCall() override;
 
   void start();
+  // Called with the client's complete response object (in its dialect) once a request was
+  // served and settled: the Responses API keeps it (store: true).
+  void onServed(std::function<void(std::string_view response)> callback) { onServed_ = std::move(callback); }
 
  private:
   enum class Phase { Idle, Connecting, Buffering, Streaming, UpstreamError, Settling, Done };
@@ -72,6 +76,9 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   };
 
   void attempt();
+  // The attempt's upstream body, in the provider's dialect, and the translators its response
+  // needs on the way to the client. Throws http::ApiError for what the dialect cannot express.
+  void prepareCall();
   void launch();
   void runLocal();
   void beginClientStream();
@@ -105,6 +112,12 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   void onComplete(const net::TransferResult& result) override;
   // plugins::EmitSink
   void onChunk(std::string_view json, uint32_t flags) override;
+  // A stream chunk in canonical form, and one event for a client of another dialect.
+  void canonicalChunk(std::string_view json, uint32_t flags);
+  void chatChunk(std::string_view json, uint32_t flags);
+  void clientEvent(std::string_view type, std::string_view json);
+  void armPing();
+  std::string streamError(int status, std::string_view code, std::string_view message) const;
   void onUsage(const tp_usage& usage) override;
   void onError(const plugins::EmittedError& error) override;
 
@@ -150,6 +163,27 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   Failure lastFailure_;
   bool tooLarge_ = false;
   bool settled_ = false;
+
+  // Dialects: what the provider speaks for this attempt, and the translators between it and the
+  // client (none when both speak the same).
+  struct Sink final : dialects::EventSink {
+    explicit Sink(ProxyCall& c, bool canonical) : call(c), toCanonical(canonical) {}
+    void event(std::string_view type, std::string_view json, uint32_t flags) override {
+      toCanonical ? call.canonicalChunk(json, flags) : call.clientEvent(type, json);
+    }
+    ProxyCall& call;
+    bool toCanonical;
+  };
+  dialects::Dialect providerDialect_ = dialects::Dialect::OpenAIChat;
+  std::unique_ptr<dialects::ResponseDecoder> decoder_;  // provider's dialect -> canonical
+  std::unique_ptr<dialects::ResponseEncoder> encoder_;  // canonical -> client's dialect
+  Sink canonicalSink_{*this, true};
+  Sink clientSink_{*this, false};
+  std::vector<tp_http_header> passedHeaders_;
+  std::string heldOut_;  // the client dialect's terminal event, written once settled
+  std::function<void(std::string_view)> onServed_;
+  http::EventLoop::TimerId pingTimer_ = 0;
+  std::chrono::steady_clock::time_point lastWrite_;
   mutable std::optional<std::pair<billing::MeteredUsage, int64_t>> priced_;  // the last cost() and its usage
 };
 

@@ -496,6 +496,7 @@ class RequestReader {
     if (!sawModel) invalid("model", "you must provide a model parameter", "missing_required_parameter");
     switch (op_) {
       case TP_OP_CHAT:
+      case TP_OP_COUNT_TOKENS:
         if (!sawMessages) invalid("messages", "you must provide a messages parameter", "missing_required_parameter");
         break;
       case TP_OP_COMPLETION:
@@ -714,6 +715,77 @@ RequestSummary scanRequest(tp_operation operation, std::string_view body) {
   if (probe.atEnd()) throw ApiError(400, "invalid_json", "request body is empty");
   if (probe.peek() != '{') throw ApiError(400, "invalid_json", "request body must be a JSON object");
   return RequestReader(operation, body).read();
+}
+
+namespace {
+
+// nlohmann's DOM builder with MemberNames on every object. nlohmann checks the JSON itself
+// (RFC 8259, UTF-8, paired surrogates).
+class StrictDomBuilder {
+ public:
+  using Json = nlohmann::json;
+  StrictDomBuilder(Json& root, std::span<const std::string_view> watched) : dom_(root, true), watched_(watched) {}
+
+  bool null() { return dom_.null(); }
+  bool boolean(bool v) { return dom_.boolean(v); }
+  bool number_integer(Json::number_integer_t v) { return dom_.number_integer(v); }
+  bool number_unsigned(Json::number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool number_float(Json::number_float_t v, const Json::string_t& s) { return dom_.number_float(v, s); }
+  bool string(Json::string_t& v) { return dom_.string(v); }
+  bool binary(Json::binary_t& v) { return dom_.binary(v); }
+  bool start_object(std::size_t n) {
+    deeper();
+    // Names inside nested objects are reported with the path of the member that holds them.
+    paths_.push_back(names_.empty() ? std::string() : lastKey_);
+    names_.emplace_back(names_.empty() ? watched_ : std::span<const std::string_view>(), true, paths_.back());
+    return dom_.start_object(n);
+  }
+  bool key(Json::string_t& k) {
+    names_.back().check(k, /*decoded=*/true);
+    lastKey_ = paths_.back().empty() ? k : paths_.back() + "." + k;
+    return dom_.key(k);
+  }
+  bool end_object() {
+    names_.pop_back();
+    paths_.pop_back();
+    --depth_;
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t n) {
+    deeper();
+    return dom_.start_array(n);
+  }
+  bool end_array() {
+    --depth_;
+    return dom_.end_array();
+  }
+  template <class Exception>
+  bool parse_error(std::size_t position, const std::string&, const Exception&) {
+    throw ApiError(400, "invalid_json",
+                   "the request body is not valid JSON (at byte " + std::to_string(position > 0 ? position - 1 : 0) + ")");
+  }
+
+ private:
+  void deeper() {
+    if (++depth_ > kMaxDepth) throw ApiError(400, "invalid_json", "the request body nests deeper than 64 levels");
+  }
+
+  nlohmann::detail::json_sax_dom_parser<Json> dom_;
+  std::span<const std::string_view> watched_;
+  std::deque<MemberNames> names_;
+  std::deque<std::string> paths_;  // MemberNames keeps a view of its path
+  std::string lastKey_;
+  int depth_ = 0;
+};
+
+}  // namespace
+
+nlohmann::json parseRequestDocument(std::string_view body, std::span<const std::string_view> watched) {
+  nlohmann::json root;
+  StrictDomBuilder builder(root, watched);
+  nlohmann::json::sax_parse(body, &builder);
+  if (!root.is_object()) throw ApiError(400, "invalid_json", "the request body must be a JSON object");
+  return root;
 }
 
 }  // namespace turnpike::pipeline

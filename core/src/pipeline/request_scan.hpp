@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -54,5 +55,12 @@ struct RequestSummary {
 // read decoded, and the names the gateway reads may appear once and in one spelling only, so
 // the summary describes the request exactly as an upstream will read it.
 RequestSummary scanRequest(tp_operation operation, std::string_view body);
+
+// A request of an API family translated before it is read (Anthropic Messages, Responses),
+// parsed into a DOM under the same rules on member names: at the top level every name comes
+// once and `watched` names (lower-case ASCII, at most 32) in their own spelling only; nested
+// objects' names come once too, since the body may reach an upstream as it is. Throws
+// http::ApiError (400): invalid_json, duplicate_parameter, invalid_parameter.
+nlohmann::json parseRequestDocument(std::string_view body, std::span<const std::string_view> watched);
 
 }  // namespace turnpike::pipeline

@@ -12,6 +12,7 @@ std::string_view scriptOperation(tp_operation op) {
     case TP_OP_CHAT: return "chat";
     case TP_OP_COMPLETION: return "completions";
     case TP_OP_EMBEDDING: return "embeddings";
+    case TP_OP_COUNT_TOKENS: return "chat";  // counted where the chat request would go
   }
   return "chat";
 }

@@ -974,6 +974,7 @@ struct LuaState::Internals {
     setInteger(L, "prompt_tokens", clampInteger(u.promptTokens));
     setInteger(L, "completion_tokens", clampInteger(u.completionTokens));
     setInteger(L, "cached_tokens", clampInteger(u.cachedTokens));
+    setInteger(L, "cache_write_tokens", clampInteger(u.cacheWriteTokens));
     setInteger(L, "images", clampInteger(u.images));
     setBoolean(L, "stream", u.stream);
     const PriceContext& c = *call.context;
@@ -984,6 +985,7 @@ struct LuaState::Internals {
     setInteger(L, "input", c.prices.input);
     setInteger(L, "output", c.prices.output);
     setInteger(L, "cached_input", c.prices.cachedInput);
+    setInteger(L, "cache_write", c.prices.cacheWrite);
     setInteger(L, "request", c.prices.request);
     setInteger(L, "image", c.prices.image);
     lua_setfield(L, -2, "prices");

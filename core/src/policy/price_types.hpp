@@ -21,21 +21,24 @@ struct PriceUsage {
   uint64_t cachedTokens = 0;
   uint64_t images = 0;
   bool stream = false;
+  uint64_t cacheWriteTokens = 0;
 };
 
-// Configured prices of the (provider, model) pair, in the billing unit: input, output and
-// cachedInput per 1M tokens, request per request, image per image. cachedInput is resolved
-// (never -1).
+// Configured prices of the (provider, model) pair, in the billing unit: input, output,
+// cachedInput and cacheWrite per 1M tokens, request per request, image per image. cachedInput
+// and cacheWrite are resolved (never -1).
 struct Prices {
   int64_t input = 0;
   int64_t output = 0;
   int64_t cachedInput = 0;
   int64_t request = 0;
   int64_t image = 0;
+  int64_t cacheWrite = 0;
 };
 
 inline Prices pricesOf(const config::Price& p) {
-  return {p.input, p.output, p.cachedInput < 0 ? p.input : p.cachedInput, p.request, p.image};
+  return {p.input, p.output, p.cachedInput < 0 ? p.input : p.cachedInput, p.request, p.image,
+          p.cacheWrite < 0 ? p.input : p.cacheWrite};
 }
 
 // The markup (billing.markup) in millionths of the base price: 1000000 = 1.0x, 1250000 = +25%.
@@ -43,7 +46,7 @@ constexpr int64_t kMarkupOne = 1'000'000;
 
 // Seen by the script as `ctx`:
 //   ctx = {account_id (nil if anonymous), tier (nil if none),
-//          prices = {input, output, cached_input, request, image}, markup_ppm}
+//          prices = {input, output, cached_input, cache_write, request, image}, markup_ppm}
 struct PriceContext {
   std::string_view accountId;
   std::string_view tier;

@@ -139,7 +139,7 @@ void AccountHandler::registerRoutes(http::Router& router) {
 
 store::ApiKeyRecord AccountHandler::caller(const Request& request, const char* scope) {
   auto key = pipeline::presentedKey(request);
-  if (!key) throw ApiError(401, "missing_api_key", "send an API key (Authorization: Bearer) or X-Spend-Token");
+  if (!key) throw ApiError(401, "missing_api_key", "send an API key (Authorization: Bearer, x-api-key) or X-Spend-Token");
   auto a = billing_.authenticate(billing::hashKey(*key), scope);
   switch (a.refusal) {
     case billing::Refusal::None: return a.key;

@@ -1,5 +1,7 @@
 #include "api/openai/models_handler.hpp"
 
+#include "api/anthropic/anthropic_models.hpp"
+#include "api/anthropic/messages_handler.hpp"
 #include "http/api_error.hpp"
 
 namespace turnpike::api {
@@ -9,6 +11,7 @@ using nlohmann::json;
 json priceJson(const config::Price& p) {
   json j{{"input", p.input}, {"output", p.output}};
   if (p.cachedInput >= 0) j["cached_input"] = p.cachedInput;
+  if (p.cacheWrite >= 0) j["cache_write"] = p.cacheWrite;
   if (p.request != 0) j["request"] = p.request;
   if (p.image != 0) j["image"] = p.image;
   if (p.second != 0) j["second"] = p.second;
@@ -47,10 +50,24 @@ json ModelsHandler::modelObject(const std::string& id) const {
 }
 
 void ModelsHandler::registerRoutes(http::Router& router) {
-  router.add("GET", "/v1/models", [this](const std::shared_ptr<http::Exchange>& ex, const http::PathParams&) {
+  // Anthropic's clients say so with anthropic-version, and read Anthropic's shape.
+  auto anthropic = [](const http::Exchange& ex) { return ex.request().header("anthropic-version").has_value(); };
+  router.add("GET", "/v1/models", [this, anthropic](const std::shared_ptr<http::Exchange>& ex, const http::PathParams&) {
+    if (anthropic(*ex)) {
+      ex->setErrorRenderer(renderAnthropicError);
+      ex->respond(http::Response::json(200, anthropicModelList(catalog_, ex->request(), created_)));
+      return;
+    }
     ex->respond(http::Response::json(200, listBody_));
   });
-  router.add("GET", "/v1/models/{id*}", [this](const std::shared_ptr<http::Exchange>& ex, const http::PathParams& p) {
+  router.add("GET", "/v1/models/{id*}", [this, anthropic](const std::shared_ptr<http::Exchange>& ex, const http::PathParams& p) {
+    if (anthropic(*ex)) {
+      ex->setErrorRenderer(renderAnthropicError);
+      json obj = anthropicModel(catalog_, p.get("id"), created_);
+      if (obj.is_null()) throw http::ApiError(404, "not_found_error", "model: " + p.get("id"));
+      ex->respond(http::Response::json(200, obj.dump()));
+      return;
+    }
     json obj = modelObject(p.get("id"));
     if (obj.is_null())
       throw http::ApiError(404, "model_not_found", "The model '" + p.get("id") + "' does not exist", "model");
