@@ -243,6 +243,16 @@ TEST_F(AnthropicProvider, RefusesMalformedPassedHeaders) {
   std::string error;
   EXPECT_EQ(p->buildRequest(c, out, error), -1);
   EXPECT_NE(error.find("anthropic-beta must be a comma-separated list"), std::string::npos) << error;
+
+  // A header of thousands of names is refused rather than de-duplicated on the event loop.
+  std::string many;
+  for (int i = 0; i < 200; ++i) many += "beta-" + std::to_string(i) + ",";
+  many.pop_back();
+  passed_.clear();
+  pass("anthropic-beta", many);
+  c = call("{}", false);
+  EXPECT_EQ(p->buildRequest(c, out, error), -1);
+  EXPECT_NE(error.find("more than 128 beta names"), std::string::npos) << error;
 }
 
 TEST_F(AnthropicProvider, CountsTokensAtItsOwnPath) {

@@ -33,6 +33,9 @@ constexpr std::string_view kDefaultBaseUrl = "https://api.anthropic.com";
 constexpr std::string_view kDefaultVersion = "2023-06-01";
 // Discovery pages of 1000 models: a bound on a list that never ends, far above any real one.
 constexpr int kMaxModelPages = 20;
+// Beta names in one anthropic-beta header: real ones are a handful; the bound keeps the
+// de-duplication (on the event loop) small whatever a client sends.
+constexpr size_t kMaxBetas = 128;
 
 // RFC 9110 token characters: header names and beta names.
 bool isToken(std::string_view s) {
@@ -71,11 +74,16 @@ void addBetas(std::string_view list, std::vector<std::string>& names, const std:
   size_t start = 0;
   while (start <= list.size()) {
     size_t comma = list.find(',', start);
-    std::string_view name = trim(list.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    size_t length = comma == std::string_view::npos ? std::string_view::npos : comma - start;
+    std::string_view name = trim(list.substr(start, length));
     if (!isToken(name)) throw std::invalid_argument(where + " must be a comma-separated list of beta names");
     bool seen = false;
     for (const auto& n : names) seen = seen || n == name;
-    if (!seen) names.emplace_back(name);
+    if (!seen) {
+      if (names.size() == kMaxBetas)
+        throw std::invalid_argument(where + " has more than " + std::to_string(kMaxBetas) + " beta names");
+      names.emplace_back(name);
+    }
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
@@ -196,8 +204,8 @@ class AnthropicProvider final : public Provider {
 
     request.setMethod("POST");
     request.addHeader("content-type", "application/json");
-    for (const auto& [n, v] : commonHeaders(clientVersion.empty() ? std::string_view(version_) : clientVersion, joined(betas)))
-      request.addHeader(n, v);
+    std::string_view version = clientVersion.empty() ? std::string_view(version_) : clientVersion;
+    for (const auto& [n, v] : commonHeaders(version, joined(betas))) request.addHeader(n, v);
     // Byte for byte: prompt caching and signed thinking blocks depend on what the client sent.
     request.setBody(call.body);
     return Dispatch::Http;
