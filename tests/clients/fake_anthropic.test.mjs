@@ -85,7 +85,8 @@ test('messages.stream: text over several deltas, the same Message as create', as
 });
 
 test('the stream on the wire: named events equal to data.type, a ping, no [DONE]', async () => {
-  const res = await fetch(`${fake.baseURL}/v1/messages`, {
+  // ?beta=true as Claude Code sends it: the path is what matters.
+  const res = await fetch(`${fake.baseURL}/v1/messages?beta=true`, {
     method: 'POST',
     headers: { 'x-api-key': fake.apiKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
     body: JSON.stringify({ model: MODEL, max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'Hi' }] }),

@@ -375,15 +375,18 @@ TEST_F(AnthropicProvider, StreamCutAfterMessageDeltaStillReportsItsUsage) {
   EXPECT_TRUE(early.usages.empty());
 }
 
-TEST_F(AnthropicProvider, KeepsUnknownEventTypes) {
+TEST_F(AnthropicProvider, KeepsUnknownEventTypesAndDropsWhatNoEventCanCarry) {
   auto p = make({});
   auto c = call("{}", true);
   std::string sse =
       "event: something_new\ndata: {\"type\":\"something_new\",\"x\":[1,{\"y\":\"}\"}]}\n\n"
+      ": a comment\n\n"
+      "data: [DONE]\n\n"  // an OpenAI habit of some proxies: no JSON object, no event
       "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
   auto r = respond(*p, c, 200, sse);
   ASSERT_EQ(r.chunks.size(), 2u);
   EXPECT_EQ(r.chunks[0], "{\"type\":\"something_new\",\"x\":[1,{\"y\":\"}\"}]}");
+  EXPECT_EQ(r.chunks[1], "{\"type\":\"message_stop\"}");
   EXPECT_TRUE(r.errors.empty());
 }
 
