@@ -62,7 +62,7 @@ TEST(PluginLoader, LoadsRealPluginsOnceAndChecksKindOnReuse) {
 
 TEST(PluginLoader, PluginsExportOnlyTheEntryPoint) {
   // -fvisibility=hidden: the plugin's own classes never leak into the global symbol table.
-  for (const char* name : {"mock", "openai_compat"}) {
+  for (const char* name : {"mock", "openai_compat", "anthropic"}) {
     std::string cmd = std::string("nm -DC --defined-only ") + TURNPIKE_TEST_PLUGIN_DIR + "/lib" + name + ".so";
     FILE* pipe = popen(cmd.c_str(), "r");
     ASSERT_NE(pipe, nullptr);
