@@ -53,6 +53,8 @@ int clientStatusFor(int upstreamStatus) {
     case 408:
     case 504:
       return 504;
+    case 529:  // Anthropic's "overloaded": retryable, as a 503 is
+      return 503;
     default:
       return 502;
   }
@@ -713,7 +715,7 @@ void ProxyCall::completeUpstreamError() {
     failure.code = pluginError_.code;
     failure.message = pluginError_.message;
     // A client's own mistake or limit reaches it as the upstream described it.
-    if (failure.status == upstreamStatus_) {
+    if (failure.status == upstreamStatus_ || (upstreamStatus_ == 529 && failure.status == 503)) {
       failure.type = pluginError_.type;
       failure.param = pluginError_.param;
     } else if (failure.code.empty()) {
