@@ -491,5 +491,473 @@ TEST(AnthropicRoundTrip, MessagesThroughCanonicalKeepsToolsResultsImagesAndSyste
   EXPECT_EQ(back["messages"], request["messages"]);
 }
 
+// ---------------------------------------------------------------- encoder
+
+ResponseContext context(uint64_t estimate = 42) {
+  ResponseContext c;
+  c.id = "msg_test";
+  c.model = "claude-client-name";
+  c.createdAt = 1700000000;
+  c.inputTokensEstimate = estimate;
+  return c;
+}
+
+std::string chunk(const json& delta, const json& finish = nullptr) {
+  return json({{"id", "chatcmpl-1"},
+               {"object", "chat.completion.chunk"},
+               {"created", 1},
+               {"model", "up"},
+               {"choices", json::array({{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}})}})
+      .dump();
+}
+
+std::string usageChunk(int prompt, int completion, int cached = 0, int cacheWrite = 0) {
+  return json({{"id", "chatcmpl-1"},
+               {"object", "chat.completion.chunk"},
+               {"created", 1},
+               {"model", "up"},
+               {"choices", json::array()},
+               {"usage",
+                {{"prompt_tokens", prompt},
+                 {"completion_tokens", completion},
+                 {"total_tokens", prompt + completion},
+                 {"prompt_tokens_details", {{"cached_tokens", cached}, {"cache_write_tokens", cacheWrite}}}}}})
+      .dump();
+}
+
+json toolDelta(int index, const char* id, const char* name, const char* args) {
+  json call = {{"index", index}, {"function", {{"arguments", args}}}};
+  if (id != nullptr) {
+    call["id"] = id;
+    call["type"] = "function";
+    call["function"]["name"] = name;
+  }
+  return {{"tool_calls", json::array({call})}};
+}
+
+// What the SDK's MessageStream insists on (pitfalls 3, 4 and 8): message_start first, blocks
+// started in index order 0..n-1 and never reused, deltas only on the open block, stop_sequence
+// present, message_stop last; every event's name is its data's type.
+void expectWellFormed(const std::vector<Event>& events) {
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.front().type, "message_start");
+  EXPECT_EQ(events.back().type, "message_stop");
+  int64_t open = -1, next = 0;
+  for (const auto& e : events) {
+    EXPECT_EQ(e.type, e.data["type"]) << e.data.dump();
+    if (e.type == "content_block_start") {
+      EXPECT_EQ(open, -1) << "block started while another is open";
+      EXPECT_EQ(e.data["index"], next);
+      open = next++;
+    } else if (e.type == "content_block_delta") {
+      EXPECT_EQ(e.data["index"], open) << e.data.dump();
+    } else if (e.type == "content_block_stop") {
+      EXPECT_EQ(e.data["index"], open);
+      open = -1;
+    } else if (e.type == "message_delta") {
+      EXPECT_EQ(open, -1);
+      EXPECT_TRUE(e.data["delta"].contains("stop_sequence"));
+      EXPECT_TRUE(e.data["delta"]["stop_sequence"].is_null());
+      EXPECT_TRUE(e.data["usage"].contains("output_tokens"));
+    }
+  }
+}
+
+TEST(AnthropicEncoder, TextStreamHoldsMessageDeltaForTheUsage) {
+  auto encoder = makeEncoder(context());
+  RecordingSink sink;
+  encoder->chunk(chunk({{"role", "assistant"}, {"content", ""}}), 0, sink);
+  ASSERT_EQ(sink.types(), std::vector<std::string>{"message_start"});
+  const json& start = sink.events[0].data;
+  EXPECT_EQ(start["message"], json::parse(R"({"id":"msg_test","type":"message","role":"assistant","content":[],
+      "model":"claude-client-name","stop_reason":null,"stop_sequence":null,
+      "usage":{"input_tokens":42,"output_tokens":1,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}})"));
+
+  encoder->chunk(chunk({{"content", "Hel"}}), 0, sink);
+  encoder->chunk(chunk({{"content", "lo \"w\"\n"}}, "stop"), 0, sink);  // content and finish in one chunk
+  EXPECT_EQ(sink.types(), (std::vector<std::string>{"message_start", "content_block_start", "content_block_delta",
+                                                    "content_block_delta", "content_block_stop"}));
+  EXPECT_EQ(sink.events[1].data["content_block"], json({{"type", "text"}, {"text", ""}}));
+  EXPECT_EQ(sink.events[2].data["delta"], json({{"type", "text_delta"}, {"text", "Hel"}}));
+  EXPECT_EQ(sink.events[3].data["delta"]["text"], "lo \"w\"\n");
+
+  // Pitfall 2: input_tokens excludes cache reads and writes.
+  encoder->chunk(usageChunk(1000, 7, 600, 100), TP_CHUNK_USAGE_ONLY, sink);
+  ASSERT_EQ(sink.events.size(), 7u);
+  EXPECT_EQ(sink.events[5].data,
+            json::parse(R"({"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},
+      "usage":{"input_tokens":300,"output_tokens":7,"cache_read_input_tokens":600,"cache_creation_input_tokens":100}})"));
+  EXPECT_EQ(sink.events[6].type, "message_stop");
+  encoder->chunk(chunk({{"content", "late"}}), 0, sink);
+  encoder->finish(sink);
+  EXPECT_EQ(sink.events.size(), 7u);  // nothing after message_stop
+  expectWellFormed(sink.events);
+}
+
+// Pitfall 1: the first count is never 0, even without an estimate.
+TEST(AnthropicEncoder, MessageStartNeverCountsZeroInput) {
+  auto encoder = makeEncoder(context(0));
+  RecordingSink sink;
+  encoder->chunk(chunk({{"role", "assistant"}}), 0, sink);
+  EXPECT_EQ(sink.events[0].data["message"]["usage"]["input_tokens"], 1);
+}
+
+// Pitfalls 3, 4, 5: kinds switch with stop/start, every tool its own block and index.
+TEST(AnthropicEncoder, InterleavedThinkingTextAndToolsGetFreshBlocksInOrder) {
+  ResponseContext c = context();
+  std::string shortName = canonicalToolName(kLongName);
+  c.toolNames[shortName] = kLongName;
+  auto encoder = makeEncoder(c);
+  RecordingSink sink;
+  encoder->chunk(chunk({{"role", "assistant"}, {"content", ""}}), 0, sink);
+  encoder->chunk(chunk({{"reasoning_content", "think"}}), 0, sink);
+  encoder->chunk(chunk({{"content", "I'll call"}}), 0, sink);
+  encoder->chunk(chunk(toolDelta(0, "call_a", "weather", "")), 0, sink);
+  encoder->chunk(chunk(toolDelta(0, nullptr, nullptr, "{\"city\":")), 0, sink);
+  encoder->chunk(chunk(toolDelta(0, nullptr, nullptr, "\"Paris\"}")), 0, sink);
+  encoder->chunk(chunk(toolDelta(1, "call_b", shortName.c_str(), "{}")), 0, sink);
+  encoder->chunk(chunk({{"content", "and more text"}}), 0, sink);
+  encoder->chunk(chunk(toolDelta(2, "call_c", "time", "{\"tz\":\"UTC\"}")), 0, sink);
+  encoder->chunk(chunk(json::object(), "tool_calls"), 0, sink);
+  encoder->chunk(usageChunk(50, 20), TP_CHUNK_USAGE_ONLY, sink);
+  expectWellFormed(sink.events);
+
+  std::vector<json> starts, deltas;
+  for (const auto& e : sink.events) {
+    if (e.type == "content_block_start") starts.push_back(e.data);
+    if (e.type == "content_block_delta") deltas.push_back(e.data);
+  }
+  ASSERT_EQ(starts.size(), 6u);
+  EXPECT_EQ(starts[0]["content_block"], json({{"type", "thinking"}, {"thinking", ""}, {"signature", ""}}));
+  EXPECT_EQ(starts[1]["content_block"]["type"], "text");
+  EXPECT_EQ(starts[2]["content_block"],
+            json({{"type", "tool_use"}, {"id", "call_a"}, {"name", "weather"}, {"input", json::object()}}));
+  EXPECT_EQ(starts[3]["index"], 3);  // the second tool does not reuse index 0 or 2
+  EXPECT_EQ(starts[3]["content_block"]["name"], kLongName);
+  EXPECT_EQ(starts[4]["content_block"]["type"], "text");
+  EXPECT_EQ(starts[5]["content_block"]["id"], "call_c");
+  EXPECT_EQ(starts[5]["index"], 5);
+  EXPECT_EQ(deltas[0]["delta"], json({{"type", "thinking_delta"}, {"thinking", "think"}}));
+  EXPECT_EQ(deltas[2]["delta"], json({{"type", "input_json_delta"}, {"partial_json", "{\"city\":"}}));
+  EXPECT_EQ(deltas[3]["delta"]["partial_json"], "\"Paris\"}");
+  EXPECT_EQ(deltas[3]["index"], 2);
+  EXPECT_EQ(deltas[4]["delta"]["partial_json"], "{}");
+  EXPECT_EQ(deltas[4]["index"], 3);
+  json md = sink.events[sink.events.size() - 2].data;
+  EXPECT_EQ(md["delta"]["stop_reason"], "tool_use");
+}
+
+TEST(AnthropicEncoder, FinishReasonsMap) {
+  for (auto [finish, stop] : std::vector<std::pair<const char*, const char*>>{
+           {"stop", "end_turn"}, {"length", "max_tokens"}, {"tool_calls", "tool_use"}, {"content_filter", "refusal"}}) {
+    auto encoder = makeEncoder(context());
+    RecordingSink sink;
+    encoder->chunk(chunk({{"content", "x"}}, finish), 0, sink);
+    encoder->chunk(usageChunk(5, 1), TP_CHUNK_USAGE_ONLY, sink);
+    EXPECT_EQ(sink.events[sink.events.size() - 2].data["delta"]["stop_reason"], stop) << finish;
+  }
+}
+
+// Pitfall 10: with no usage chunk, finish() closes with the local estimate.
+TEST(AnthropicEncoder, FinishWithoutUsageClosesWithTheEstimate) {
+  auto encoder = makeEncoder(context(77));
+  RecordingSink sink;
+  encoder->chunk(chunk({{"content", "abcdefgh"}}, "length"), 0, sink);
+  EXPECT_EQ(sink.types().back(), "content_block_stop");  // held: no message_delta yet
+  encoder->finish(sink);
+  expectWellFormed(sink.events);
+  json md = sink.events[sink.events.size() - 2].data;
+  EXPECT_EQ(md["delta"]["stop_reason"], "max_tokens");
+  EXPECT_EQ(md["usage"]["input_tokens"], 77);
+  EXPECT_EQ(md["usage"]["output_tokens"], 2);
+
+  auto empty = makeEncoder(context());
+  RecordingSink emptySink;
+  empty->finish(emptySink);
+  EXPECT_EQ(emptySink.types(), (std::vector<std::string>{"message_start", "message_delta", "message_stop"}));
+}
+
+TEST(AnthropicEncoder, UsageInTheFinishChunkClosesAtOnce) {
+  auto encoder = makeEncoder(context());
+  RecordingSink sink;
+  json c = json::parse(chunk({{"content", "x"}}, "stop"));
+  c["usage"] = {{"prompt_tokens", 9}, {"completion_tokens", 3}};
+  encoder->chunk(c.dump(), 0, sink);
+  expectWellFormed(sink.events);
+  EXPECT_EQ(sink.events[sink.events.size() - 2].data["usage"]["input_tokens"], 9);
+}
+
+// Pitfall 12: state lives in each encoder; two streams interleaved do not mix.
+TEST(AnthropicEncoder, InterleavedEncodersKeepTheirOwnState) {
+  ResponseContext ca = context(10), cb = context(20);
+  ca.id = "msg_a";
+  cb.id = "msg_b";
+  auto a = makeEncoder(ca);
+  auto b = makeEncoder(cb);
+  RecordingSink sa, sb;
+  a->chunk(chunk({{"content", "a1"}}), 0, sa);
+  b->chunk(chunk(toolDelta(0, "call_b", "f", "{")), 0, sb);
+  a->chunk(chunk(toolDelta(0, "call_a", "g", "{}")), 0, sa);
+  b->chunk(chunk({{"content", "b2"}}), 0, sb);
+  a->chunk(chunk(json::object(), "tool_calls"), 0, sa);
+  b->chunk(chunk(json::object(), "stop"), 0, sb);
+  b->chunk(usageChunk(3, 3), TP_CHUNK_USAGE_ONLY, sb);
+  a->chunk(usageChunk(4, 4), TP_CHUNK_USAGE_ONLY, sa);
+  expectWellFormed(sa.events);
+  expectWellFormed(sb.events);
+  EXPECT_EQ(sa.events[0].data["message"]["id"], "msg_a");
+  EXPECT_EQ(sb.events[0].data["message"]["id"], "msg_b");
+  EXPECT_EQ(sa.events[1].data["content_block"]["type"], "text");
+  EXPECT_EQ(sb.events[1].data["content_block"]["type"], "tool_use");
+  EXPECT_EQ(sa.events[sa.events.size() - 2].data["delta"]["stop_reason"], "tool_use");
+  EXPECT_EQ(sb.events[sb.events.size() - 2].data["delta"]["stop_reason"], "end_turn");
+  EXPECT_EQ(sa.events[sa.events.size() - 2].data["usage"]["output_tokens"], 4);
+}
+
+TEST(AnthropicEncoder, WholeCompletionBecomesAMessage) {
+  ResponseContext c = context();
+  std::string shortName = canonicalToolName(kLongName);
+  c.toolNames[shortName] = kLongName;
+  json completion = {
+      {"id", "chatcmpl-9"},
+      {"object", "chat.completion"},
+      {"model", "up"},
+      {"choices",
+       json::array(
+           {{{"index", 0},
+             {"message",
+              {{"role", "assistant"},
+               {"content", "hello"},
+               {"reasoning_content", "mm"},
+               {"tool_calls", json::array({{{"id", "c1"},
+                                            {"type", "function"},
+                                            {"function", {{"name", shortName}, {"arguments", "{\"a\":1}"}}}}})}}},
+             {"finish_reason", "tool_calls"}}})},
+      {"usage",
+       {{"prompt_tokens", 100},
+        {"completion_tokens", 10},
+        {"prompt_tokens_details", {{"cached_tokens", 40}, {"cache_write_tokens", 20}}}}}};
+  json m = json::parse(makeEncoder(c)->whole(completion.dump()));
+  EXPECT_EQ(m, json::parse(R"({"id":"msg_test","type":"message","role":"assistant","model":"claude-client-name",
+      "content":[{"type":"thinking","thinking":"mm","signature":""},{"type":"text","text":"hello"},
+                 {"type":"tool_use","id":"c1","name":")" +
+                           kLongName + R"(","input":{"a":1}}],
+      "stop_reason":"tool_use","stop_sequence":null,
+      "usage":{"input_tokens":40,"output_tokens":10,"cache_creation_input_tokens":20,"cache_read_input_tokens":40}})"));
+}
+
+// ---------------------------------------------------------------- decoder
+
+std::vector<std::string> anthropicStream() {
+  return {
+      R"({"type":"message_start","message":{"id":"msg_up","type":"message","role":"assistant","content":[],"model":"claude-x","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"output_tokens":1,"cache_creation_input_tokens":5,"cache_read_input_tokens":70}}})",
+      R"({"type":"ping"})",
+      R"({"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"let me see"}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQB"}})",
+      R"({"type":"content_block_stop","index":0})",
+      R"({"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}})",
+      R"({"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Sure \"x\"\n"}})",
+      R"({"type":"content_block_stop","index":1})",
+      R"({"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_a","name":"weather","input":{}}})",
+      R"({"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":""}})",
+      R"({"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"{\"city\": \"Paris\"}"}})",
+      R"({"type":"content_block_stop","index":2})",
+      R"({"type":"content_block_start","index":3,"content_block":{"type":"tool_use","id":"toolu_b","name":"time","input":{}}})",
+      R"({"type":"content_block_delta","index":3,"delta":{"type":"input_json_delta","partial_json":"{}"}})",
+      R"({"type":"content_block_stop","index":3})",
+      R"({"type":"some_future_event","x":1})",
+      R"({"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":33}})",
+      R"({"type":"message_stop"})",
+  };
+}
+
+TEST(AnthropicDecoder, StreamBecomesCanonicalChunks) {
+  ResponseContext c = context();
+  c.id = "chatcmpl-local";
+  auto decoder = makeDecoder(c);
+  RecordingSink sink;
+  for (const auto& e : anthropicStream()) decoder->chunk(e, sink);
+  decoder->finish(sink);  // after message_stop: nothing more
+  std::vector<json> chunks;
+  for (const auto& e : sink.events) {
+    EXPECT_EQ(e.type, "");
+    chunks.push_back(e.data);
+  }
+  ASSERT_EQ(chunks.size(), 9u) << json(chunks).dump();
+  for (const auto& ch : chunks) {
+    EXPECT_EQ(ch["id"], "chatcmpl-local");
+    EXPECT_EQ(ch["object"], "chat.completion.chunk");
+    EXPECT_EQ(ch["model"], "claude-client-name");
+    EXPECT_EQ(ch["created"], 1700000000);
+  }
+  auto delta = [&](size_t i) { return chunks[i]["choices"][0]["delta"]; };
+  EXPECT_EQ(delta(0), json({{"role", "assistant"}, {"content", ""}}));
+  EXPECT_EQ(delta(1), json({{"reasoning_content", "let me see"}}));
+  EXPECT_EQ(delta(2), json({{"content", "Sure \"x\"\n"}}));
+  EXPECT_EQ(
+      delta(3),
+      json::parse(
+          R"({"tool_calls":[{"index":0,"id":"toolu_a","type":"function","function":{"name":"weather","arguments":""}}]})"));
+  EXPECT_EQ(delta(4), json::parse(R"({"tool_calls":[{"index":0,"function":{"arguments":"{\"city\": \"Paris\"}"}}]})"));
+  EXPECT_EQ(delta(5)["tool_calls"][0]["index"], 1);  // tool ordinal, not block index 3
+  EXPECT_EQ(delta(6)["tool_calls"][0]["index"], 1);
+  EXPECT_EQ(chunks[6]["choices"][0]["finish_reason"], nullptr);
+  EXPECT_EQ(chunks[7]["choices"][0]["finish_reason"], "tool_calls");  // message_delta
+  EXPECT_EQ(sink.events[7].flags, 0u);
+  EXPECT_EQ(sink.events[8].flags, TP_CHUNK_USAGE_ONLY);  // message_stop
+  EXPECT_EQ(chunks[8]["choices"], json::array());
+  EXPECT_EQ(chunks[8]["usage"], json::parse(R"({"prompt_tokens":100,"completion_tokens":33,"total_tokens":133,
+      "prompt_tokens_details":{"cached_tokens":70,"cache_write_tokens":5}})"));
+}
+
+TEST(AnthropicDecoder, MessageDeltaIsTheFinishChunk) {
+  auto decoder = makeDecoder(context());
+  RecordingSink sink;
+  auto events = anthropicStream();
+  for (size_t i = 0; i + 1 < events.size(); ++i) decoder->chunk(events[i], sink);
+  const json& finish = sink.events.back().data;
+  EXPECT_EQ(finish["choices"][0]["finish_reason"], "tool_calls");
+  EXPECT_EQ(finish["choices"][0]["delta"], json::object());
+  EXPECT_EQ(sink.events.back().flags, 0u);
+  // message_stop missing: finish() sends the usage chunk.
+  decoder->finish(sink);
+  EXPECT_EQ(sink.events.back().flags, TP_CHUNK_USAGE_ONLY);
+  EXPECT_EQ(sink.events.back().data["usage"]["completion_tokens"], 33);
+  size_t n = sink.events.size();
+  decoder->finish(sink);
+  EXPECT_EQ(sink.events.size(), n);
+}
+
+TEST(AnthropicDecoder, IdFromTheMessageStopReasonsAndIgnoredEvents) {
+  for (auto [stop, finish] : std::vector<std::pair<const char*, const char*>>{{"end_turn", "stop"},
+                                                                              {"stop_sequence", "stop"},
+                                                                              {"pause_turn", "stop"},
+                                                                              {"max_tokens", "length"},
+                                                                              {"tool_use", "tool_calls"},
+                                                                              {"refusal", "content_filter"}}) {
+    ResponseContext c = context();
+    c.id.clear();
+    auto decoder = makeDecoder(c);
+    RecordingSink sink;
+    decoder->chunk(anthropicStream()[0], sink);
+    decoder->chunk(R"({"type":"ping"})", sink);
+    decoder->chunk(R"({"type":"error","error":{"type":"overloaded_error","message":"busy"}})", sink);
+    decoder->chunk(R"({"type":"content_block_stop","index":0})", sink);
+    ASSERT_EQ(sink.events.size(), 1u);
+    EXPECT_EQ(sink.events[0].data["id"], "msg_up");
+    decoder->chunk(
+        json({{"type", "message_delta"}, {"delta", {{"stop_reason", stop}}}, {"usage", {{"output_tokens", 2}}}}).dump(),
+        sink);
+    EXPECT_EQ(sink.events.back().data["choices"][0]["finish_reason"], finish) << stop;
+  }
+}
+
+// Pitfall 5: a tool_use nested one level down still becomes a call; long names map back.
+TEST(AnthropicDecoder, NestedToolUseAndMappedNames) {
+  ResponseContext c = context();
+  std::string shortName = canonicalToolName(kLongName);
+  c.toolNames[shortName] = kLongName;
+  auto decoder = makeDecoder(c);
+  RecordingSink sink;
+  decoder->chunk(anthropicStream()[0], sink);
+  decoder->chunk(
+      R"({"type":"content_block_start","index":0,"content_block":{"type":"tool_use","tool_use":{"id":"toolu_n","name":")" +
+          shortName + R"(","input":{"q":"x"}}}})",
+      sink);
+  const json& call = sink.events.back().data["choices"][0]["delta"]["tool_calls"][0];
+  EXPECT_EQ(call["id"], "toolu_n");
+  EXPECT_EQ(call["function"]["name"], kLongName);
+  EXPECT_EQ(json::parse(call["function"]["arguments"].get<std::string>()), json({{"q", "x"}}));
+}
+
+TEST(AnthropicDecoder, WholeMessageBecomesACompletion) {
+  json message = json::parse(R"({"id":"msg_1","type":"message","role":"assistant","model":"claude-x",
+      "content":[{"type":"thinking","thinking":"hm","signature":"s"},{"type":"text","text":"Hi"},
+                 {"type":"tool_use","id":"toolu_1","name":"f","input":{"a":[1,2]}}],
+      "stop_reason":"tool_use","stop_sequence":null,
+      "usage":{"input_tokens":10,"output_tokens":4,"cache_creation_input_tokens":2,"cache_read_input_tokens":8}})");
+  json c = json::parse(makeDecoder(context())->whole(message.dump()));
+  EXPECT_EQ(c["id"], "msg_test");
+  EXPECT_EQ(c["object"], "chat.completion");
+  EXPECT_EQ(c["model"], "claude-client-name");
+  const json& m = c["choices"][0]["message"];
+  EXPECT_EQ(m["content"], "Hi");
+  EXPECT_EQ(m["reasoning_content"], "hm");
+  EXPECT_EQ(m["tool_calls"][0]["id"], "toolu_1");
+  EXPECT_EQ(json::parse(m["tool_calls"][0]["function"]["arguments"].get<std::string>()), json({{"a", {1, 2}}}));
+  EXPECT_EQ(c["choices"][0]["finish_reason"], "tool_calls");
+  EXPECT_EQ(c["usage"], json::parse(R"({"prompt_tokens":20,"completion_tokens":4,"total_tokens":24,
+      "prompt_tokens_details":{"cached_tokens":8,"cache_write_tokens":2}})"));
+}
+
+// A decoder's output fed to an encoder: Anthropic in, Anthropic out, same shape.
+TEST(AnthropicDecoder, DecoderThenEncoderKeepsTheStreamsShape) {
+  auto decoder = makeDecoder(context());
+  auto encoder = makeEncoder(context());
+  struct Relay : EventSink {
+    ResponseEncoder* encoder;
+    RecordingSink* out;
+    void event(std::string_view, std::string_view json, uint32_t flags) override { encoder->chunk(json, flags, *out); }
+  } relay;
+  RecordingSink sink;
+  relay.encoder = encoder.get();
+  relay.out = &sink;
+  for (const auto& e : anthropicStream()) decoder->chunk(e, relay);
+  expectWellFormed(sink.events);
+  std::vector<std::string> blocks;
+  for (const auto& e : sink.events)
+    if (e.type == "content_block_start") blocks.push_back(e.data["content_block"]["type"]);
+  EXPECT_EQ(blocks, (std::vector<std::string>{"thinking", "text", "tool_use", "tool_use"}));
+  EXPECT_EQ(
+      sink.events[sink.events.size() - 2].data["usage"],
+      json::parse(
+          R"({"input_tokens":25,"output_tokens":33,"cache_read_input_tokens":70,"cache_creation_input_tokens":5})"));
+}
+
+// ---------------------------------------------------------------- errors and byte counts
+
+TEST(AnthropicErrors, TypesPerStatusAndBody) {
+  std::vector<std::pair<int, const char*>> table = {{400, "invalid_request_error"},
+                                                    {422, "invalid_request_error"},
+                                                    {401, "authentication_error"},
+                                                    {402, "billing_error"},
+                                                    {403, "permission_error"},
+                                                    {404, "not_found_error"},
+                                                    {409, "conflict_error"},
+                                                    {413, "request_too_large"},
+                                                    {429, "rate_limit_error"},
+                                                    {500, "api_error"},
+                                                    {502, "api_error"},
+                                                    {503, "overloaded_error"},
+                                                    {504, "timeout_error"},
+                                                    {529, "overloaded_error"}};
+  for (auto [status, type] : table) EXPECT_EQ(errorType(status), type) << status;
+  EXPECT_EQ(json::parse(errorBody(429, "slow \"down\"")),
+            json::parse(R"({"type":"error","error":{"type":"rate_limit_error","message":"slow \"down\""}})"));
+  EXPECT_EQ(json::parse(errorBody(400, "m", "billing_error"))["error"]["type"], "billing_error");
+}
+
+TEST(AnthropicGeneratedText, CountsDeltaAndMessageText) {
+  EXPECT_EQ(generatedTextBytes(
+                R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\nb\u00e9"}})"),
+            5u);
+  EXPECT_EQ(
+      generatedTextBytes(
+          R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"a\":1}"}})"),
+      7u);
+  EXPECT_EQ(generatedTextBytes(
+                R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hmm"}})"),
+            3u);
+  EXPECT_EQ(
+      generatedTextBytes(R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":3}})"),
+      0u);
+  EXPECT_EQ(
+      generatedTextBytes(
+          R"({"type":"message","content":[{"type":"text","text":"hello"},{"type":"thinking","thinking":"ab","signature":"zzzz"},
+      {"type":"tool_use","id":"t","name":"f","input":{"k":2}}]})"),
+      5u + 2u + 7u);
+}
+
 }  // namespace
 }  // namespace turnpike::dialects::anthropic

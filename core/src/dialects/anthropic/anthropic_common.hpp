@@ -1,0 +1,23 @@
+// Shared by the Anthropic translator's files: stop reasons both ways and raw JSON string values
+// as json_scan returns them (quotes included).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace turnpike::dialects::anthropic {
+
+// Anthropic stop_reason -> canonical finish_reason (unknown and null: "stop").
+std::string_view finishReasonOf(std::string_view stopReason);
+// Canonical finish_reason -> Anthropic stop_reason (unknown: "end_turn").
+std::string_view stopReasonOf(std::string_view finishReason);
+
+// The decoded value of a raw JSON string literal; empty when `raw` is not one.
+std::string stringValue(std::string_view raw);
+// Bytes the raw JSON string literal decodes to, without decoding it.
+uint64_t stringValueBytes(std::string_view raw);
+// True for a raw JSON string literal with at least one character.
+inline bool nonEmptyString(std::string_view raw) { return raw.size() > 2 && raw.front() == '"'; }
+
+}  // namespace turnpike::dialects::anthropic
