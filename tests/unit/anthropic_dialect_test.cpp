@@ -647,6 +647,29 @@ TEST(AnthropicEncoder, InterleavedThinkingTextAndToolsGetFreshBlocksInOrder) {
   EXPECT_EQ(md["delta"]["stop_reason"], "tool_use");
 }
 
+// Pitfall 4 the other way round: upstreams that number every parallel call 0.
+TEST(AnthropicEncoder, ANewToolCallIdOpensANewBlockEvenAtTheSameIndex) {
+  auto encoder = makeEncoder(context());
+  RecordingSink sink;
+  encoder->chunk(chunk(toolDelta(0, "call_1", "a", "{\"x\":1}")), 0, sink);
+  encoder->chunk(chunk(toolDelta(0, "call_1", "a", "")), 0, sink);  // the id repeated: same call
+  encoder->chunk(chunk(toolDelta(0, "call_2", "b", "{")), 0, sink);
+  encoder->chunk(chunk(toolDelta(0, nullptr, nullptr, "}")), 0, sink);
+  encoder->chunk(chunk({{"content", "text"}}), 0, sink);
+  encoder->chunk(chunk(toolDelta(0, "call_2", "b", "late")), 0, sink);  // its block is closed: dropped
+  encoder->finish(sink);
+  expectWellFormed(sink.events);
+  std::vector<std::string> ids;
+  std::string arguments;
+  for (const auto& e : sink.events) {
+    if (e.type == "content_block_start" && e.data["content_block"]["type"] == "tool_use")
+      ids.push_back(e.data["content_block"]["id"]);
+    if (e.type == "content_block_delta" && e.data["index"] == 1) arguments += e.data["delta"]["partial_json"];
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"call_1", "call_2"}));
+  EXPECT_EQ(arguments, "{}");
+}
+
 TEST(AnthropicEncoder, FinishReasonsMap) {
   for (auto [finish, stop] : std::vector<std::pair<const char*, const char*>>{
            {"stop", "end_turn"}, {"length", "max_tokens"}, {"tool_calls", "tool_use"}, {"content_filter", "refusal"}}) {

@@ -1,8 +1,10 @@
 // Canonical chat chunks -> Anthropic named events; chat.completion -> Message. The stream path
 // scans each chunk (json_scan) and splices its string literals into the events as they are:
 // no DOM per chunk.
+#include <algorithm>
 #include <charconv>
 #include <turnpike/json_scan.hpp>
+#include <vector>
 
 #include "dialects/anthropic/anthropic_common.hpp"
 #include "dialects/anthropic/anthropic_dialect.hpp"
@@ -132,19 +134,25 @@ class Encoder final : public ResponseEncoder {
     }
     int64_t index =
         found[0] ? static_cast<int64_t>(uintOf(found[0]->value).value_or(0)) : std::max<int64_t>(openTool_, 0);
-    if (open_ != Block::Tool || index != openTool_) {
-      // A block once stopped cannot take more deltas: late fragments of an earlier call are lost.
-      if (index <= lastTool_) return;
+    std::string id = found[1] ? stringValue(found[1]->value) : std::string();
+    bool seen = std::find(toolIds_.begin(), toolIds_.end(), id) != toolIds_.end();
+    bool sameCall = open_ == Block::Tool && (id.empty() || id == toolIds_.back()) && (index == openTool_ || seen);
+    if (!sameCall) {
+      // Some upstreams number every parallel call 0: a new id is a new call all the same. A block
+      // once stopped cannot take more deltas: late fragments of an earlier call are lost.
+      if (id.empty() ? index <= lastTool_ : seen) return;
+      if (id.empty()) id = "toolu_" + util::randomBase62(24);
       std::string block = R"({"type":"tool_use","id":)";
-      std::string id = found[1] ? stringValue(found[1]->value) : std::string();
-      util::appendJsonString(block, id.empty() ? "toolu_" + util::randomBase62(24) : id);
+      util::appendJsonString(block, id);
       block += R"(,"name":)";
       std::string canonical = stringValue(name);
       auto mapped = context_.toolNames.find(canonical);
       util::appendJsonString(block, mapped == context_.toolNames.end() ? canonical : mapped->second);
       block += R"(,"input":{}})";
       startBlock(Block::Tool, block, out);
-      openTool_ = lastTool_ = index;
+      openTool_ = index;
+      lastTool_ = std::max(lastTool_, index);
+      toolIds_.push_back(std::move(id));
     }
     if (nonEmptyString(arguments)) blockDelta(R"({"type":"input_json_delta","partial_json":)", arguments, out);
   }
@@ -225,9 +233,10 @@ class Encoder final : public ResponseEncoder {
   Block open_ = Block::None;
   uint64_t nextIndex_ = 0;
   uint64_t blockIndex_ = 0;
-  int64_t openTool_ = -1;        // canonical index of the tool call whose block is open
-  int64_t lastTool_ = -1;        // highest canonical tool index given a block
-  std::string_view stopReason_;  // held until the usage comes
+  int64_t openTool_ = -1;             // canonical index of the tool call whose block is open
+  int64_t lastTool_ = -1;             // highest canonical tool index given a block
+  std::vector<std::string> toolIds_;  // of the calls given a block, in order
+  std::string_view stopReason_;       // held until the usage comes
   Usage usage_;
   bool haveUsage_ = false;
   uint64_t generatedBytes_ = 0;
