@@ -1,8 +1,9 @@
 #include "dialects/anthropic/anthropic_common.hpp"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
+#include <charconv>
 
+#include "http/api_error.hpp"
 #include "util/strings.hpp"
 
 namespace turnpike::dialects::anthropic {
@@ -50,6 +51,23 @@ uint64_t stringValueBytes(std::string_view raw) {
     i += 5;
   }
   return bytes;
+}
+
+void appendUint(std::string& out, uint64_t v) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, v).ptr;
+  out.append(digits, static_cast<size_t>(end - digits));
+}
+
+void refuse(std::string_view code, const std::string& message, const std::string& param) {
+  throw http::ApiError(400, code, param + ": " + message, param);
+}
+
+std::string indexed(const std::string& param, size_t i) { return param + "[" + std::to_string(i) + "]"; }
+
+const nlohmann::json* member(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it == object.end() || it->is_null() ? nullptr : &*it;
 }
 
 }  // namespace turnpike::dialects::anthropic

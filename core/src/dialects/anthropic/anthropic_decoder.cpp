@@ -1,6 +1,5 @@
 // Anthropic events (one data JSON each, as the anthropic provider plugin passes them) ->
 // canonical chat chunks; Message -> chat.completion. Per event: one scan, literals spliced.
-#include <charconv>
 #include <turnpike/json_scan.hpp>
 #include <vector>
 
@@ -13,12 +12,6 @@ namespace {
 
 namespace scan = sdk::json_scan;
 using nlohmann::json;
-
-void appendUint(std::string& out, uint64_t v) {
-  char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof digits, v).ptr;
-  out.append(digits, static_cast<size_t>(end - digits));
-}
 
 struct Usage {
   uint64_t input = 0, output = 0, cacheRead = 0, cacheWrite = 0;

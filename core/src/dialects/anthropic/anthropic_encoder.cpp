@@ -2,7 +2,6 @@
 // scans each chunk (json_scan) and splices its string literals into the events as they are:
 // no DOM per chunk.
 #include <algorithm>
-#include <charconv>
 #include <turnpike/json_scan.hpp>
 #include <vector>
 
@@ -16,12 +15,6 @@ namespace {
 
 namespace scan = sdk::json_scan;
 using nlohmann::json;
-
-void appendUint(std::string& out, uint64_t v) {
-  char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof digits, v).ptr;
-  out.append(digits, static_cast<size_t>(end - digits));
-}
 
 std::optional<uint64_t> uintOf(std::string_view raw) {
   if (raw.empty()) return std::nullopt;

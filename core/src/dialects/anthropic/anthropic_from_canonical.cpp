@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "dialects/anthropic/anthropic_common.hpp"
 #include "dialects/anthropic/anthropic_dialect.hpp"
 #include "http/api_error.hpp"
 
@@ -12,17 +13,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int64_t kDefaultMaxTokens = 4096;  // LiteLLM's default when the client set none
-
-[[noreturn]] void refuse(std::string_view code, const std::string& message, const std::string& param) {
-  throw http::ApiError(400, code, param + ": " + message, param);
-}
-
-std::string at(const std::string& param, size_t i) { return param + "[" + std::to_string(i) + "]"; }
-
-const json* member(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it == object.end() || it->is_null() ? nullptr : &*it;
-}
 
 std::string stringOr(const json& object, const char* key, std::string fallback = {}) {
   const json* v = member(object, key);
@@ -34,9 +24,9 @@ std::string stringOr(const json& object, const char* key, std::string fallback =
 // The version follows the family in ids like claude-opus-4-6, claude-sonnet-4-5-20250929,
 // anthropic.claude-opus-4-6-v1 or claude-opus-5; the older claude-3-7-sonnet form puts it first.
 bool fixedSampling(std::string_view model) {
-  size_t at = model.find("claude-");
-  if (at == std::string_view::npos) return false;
-  std::string_view rest = model.substr(at + 7);
+  size_t pos = model.find("claude-");
+  if (pos == std::string_view::npos) return false;
+  std::string_view rest = model.substr(pos + 7);
   size_t dash = rest.find('-');
   if (dash == std::string_view::npos || rest.empty() || (rest[0] >= '0' && rest[0] <= '9')) return false;
   rest = rest.substr(dash + 1);
@@ -89,7 +79,7 @@ json blocks(const json& content, const std::string& param) {
   if (!content.is_array()) return out;
   for (size_t i = 0; i < content.size(); ++i) {
     const json& part = content[i];
-    std::string p = at(param, i);
+    std::string p = indexed(param, i);
     std::string type = part.is_object() ? stringOr(part, "type") : std::string();
     if (type == "text") {
       std::string text = stringOr(part, "text");
@@ -168,7 +158,7 @@ std::string fromCanonical(std::string_view canonicalBody) {
   if (const json* list = member(in, "messages"); list != nullptr && list->is_array()) {
     for (size_t i = 0; i < list->size(); ++i) {
       const json& message = (*list)[i];
-      std::string p = at("messages", i);
+      std::string p = indexed("messages", i);
       if (!message.is_object()) refuse("invalid_type", "must be an object", p);
       std::string role = stringOr(message, "role");
       const json* content = member(message, "content");
@@ -182,7 +172,8 @@ std::string fromCanonical(std::string_view canonicalBody) {
       } else if (role == "assistant") {
         json turn = blocks(c, p + ".content");
         if (const json* calls = member(message, "tool_calls"); calls != nullptr && calls->is_array())
-          for (size_t k = 0; k < calls->size(); ++k) turn.push_back(toolUse((*calls)[k], at(p + ".tool_calls", k)));
+          for (size_t k = 0; k < calls->size(); ++k)
+            turn.push_back(toolUse((*calls)[k], indexed(p + ".tool_calls", k)));
         append(messages, "assistant", std::move(turn));
       } else if (role == "tool") {
         json result = {
@@ -212,7 +203,7 @@ std::string fromCanonical(std::string_view canonicalBody) {
       const json& tool = (*list)[i];
       const json* function = tool.is_object() ? member(tool, "function") : nullptr;
       if (stringOr(tool, "type") != "function" || function == nullptr)
-        refuse("invalid_value", "only function tools can be sent to this model", at("tools", i) + ".type");
+        refuse("invalid_value", "only function tools can be sent to this model", indexed("tools", i) + ".type");
       json converted = {{"name", stringOr(*function, "name")}};
       if (std::string d = stringOr(*function, "description"); !d.empty()) converted["description"] = d;
       const json* schema = member(*function, "parameters");

@@ -1,6 +1,7 @@
 // Messages request -> canonical OpenAI chat request.
 #include <string>
 
+#include "dialects/anthropic/anthropic_common.hpp"
 #include "dialects/anthropic/anthropic_dialect.hpp"
 #include "dialects/tool_names.hpp"
 #include "http/api_error.hpp"
@@ -9,17 +10,6 @@ namespace turnpike::dialects::anthropic {
 namespace {
 
 using nlohmann::json;
-
-[[noreturn]] void refuse(std::string_view code, const std::string& message, const std::string& param) {
-  throw http::ApiError(400, code, param + ": " + message, param);
-}
-
-std::string at(const std::string& param, size_t i) { return param + "[" + std::to_string(i) + "]"; }
-
-const json* member(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it == object.end() || it->is_null() ? nullptr : &*it;
-}
 
 const std::string& stringMember(const json& object, const char* key, const std::string& param) {
   const json* v = member(object, key);
@@ -48,7 +38,7 @@ std::string textOf(const json& content, const std::string& param, const char* se
   bool first = true;
   for (size_t i = 0; i < content.size(); ++i) {
     const json& block = content[i];
-    std::string p = at(param, i);
+    std::string p = indexed(param, i);
     if (!block.is_object()) refuse("invalid_type", "must be an object", p);
     const std::string& type = stringMember(block, "type", p);
     if (type == "image" && images != nullptr) {
@@ -130,7 +120,7 @@ void userMessage(const json& content, const std::string& param, json& messages) 
   json toolImages = json::array();
   for (size_t i = 0; i < content.size(); ++i) {
     const json& block = content[i];
-    std::string p = at(param, i);
+    std::string p = indexed(param, i);
     if (!block.is_object()) refuse("invalid_type", "must be an object", p);
     const std::string& type = stringMember(block, "type", p);
     if (type == "text") {
@@ -167,7 +157,7 @@ void assistantMessage(const json& content, const std::string& param, json& messa
   json toolCalls = json::array();
   for (size_t i = 0; i < content.size(); ++i) {
     const json& block = content[i];
-    std::string p = at(param, i);
+    std::string p = indexed(param, i);
     if (!block.is_object()) refuse("invalid_type", "must be an object", p);
     const std::string& type = stringMember(block, "type", p);
     if (type == "text") {
@@ -199,7 +189,7 @@ json tools(const json& list, std::map<std::string, std::string>& toolNames) {
   json out = json::array();
   for (size_t i = 0; i < list.size(); ++i) {
     const json& tool = list[i];
-    std::string p = at("tools", i);
+    std::string p = indexed("tools", i);
     if (!tool.is_object()) refuse("invalid_type", "must be an object", p);
     const json* type = member(tool, "type");
     if (type != nullptr && !(type->is_string() && *type == "custom")) {
@@ -278,7 +268,7 @@ CanonicalRequest toCanonical(const json& request, RequestKind kind) {
   if (list->empty()) refuse("invalid_value", "at least one message is required", "messages");
   for (size_t i = 0; i < list->size(); ++i) {
     const json& message = (*list)[i];
-    std::string p = at("messages", i);
+    std::string p = indexed("messages", i);
     if (!message.is_object()) refuse("invalid_type", "must be an object", p);
     const std::string& role = stringMember(message, "role", p);
     const json* content = member(message, "content");
