@@ -237,9 +237,8 @@ std::string Decoder::whole(std::string_view body) {
   std::string stopReason =
       in.contains("stop_reason") && in["stop_reason"].is_string() ? in["stop_reason"].get<std::string>() : "";
   Usage usage;
-  if (auto u = in.find("usage"); u != in.end() && u->is_object()) usage.update(u->dump());
-  std::string usageJson;
-  usage.appendCanonical(usageJson);
+  if (auto u = scan::find(body, "usage"); u && !u->value.empty() && u->value.front() == '{') usage.update(u->value);
+  uint64_t prompt = usage.input + usage.cacheRead + usage.cacheWrite;
   json out = {
       {"id", context_.id.empty() ? in.value("id", "") : context_.id},
       {"object", "chat.completion"},
@@ -247,7 +246,11 @@ std::string Decoder::whole(std::string_view body) {
       {"model", context_.model},
       {"choices",
        json::array({{{"index", 0}, {"message", std::move(message)}, {"finish_reason", finishReasonOf(stopReason)}}})},
-      {"usage", json::parse(usageJson)}};
+      {"usage",
+       {{"prompt_tokens", prompt},
+        {"completion_tokens", usage.output},
+        {"total_tokens", prompt + usage.output},
+        {"prompt_tokens_details", {{"cached_tokens", usage.cacheRead}, {"cache_write_tokens", usage.cacheWrite}}}}}};
   return out.dump();
 }
 

@@ -243,7 +243,12 @@ std::string Encoder::whole(std::string_view body) {
     const json& choice = in["choices"][0];
     if (choice.contains("finish_reason") && choice["finish_reason"].is_string())
       stopReason = stopReasonOf(choice["finish_reason"].get_ref<const std::string&>());
-    const json message = choice.value("message", json::object());
+    static const json kEmpty = json::object();
+    auto object = [](const json& parent, const char* key) -> const json& {
+      auto it = parent.find(key);
+      return it != parent.end() && it->is_object() ? *it : kEmpty;
+    };
+    const json& message = object(choice, "message");
     auto text = [&](const char* key) {
       auto it = message.find(key);
       return it != message.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -257,7 +262,7 @@ std::string Encoder::whole(std::string_view body) {
     }
     if (auto calls = message.find("tool_calls"); calls != message.end() && calls->is_array()) {
       for (const auto& call : *calls) {
-        const json function = call.value("function", json::object());
+        const json& function = object(call, "function");
         std::string name = function.value("name", "");
         if (auto mapped = context_.toolNames.find(name); mapped != context_.toolNames.end()) name = mapped->second;
         json input = json::parse(function.value("arguments", ""), nullptr, false);
@@ -268,7 +273,8 @@ std::string Encoder::whole(std::string_view body) {
     }
   }
   Usage u;
-  if (in.is_object() && in.contains("usage") && in["usage"].is_object()) u = usageOf(in["usage"].dump());
+  if (auto usage = scan::find(body, "usage"); usage && !usage->value.empty() && usage->value.front() == '{')
+    u = usageOf(usage->value);
   json message = {{"id", context_.id},
                   {"type", "message"},
                   {"role", "assistant"},
