@@ -15,7 +15,9 @@ namespace turnpike::dialects::anthropic {
 // members, to canonical. Unknown members are tolerated (Claude Code sends context_management,
 // output_config ...); what OpenAI upstreams would refuse is dropped or bridged. Throws
 // http::ApiError(400, code, message, param) for a request Anthropic would refuse.
-CanonicalRequest toCanonical(const nlohmann::json& request);
+// count_tokens requests carry no max_tokens; Messages requests must.
+enum class RequestKind { Messages, CountTokens };
+CanonicalRequest toCanonical(const nlohmann::json& request, RequestKind kind = RequestKind::Messages);
 
 // A canonical request, ready for its upstream (model already the upstream id, the output limit
 // set), to a Messages request for a provider that speaks Anthropic. Throws http::ApiError (400)
