@@ -589,6 +589,20 @@ TEST_F(GeminiProviderTest, ThoughtSignaturesRideInToolCallIdsAndComeBack) {
   EXPECT_FALSE(buildBody(next)["contents"][1]["parts"][0].contains("thoughtSignature"));
 }
 
+TEST_F(GeminiProviderTest, UnsignedCallsToGemini3GetTheDocumentedSkipSignature) {
+  // Calls replayed from another model have no signature; Gemini 3 would answer 400.
+  json chat = json::parse(R"({"messages":[{"role":"user","content":"x"},
+    {"role":"assistant","tool_calls":[
+      {"id":"toolu_1","type":"function","function":{"name":"f","arguments":"{}"}},
+      {"id":"toolu_2","type":"function","function":{"name":"g","arguments":"{}"}}]},
+    {"role":"tool","tool_call_id":"toolu_1","content":"a"},{"role":"tool","tool_call_id":"toolu_2","content":"b"}]})");
+  json parts = json::parse(build(chat, false, TP_OP_CHAT, "gemini-3-pro-preview").body)["contents"][1]["parts"];
+  EXPECT_EQ(parts[0]["thoughtSignature"], "skip_thought_signature_validator");
+  EXPECT_FALSE(parts[1].contains("thoughtSignature"));  // parallel calls: the first carries it
+  // Older models need none.
+  EXPECT_FALSE(buildBody(chat)["contents"][1]["parts"][0].contains("thoughtSignature"));
+}
+
 // ---------------------------------------------------------------- errors
 
 TEST_F(GeminiProviderTest, UpstreamErrorsKeepStatusCodeAndMessageButNeverTheKey) {

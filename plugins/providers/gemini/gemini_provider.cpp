@@ -106,7 +106,7 @@ class GeminiProvider final : public Provider {
     json body;
     switch (call.operation) {
       case TP_OP_CHAT:
-        body = gemini::generateContentBody(parse(call.body), safety_);
+        body = gemini::generateContentBody(parse(call.body), model, safety_);
         url += call.stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
         break;
       case TP_OP_COUNT_TOKENS:

@@ -112,12 +112,28 @@ json toolResponse(const json& content, const std::string& where) {
   return {{"result", text}};
 }
 
+// Gemini 3 refuses a model turn whose function calls carry no thought signature (calls replayed
+// from another model, or made up by the client); its documented escape hatch is this value.
+constexpr const char* kSkipSignature = "skip_thought_signature_validator";
+
 struct Translated {
   json contents = json::array();
   json system = json::array();
 };
 
-Translated translateMessages(const json& chat) {
+// Only the first call of a turn carries the signature (parallel calls share it).
+void signFirstCall(json& parts) {
+  json* first = nullptr;
+  for (auto& part : parts) {
+    if (!part.contains("functionCall")) continue;
+    if (part.contains("thoughtSignature")) return;
+    if (first == nullptr) first = &part;
+  }
+  if (first != nullptr) (*first)["thoughtSignature"] = kSkipSignature;
+}
+
+Translated translateMessages(const json& chat, const std::string& model) {
+  bool needsSignatures = model.rfind("gemini-3", 0) == 0;
   if (!chat.contains("messages") || !chat["messages"].is_array() || chat["messages"].empty())
     refuse("messages must be a non-empty array");
   const json& messages = chat["messages"];
@@ -154,6 +170,7 @@ Translated translateMessages(const json& chat) {
           parts.push_back(std::move(part));
         }
       }
+      if (needsSignatures) signFirstCall(parts);
       // A turn with nothing in it (content "" and no calls) is refused by Gemini: leave it out.
       if (!parts.empty()) out.contents.push_back({{"role", "model"}, {"parts", parts}});
     } else if (isTool) {
@@ -272,9 +289,9 @@ json generationConfigOf(const json& chat) {
 
 }  // namespace
 
-json generateContentBody(const json& chat, const json& safetySettings) {
+json generateContentBody(const json& chat, const std::string& model, const json& safetySettings) {
   if (!chat.is_object()) refuse("the request body must be a JSON object");
-  Translated t = translateMessages(chat);
+  Translated t = translateMessages(chat, model);
   json body = {{"contents", std::move(t.contents)}};
   if (!t.system.empty()) body["systemInstruction"] = {{"parts", std::move(t.system)}};
   if (json tools = toolsOf(chat); !tools.is_null()) body["tools"] = std::move(tools);
@@ -286,7 +303,7 @@ json generateContentBody(const json& chat, const json& safetySettings) {
 
 json countTokensBody(const json& chat, const std::string& model) {
   if (!chat.is_object()) refuse("the request body must be a JSON object");
-  Translated t = translateMessages(chat);
+  Translated t = translateMessages(chat, model);
   json request = {{"model", "models/" + model}, {"contents", std::move(t.contents)}};
   if (!t.system.empty()) request["systemInstruction"] = {{"parts", std::move(t.system)}};
   if (json tools = toolsOf(chat); !tools.is_null()) request["tools"] = std::move(tools);

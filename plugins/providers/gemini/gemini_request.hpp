@@ -7,9 +7,10 @@
 
 namespace turnpike::gemini {
 
-// The generateContent / streamGenerateContent body. `safetySettings`: the provider's configured
-// list (null: none).
-nlohmann::json generateContentBody(const nlohmann::json& chat, const nlohmann::json& safetySettings);
+// The generateContent / streamGenerateContent body for `model` (no "models/" prefix).
+// `safetySettings`: the provider's configured list (null: none).
+nlohmann::json generateContentBody(const nlohmann::json& chat, const std::string& model,
+                                   const nlohmann::json& safetySettings);
 
 // The countTokens body for a chat request: {"generateContentRequest": {...}} for `model` (no
 // "models/" prefix).
