@@ -401,6 +401,8 @@ TEST_F(GeminiProviderTest, CountTokensWrapsTheGenerateContentRequest) {
   ASSERT_EQ(rec.chunks.size(), 1u);
   EXPECT_EQ(rec.chunk(0), json::parse(R"({"input_tokens":31})"));
   EXPECT_TRUE(rec.usages.empty());
+  // Protobuf JSON omits a zero count.
+  EXPECT_EQ(feed({"{}"}, false, 200, TP_OP_COUNT_TOKENS).chunk(0), json::parse(R"({"input_tokens":0})"));
 }
 
 TEST_F(GeminiProviderTest, EmbeddingsUseBatchEmbedContents) {

@@ -1,5 +1,6 @@
 #include "gemini/gemini_request.hpp"
 
+#include <cctype>
 #include <map>
 #include <stdexcept>
 

@@ -2,6 +2,7 @@
 
 #include <turnpike/encoding.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <cstring>
 
@@ -47,7 +48,10 @@ bool isThought(const json& part) { return part.value("thought", false) == true; 
 }  // namespace
 
 std::optional<Usage> usageOf(const json& usageMetadata) {
-  if (!usageMetadata.is_object() || !usageMetadata.contains("promptTokenCount")) return std::nullopt;
+  // Protobuf JSON leaves zero counts out, so any count makes it usage.
+  if (!usageMetadata.is_object() ||
+      (!usageMetadata.contains("promptTokenCount") && !usageMetadata.contains("totalTokenCount")))
+    return std::nullopt;
   Usage u;
   u.promptTokens = count(usageMetadata, "promptTokenCount") + count(usageMetadata, "toolUsePromptTokenCount");
   u.cachedTokens = count(usageMetadata, "cachedContentTokenCount");
@@ -141,10 +145,11 @@ void GeminiStream::onWhole(std::string_view body, Emitter& emitter) {
   }
   switch (operation_) {
     case TP_OP_COUNT_TOKENS: {
+      // Protobuf JSON leaves zero counts out.
       auto total = response.find("totalTokens");
-      if (total == response.end() || !total->is_number_unsigned())
-        throw std::runtime_error("Gemini's countTokens answer has no totalTokens");
-      emit({{"input_tokens", *total}}, emitter);
+      if (total != response.end() && !total->is_number_unsigned())
+        throw std::runtime_error("Gemini's countTokens answer has no token count");
+      emit({{"input_tokens", total != response.end() ? total->get<uint64_t>() : 0}}, emitter);
       return;
     }
     case TP_OP_EMBEDDING: onEmbeddings(response, emitter); return;
