@@ -131,6 +131,26 @@ TEST(ResponsesRequest, ItemsBecomeChatMessagesWithConsecutiveCallsInOneAssistant
   EXPECT_EQ(m[4], (json{{"role", "tool"}, {"tool_call_id", "call_2"}, {"content", "contents"}}));
 }
 
+TEST(ResponsesRequest, ImagesOfToolOutputsFollowTheTurnsToolMessages) {
+  json input = json::array({
+      {{"type", "function_call"}, {"call_id", "c1"}, {"name", "view_image"}, {"arguments", "{}"}},
+      {{"type", "function_call"}, {"call_id", "c2"}, {"name", "shell"}, {"arguments", "{}"}},
+      {{"type", "function_call_output"},
+       {"call_id", "c1"},
+       {"output", json::array({{{"type", "input_text"}, {"text", "the image"}},
+                               {{"type", "input_image"}, {"image_url", "data:image/png;base64,AAAA"}}})}},
+      {{"type", "function_call_output"}, {"call_id", "c2"}, {"output", "ok"}},
+      {{"role", "user"}, {"content", "next"}},
+  });
+  json m = canonical({{"model", "m"}, {"input", input}})["messages"];
+  ASSERT_EQ(m.size(), 5u) << m.dump();
+  EXPECT_EQ(m[1], (json{{"role", "tool"}, {"tool_call_id", "c1"}, {"content", "the image"}}));
+  EXPECT_EQ(m[2]["role"], "tool") << "the turn's tool messages stay together";
+  EXPECT_EQ(m[3], (json{{"role", "user"},
+                        {"content", json::array({{{"type", "image_url"}, {"image_url", {{"url", "data:image/png;base64,AAAA"}}}}})}}));
+  EXPECT_EQ(m[4]["content"], "next");
+}
+
 TEST(ResponsesRequest, ParametersMapToTheirChatNames) {
   json body = canonical({{"model", "m"},
                          {"input", "x"},
