@@ -91,4 +91,15 @@ void BM_ResponsesToCanonical(benchmark::State& state) {
 }
 BENCHMARK(BM_ResponsesToCanonical);
 
+// For scale: parsing the same request once, as the handler does before toCanonical.
+void BM_ResponsesRequestParse(benchmark::State& state) {
+  std::string text = codexRequest().dump();
+  for (auto _ : state) {
+    json parsed = json::parse(text);
+    benchmark::DoNotOptimize(parsed.size());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(text.size()));
+}
+BENCHMARK(BM_ResponsesRequestParse);
+
 }  // namespace
