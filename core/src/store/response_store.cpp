@@ -33,7 +33,7 @@ StoredResponse ResponseStore::row(std::string id, std::string accountId, std::st
 void ResponseStore::put(std::string id, std::string accountId, std::string response, std::string conversation,
                         std::function<void(PutOutcome, std::exception_ptr)> done) {
   if (response.size() + conversation.size() > maxStoredBytes_) {
-    done(PutOutcome::TooLarge, nullptr);
+    if (done) done(PutOutcome::TooLarge, nullptr);
     return;
   }
   auto stored = std::make_shared<bool>(false);
@@ -41,7 +41,7 @@ void ResponseStore::put(std::string id, std::string accountId, std::string respo
                                                 std::move(conversation)));
   writer_.submit(Writer::Job{[r, stored](Connection& c) { *stored = responses::insert(c, *r); },
                              [stored, done = std::move(done)](std::exception_ptr error) {
-                               done(*stored ? PutOutcome::Stored : PutOutcome::Duplicate, error);
+                               if (done) done(*stored ? PutOutcome::Stored : PutOutcome::Duplicate, error);
                              }});
 }
 

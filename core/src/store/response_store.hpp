@@ -35,7 +35,7 @@ class ResponseStore {
   // Keeps `response` (a Response object) and `conversation` (canonical messages, JSON array)
   // for `accountId` until now + retention. TooLarge is decided before anything is queued (and
   // `done` runs at once); otherwise `done` runs on the writer thread after commit (keep it
-  // short), with the exception when the write failed.
+  // short), with the exception when the write failed. `done` may be empty.
   void put(std::string id, std::string accountId, std::string response, std::string conversation,
            std::function<void(PutOutcome, std::exception_ptr)> done);
   // The same, waiting for the commit; throws StoreError.
