@@ -1,5 +1,5 @@
 // Pieces of the Response object and its output items, written as JSON text. String arguments
-// named `escaped` are JSON string contents already escaped (what sits between the quotes), so
+// named `escaped…` are JSON string contents already escaped (what sits between the quotes), so
 // that text spliced from a canonical stream is never decoded and encoded again.
 #pragma once
 
@@ -50,7 +50,7 @@ std::string responseObject(const ResponseContext& context, std::string_view echo
 // The client's name of a canonical tool name.
 const std::string& clientToolName(const ResponseContext& context, const std::string& canonicalName);
 
-// Client names of the request's custom tools (from the echoed tools).
+// Whether `clientName` is one of the request's custom tools (from the echoed tools).
 bool isCustomTool(const nlohmann::json& echo, std::string_view clientName);
 
 }  // namespace turnpike::dialects::responses
