@@ -541,3 +541,58 @@ providers:
 
 }  // namespace
 }  // namespace turnpike::test
+
+namespace turnpike::test {
+namespace {
+
+// Codex's apply_patch: an OpenAI custom tool (free-form input).
+const std::string kCustomToolRequest =
+    R"({"model":"{{model}}","input":"fix the bug","tools":[{"type":"custom","name":"apply_patch",)"
+    R"("description":"Apply a patch","format":{"type":"grammar","syntax":"lark","definition":"start: /.+/"}}]})";
+
+TEST(Dialects, CustomToolsAreNeverLost) {
+  FakeUpstream up([](const RecordedRequest& req, HTTPServerResponse& res) {
+    auto body = json::parse(req.body);
+    auto tool = body["tools"][0];
+    json call = tool["type"] == "custom"
+                    ? json{{"id", "call_1"}, {"type", "custom"}, {"custom", {{"name", "apply_patch"}, {"input", "*** Begin Patch"}}}}
+                    : json{{"id", "call_1"},
+                           {"type", "function"},
+                           {"function", {{"name", "apply_patch"}, {"arguments", R"({"input":"*** Begin Patch"})"}}}};
+    json reply = json::parse(chatCompletionJson("m", ""));
+    reply["choices"][0]["message"] = {{"role", "assistant"}, {"content", nullptr}, {"tool_calls", {call}}};
+    reply["choices"][0]["finish_reason"] = "tool_calls";
+    FakeUpstream::sendJson(res, 200, reply.dump());
+  });
+  GatewayFixture gw(expand(R"(
+providers:
+  - name: up
+    plugin: openai_compat
+    base_url: {{url}}
+    models:
+      - id: plain
+      - id: native
+        capabilities: [chat, tools, custom_tools]
+)",
+                           "url", up.baseUrl()));
+  for (std::string model : {"plain", "native"}) {
+    SCOPED_TRACE(model);
+    auto r = postJson(gw.port(), "/v1/responses", expand(kCustomToolRequest, "model", model));
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto sent = json::parse(up.lastRequest().body)["tools"][0];
+    if (model == "native") {
+      EXPECT_EQ(sent["type"], "custom");
+    } else {
+      EXPECT_EQ(sent["type"], "function");
+      EXPECT_EQ(sent["function"]["parameters"]["required"][0], "input");
+      EXPECT_NE(sent["function"]["description"].get<std::string>().find("start: /.+/"), std::string::npos);
+    }
+    auto item = json::parse(r.body)["output"][0];
+    EXPECT_EQ(item["type"], "custom_tool_call") << r.body;
+    EXPECT_EQ(item["name"], "apply_patch");
+    EXPECT_EQ(item["input"], "*** Begin Patch");
+  }
+}
+
+}  // namespace
+}  // namespace turnpike::test

@@ -56,4 +56,18 @@ json customCallAsFunction(const json& toolCall) {
   return out;
 }
 
+std::string customToolsAsFunctions(std::string_view canonicalBody) {
+  json doc = json::parse(canonicalBody);
+  if (auto tools = doc.find("tools"); tools != doc.end() && tools->is_array())
+    for (auto& tool : *tools)
+      if (tool.is_object() && stringOf(tool, "type") == "custom") tool = customToolAsFunction(tool);
+  if (auto messages = doc.find("messages"); messages != doc.end() && messages->is_array())
+    for (auto& message : *messages)
+      if (auto calls = message.find("tool_calls"); message.is_object() && calls != message.end() && calls->is_array())
+        for (auto& call : *calls) call = customCallAsFunction(call);
+  if (auto choice = doc.find("tool_choice"); choice != doc.end() && choice->is_object() && stringOf(*choice, "type") == "custom")
+    *choice = json{{"type", "function"}, {"function", {{"name", stringOf(choice->value("custom", json::object()), "name")}}}};
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace turnpike::dialects

@@ -32,4 +32,8 @@ std::string argumentsFromCustomInput(std::string_view input);
 // "function":{name,arguments}} (ids kept); other tool calls unchanged.
 nlohmann::json customCallAsFunction(const nlohmann::json& toolCall);
 
+// A canonical request with every custom tool, custom tool call in its history and custom
+// tool_choice turned into their function forms, for an upstream that takes function tools only.
+std::string customToolsAsFunctions(std::string_view canonicalBody);
+
 }  // namespace turnpike::dialects

@@ -40,6 +40,10 @@ InferenceRequest translatedRequest(dialects::Dialect dialect, tp_operation opera
     if (it->is_number_unsigned()) limit = it->get<uint64_t>();
     doc.erase(it);
   }
+  if (auto tools = doc.find("tools"); tools != doc.end() && tools->is_array())
+    r.customTools = std::any_of(tools->begin(), tools->end(), [](const nlohmann::json& t) {
+      return t.is_object() && t.value("type", nlohmann::json()) == "custom";
+    });
   r.canonicalBody = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   r.summary = scanRequest(operation == TP_OP_COUNT_TOKENS ? TP_OP_CHAT : operation, r.canonicalBody);
   r.summary.maxTokens = limit;

@@ -25,6 +25,7 @@ struct InferenceRequest {
   RequestSummary summary;     // of the canonical form
   std::map<std::string, std::string> toolNames;  // dialects::CanonicalRequest's
   nlohmann::json echo;                           // dialects::CanonicalRequest's
+  bool customTools = false;  // the canonical form has OpenAI custom tools (Codex's apply_patch)
   // Client headers of the dialect's own protocol, passed on to providers that speak it.
   std::vector<std::pair<std::string, std::string>> passedHeaders;
 

@@ -7,6 +7,7 @@
 
 #include "billing/periods.hpp"
 #include "billing/pricing.hpp"
+#include "dialects/custom_tools.hpp"
 #include "dialects/translators.hpp"
 #include "http/api_error.hpp"
 #include "pipeline/response_edit.hpp"
@@ -210,6 +211,11 @@ void ProxyCall::prepareCall() {
     upstreamBody_ = nativeBody(request_, model);
   } else {
     upstreamBody_ = upstreamBody(request_, model, outputCeiling(request_, model, services_.billingConfig));
+    // Custom tools reach only models listed as taking them (the tag custom_tools, never implied);
+    // the others get function forms, which the client's encoder turns back into custom calls.
+    const auto& tags = model.capabilities;
+    if (request_.customTools && std::find(tags.begin(), tags.end(), "custom_tools") == tags.end())
+      upstreamBody_ = dialects::customToolsAsFunctions(upstreamBody_);
     if (providerDialect_ != Dialect::OpenAIChat) upstreamBody_ = dialects::requestFromCanonical(providerDialect_, upstreamBody_);
   }
   decoder_.reset();
@@ -637,9 +643,10 @@ void ProxyCall::completeStream() {
   phase_ = Phase::Settling;
   settle(200, [this](const billing::SettleOutcome& outcome) {
     if (request_.dialect != dialects::Dialect::OpenAIChat) {
-      exchange_->write(heldOut_);
-      if (onServed_ && encoder_) onServed_(encoder_->finalResponse());
-      finish(200);
+      keepThen(encoder_ ? encoder_->finalResponse() : std::string(), [this] {
+        exchange_->write(heldOut_);
+        finish(200);
+      });
       return;
     }
     exchange_->write("data: [DONE]\n\n");
@@ -652,6 +659,16 @@ void ProxyCall::completeStream() {
                         ",\"completion_tokens\":", std::to_string(used.completionTokens), "}\n\n"});
     }
     finish(200);
+  });
+}
+
+void ProxyCall::keepThen(std::string_view response, std::function<void()> then) {
+  if (!onServed_ || response.empty()) {
+    then();
+    return;
+  }
+  onServed_(response, [self = shared_from_this(), then = std::move(then)]() mutable {
+    self->exchange_->loop().post([self, then = std::move(then)] { then(); });
   });
 }
 
@@ -687,10 +704,11 @@ void ProxyCall::completeBuffered() {
     if (charging_ && !haveUsage_) deliveredBytes_ = dialects::generatedTextBytes(request_.dialect, responseJson_);
     phase_ = Phase::Settling;
     settle(200, [this](const billing::SettleOutcome&) {
-      if (onServed_ && encoder_) onServed_(encoder_->finalResponse());
-      http::Response response = http::Response::json(200, std::move(responseJson_));
-      for (auto& h : routeHeaders()) response.headers.push_back(std::move(h));
-      finish(200, {}, std::move(response));
+      keepThen(encoder_ ? encoder_->finalResponse() : std::string(), [this] {
+        http::Response response = http::Response::json(200, std::move(responseJson_));
+        for (auto& h : routeHeaders()) response.headers.push_back(std::move(h));
+        finish(200, {}, std::move(response));
+      });
     });
     return;
   }

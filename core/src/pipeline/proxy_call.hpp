@@ -57,8 +57,11 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
 
   void start();
   // Called with the client's complete response object (in its dialect) once a request was
-  // served and settled: the Responses API keeps it (store: true).
-  void onServed(std::function<void(std::string_view response)> callback) { onServed_ = std::move(callback); }
+  // served and settled, before the client sees its end: the Responses API keeps it (store:
+  // true), then calls `kept` (from any thread), and the response completes. So a client that
+  // has the response can read it back.
+  using Served = std::function<void(std::string_view response, std::function<void()> kept)>;
+  void onServed(Served callback) { onServed_ = std::move(callback); }
 
  private:
   enum class Phase { Idle, Connecting, Buffering, Streaming, UpstreamError, Settling, Done };
@@ -117,6 +120,8 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   void chatChunk(std::string_view json, uint32_t flags);
   void clientEvent(std::string_view type, std::string_view json);
   void armPing();
+  // Runs `then` on the loop once onServed_ (if any) has kept `response`.
+  void keepThen(std::string_view response, std::function<void()> then);
   std::string streamError(int status, std::string_view code, std::string_view message) const;
   void onUsage(const tp_usage& usage) override;
   void onError(const plugins::EmittedError& error) override;
@@ -181,7 +186,7 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   Sink clientSink_{*this, false};
   std::vector<tp_http_header> passedHeaders_;
   std::string heldOut_;  // the client dialect's terminal event, written once settled
-  std::function<void(std::string_view)> onServed_;
+  Served onServed_;
   http::EventLoop::TimerId pingTimer_ = 0;
   std::chrono::steady_clock::time_point lastWrite_;
   mutable std::optional<std::pair<billing::MeteredUsage, int64_t>> priced_;  // the last cost() and its usage

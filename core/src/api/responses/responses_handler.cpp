@@ -119,20 +119,24 @@ void ResponsesHandler::serve(const std::shared_ptr<http::Exchange>& exchange, co
   InferenceHandler::Prepare prepare;
   if (keep) {
     prepare = [this, doc, history = std::move(history)](pipeline::ProxyCall& call, const pipeline::Identity& who) {
-      call.onServed([this, doc, history, account = who.accountId](std::string_view response) {
+      // Kept before the client sees the response end, so that it can read it back at once.
+      call.onServed([this, doc, history, account = who.accountId](std::string_view response, std::function<void()> kept) {
         auto object = json::parse(response, nullptr, false);
-        if (!object.is_object() || !object.contains("id") || !object["id"].is_string()) return;
         std::string conversation;
         try {
+          if (!object.is_object() || !object.contains("id") || !object["id"].is_string())
+            throw std::runtime_error("the response has no id");
           conversation = dialects::responses::conversationAfter(*doc, history, object).dump();
         } catch (const std::exception& e) {
           log().warning(std::string("a response marked store: true could not be kept: ") + e.what());
+          kept();
           return;
         }
         store_->put(object["id"].get<std::string>(), account, std::string(response), std::move(conversation),
-                    [](store::ResponseStore::PutOutcome outcome, std::exception_ptr error) {
+                    [kept = std::move(kept)](store::ResponseStore::PutOutcome outcome, std::exception_ptr error) {
                       if (error || outcome != store::ResponseStore::PutOutcome::Stored)
                         log().warning("a response marked store: true could not be kept");
+                      kept();
                     });
       });
     };
