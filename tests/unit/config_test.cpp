@@ -123,6 +123,18 @@ TEST(Config, CorsOriginsAreCheckedWithTheirLine) {
   EXPECT_EQ(d.key, "server.cors.allowed_orgins");
 }
 
+TEST(Config, ResponsesRetentionDefaultsToADayAndIsBounded) {
+  EXPECT_EQ(parseConfigText(kMinimal, "t.yaml", envOf({})).responses.retentionHours, 24u);
+  auto c = parseConfigText(std::string("responses:\n  retention_hours: 72\n") + kMinimal, "t.yaml", envOf({}));
+  EXPECT_EQ(c.responses.retentionHours, 72u);
+  auto d = firstError(std::string("responses:\n  retention_hours: 0\n") + kMinimal);
+  EXPECT_EQ(d.file, "t.yaml");
+  EXPECT_EQ(d.line, 2);
+  EXPECT_EQ(d.key, "responses.retention_hours");
+  d = firstError(std::string("responses:\n  retention_hour: 5\n") + kMinimal);
+  EXPECT_EQ(d.key, "responses.retention_hour");
+}
+
 TEST(Config, UnknownTopLevelKey) {
   auto d = firstError(std::string(kMinimal) + "providerz: []\n");
   EXPECT_EQ(d.key, "providerz");

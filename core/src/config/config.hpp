@@ -79,6 +79,11 @@ struct BillingConfig {
   RateLimit challengeTotal{600, 0};
 };
 
+// Responses kept for `store: true` on /v1/responses (previous_response_id, GET /v1/responses/{id}).
+struct ResponsesConfig {
+  uint32_t retentionHours = 24;
+};
+
 struct LogConfig {
   std::string level = "information";  // Poco level names: trace, debug, information, notice, warning, error
   bool access = false;                // one line per request
@@ -171,6 +176,7 @@ struct Config {
   ServerConfig server;
   StorageConfig storage;
   BillingConfig billing;
+  ResponsesConfig responses;
   LogConfig log;
   PluginsConfig plugins;
   std::vector<ProviderConfig> providers;

@@ -213,6 +213,14 @@ void readBilling(const YAML::Node& node, BillingConfig& out, Diagnostics& d) {
   r.finish();
 }
 
+void readResponses(const YAML::Node& node, ResponsesConfig& out, Diagnostics& d) {
+  MapReader r(node, "responses", d);
+  // A year at most: stored responses are bounded in time as in size.
+  if (r.get("retention_hours", out.retentionHours) && (out.retentionHours < 1 || out.retentionHours > 8760))
+    d.error(r.child("retention_hours"), "responses.retention_hours", "between 1 and 8760");
+  r.finish();
+}
+
 void readLog(const YAML::Node& node, LogConfig& out, Diagnostics& d) {
   MapReader r(node, "log", d);
   if (r.get("level", out.level)) {
@@ -388,6 +396,7 @@ Config build(YAML::Node root, const std::string& file, const EnvLookup& env) {
   readServer(top.child("server"), config.server, d);
   readStorage(top.child("storage"), config, d);
   readBilling(top.child("billing"), config.billing, d);
+  readResponses(top.child("responses"), config.responses, d);
   readLog(top.child("log"), config.log, d);
   {
     MapReader r(top.child("plugins"), "plugins", d);

@@ -54,7 +54,7 @@ bool isGeneratedText(std::string_view key) {
 // Bounded so that a hostile upstream's nesting cannot exhaust the stack.
 constexpr int kMaxDepth = 32;
 
-uint64_t textBytes(std::string_view value, bool generated, int depth) {
+uint64_t textBytes(std::string_view value, bool generated, bool (*isText)(std::string_view), int depth) {
   if (value.empty() || depth > kMaxDepth) return 0;
   switch (value.front()) {
     case '"':
@@ -62,7 +62,7 @@ uint64_t textBytes(std::string_view value, bool generated, int depth) {
     case '{': {
       uint64_t total = 0;
       json_scan::forEachMember(value, [&](std::string_view key, const json_scan::Member& m) {
-        total += textBytes(m.value, isGeneratedText(key), depth + 1);
+        total += textBytes(m.value, isText(key), isText, depth + 1);
         return true;
       });
       return total;
@@ -70,7 +70,7 @@ uint64_t textBytes(std::string_view value, bool generated, int depth) {
     case '[': {
       uint64_t total = 0;
       json_scan::forEachElement(value, [&](std::string_view element) {
-        total += textBytes(element, generated, depth + 1);
+        total += textBytes(element, generated, isText, depth + 1);
         return true;
       });
       return total;
@@ -84,7 +84,11 @@ uint64_t textBytes(std::string_view value, bool generated, int depth) {
 
 uint64_t generatedTextBytes(std::string_view response) {
   auto choices = json_scan::find(response, "choices");
-  return choices ? textBytes(choices->value, false, 0) : 0;
+  return choices ? textBytes(choices->value, false, isGeneratedText, 0) : 0;
+}
+
+uint64_t textBytesUnder(std::string_view json, bool (*isText)(std::string_view key)) {
+  return textBytes(json, false, isText, 0);
 }
 
 }  // namespace turnpike::pipeline

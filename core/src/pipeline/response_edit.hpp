@@ -20,4 +20,9 @@ std::string withUsageCost(std::string_view response, int64_t cost, uint64_t prom
 // What is billed when the upstream reports no usage.
 uint64_t generatedTextBytes(std::string_view response);
 
+// Bytes of every string under `json` (at any depth, bounded) held by a member whose key
+// `isText` accepts, or by an array such a member holds: the walk behind generatedTextBytes, for
+// the other dialects' response objects.
+uint64_t textBytesUnder(std::string_view json, bool (*isText)(std::string_view key));
+
 }  // namespace turnpike::pipeline

@@ -221,6 +221,21 @@ const std::vector<Migration>& migrations() {
        {
            "ALTER TABLE l402_credentials ADD COLUMN claimed_by TEXT",
        }},
+      // Responses kept for `store: true` (/v1/responses): the Response object and the canonical
+      // conversation that led to it, so a previous_response_id is one lookup. Only the owning
+      // account reads a row; rows past expires_at are absent and swept in bounded batches.
+      {7,
+       "stored responses",
+       {
+           R"(CREATE TABLE stored_responses (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                response TEXT NOT NULL,
+                conversation TEXT NOT NULL))",
+           "CREATE INDEX stored_responses_by_expiry ON stored_responses(expires_at)",
+       }},
   };
   return kMigrations;
 }

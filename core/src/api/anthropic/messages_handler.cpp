@@ -23,7 +23,9 @@ constexpr size_t kMaxPassedHeader = 1024;
 std::shared_ptr<pipeline::InferenceRequest> readRequest(http::Exchange& exchange, tp_operation operation) {
   std::string body = std::move(exchange.request().body);
   auto doc = pipeline::parseRequestDocument(body, kWatched);
-  auto canonical = dialects::anthropic::toCanonical(doc);
+  auto canonical = dialects::anthropic::toCanonical(doc, operation == TP_OP_COUNT_TOKENS
+                                                             ? dialects::anthropic::RequestKind::CountTokens
+                                                             : dialects::anthropic::RequestKind::Messages);
   auto request = std::make_shared<pipeline::InferenceRequest>(
       pipeline::translatedRequest(Dialect::AnthropicMessages, operation, std::move(body), std::move(canonical)));
   for (std::string_view name : kPassedHeaders) {

@@ -17,9 +17,16 @@ namespace turnpike::dialects::responses {
 // none), put before the request's own input. Throws http::ApiError(400, code, message, param).
 CanonicalRequest toCanonical(const nlohmann::json& request, const nlohmann::json& history);
 
-// Output items of a Response object as canonical messages (assistant text, tool calls), for the
-// history of a later request.
+// Output items of a Response object as canonical messages (assistant text, tool calls; reasoning
+// is dropped), for the history of a later request. Tool names are shortened as toCanonical does.
 nlohmann::json outputMessages(const nlohmann::json& response);
+
+// The conversation a stored response carries forward (ResponseStore's `conversation`): the
+// history, the request's input as canonical messages and outputMessages(response). Without the
+// request's instructions: a later request with previous_response_id gives its own (as OpenAI
+// does, instructions are not carried over). Throws http::ApiError as toCanonical.
+nlohmann::json conversationAfter(const nlohmann::json& request, const nlohmann::json& history,
+                                 const nlohmann::json& response);
 
 // The encoder's finalResponse() is the complete Response object once the stream finished or
 // whole() ran: what `store: true` keeps.
