@@ -196,6 +196,8 @@ for (const [kind, p] of Object.entries(PROVIDERS)) {
     assert.ok(message.usage.output_tokens > 0);
     assert.ok(message.usage.input_tokens > 0);
     assert.equal(cost, costOf(message.usage));
+    // An OpenAI upstream streams no usage unless asked.
+    if (kind === 'openai_compat') assert.deepEqual(up.requests.at(-1).body.stream_options, { include_usage: true });
   });
 
   test(`${kind}: the stream on the wire is well formed`, async () => {
@@ -391,6 +393,13 @@ test('mock: a long prompt\'s cached tokens reach the Message as cache_read_input
   assert.equal(message.usage.cache_read_input_tokens % 128, 0);
   assert.ok(message.usage.input_tokens > 0);
   assert.equal(cost, costOf(message.usage));
+  // input_tokens exclude the cache: with it they are the chat prompt_tokens of the same prompt.
+  const chat = await (await fetch(`${gw.baseURL}/chat/completions`, {
+    method: 'POST', headers: { authorization: `Bearer ${account.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'mock-paid', max_tokens: 20, messages: [{ role: 'user', content: prompt }] }),
+  })).json();
+  assert.equal(message.usage.input_tokens + message.usage.cache_read_input_tokens, chat.usage.prompt_tokens);
+  assert.equal(message.usage.cache_read_input_tokens, chat.usage.prompt_tokens_details.cached_tokens);
 });
 
 test('gemini: Gemini\'s cached prompt tokens are cache reads, not input', async () => {
@@ -441,6 +450,12 @@ for (const [kind, p] of Object.entries(PROVIDERS)) {
     // The usage the client saw: message_start's, overwritten by message_delta's counts.
     const usage = { ...frames[0].data.message.usage, ...stop.usage };
     assert.equal(cost, costOf(usage));
+    if (kind === 'openai_compat' || kind === 'gemini') {
+      const sent = kind === 'gemini' ? fakeGemini.requests.at(-1).body : up.requests.at(-1).body;
+      for (const member of ['cache_control', 'context_management', '"thinking"']) {
+        assert.ok(!JSON.stringify(sent).includes(member), `${member} does not reach a ${kind} upstream`);
+      }
+    }
     if (kind === 'anthropic') {
       const got = fakeAnthropic.requests.at(-1);
       assert.equal(got.path, '/v1/messages');
@@ -501,5 +516,21 @@ for (const [kind, model, reply] of [['mock', 'mock-paced', 'Mock reply from mock
     assert.ok(cost >= promptCost + PER.output * 3, `charged ${cost}, the prompt and 3 deltas cost ${promptCost + PER.output * 3}`);
     assert.ok(cost < fullCost, `charged ${cost}, the whole answer costs ${fullCost}`);
     assert.equal((await account.me()).reserved, 0);
+  });
+}
+
+for (const model of ['mock-paced', 'up-paid', 'claude-paced']) {
+  test(`${model}: concurrent streams keep their own state`, async () => {
+    const prompts = ['first stream alpha', 'second stream beta', 'third stream gamma'];
+    const results = await Promise.all(prompts.map(async (prompt) => {
+      const texts = [];
+      const message = await client().messages.stream({ model, max_tokens: 300, messages: [{ role: 'user', content: prompt }] })
+        .on('text', (t) => texts.push(t)).finalMessage();
+      return { prompt, text: texts.join(''), message };
+    }));
+    for (const { prompt, text, message } of results) {
+      assert.ok(text.endsWith(prompt), `${text} answers ${prompt}`);
+      assert.equal(textOf(message), text);
+    }
   });
 }

@@ -315,3 +315,14 @@ test('openai chat gemini: thoughts are completion tokens (reasoning_tokens), bil
   assert.ok(usage.completion_tokens > 12);
   assert.equal(streamCost, costOf(usage));
 });
+
+test('openai chat anthropic: an assistant turn with content "" and tool_calls sends no empty text block', async () => {
+  const first = await client.chat.completions.create({ model: 'claude-paid', messages: [{ role: 'user', content: 'weather in Oslo' }], tools: [weatherTool] });
+  const [call] = first.choices[0].message.tool_calls;
+  const answer = await client.chat.completions.create({
+    model: 'claude-paid', tools: [weatherTool],
+    messages: [{ role: 'user', content: 'weather in Oslo' }, { role: 'assistant', content: '', tool_calls: [call] },
+      { role: 'tool', tool_call_id: call.id, content: 'windy' }],
+  });
+  assert.equal(answer.choices[0].message.content, `Tool ${call.id} said: windy`);
+});
