@@ -74,6 +74,10 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
   models_ = std::make_unique<api::ModelsHandler>(catalog_, static_cast<int64_t>(std::time(nullptr)));
   inference_ = std::make_unique<api::InferenceHandler>(*identify_, *route_, admit_.get(), *services_);
   messages_ = std::make_unique<api::MessagesHandler>(*inference_);
+  if (billing_)
+    responseStore_ = std::make_unique<store::ResponseStore>(billing_->writer(), billing_->readers(),
+                                                            std::chrono::hours(config_.responses.retentionHours));
+  responses_ = std::make_unique<api::ResponsesHandler>(*inference_, responseStore_.get(), offloadTo(""));
   health_ = std::make_unique<api::HealthHandler>(
       registry_, [this] { return api::HealthHandler::Status{plugins_->providers().size(), catalog_.ids().size()}; },
       metricsGate_.get());
@@ -100,6 +104,7 @@ Gateway::Gateway(config::Config config, const std::string& pluginDir)
   capabilities_->registerRoutes(router_);
   inference_->registerRoutes(router_);
   messages_->registerRoutes(router_);
+  responses_->registerRoutes(router_);
   health_->registerRoutes(router_);
   if (account_) account_->registerRoutes(router_);
   if (admin_) admin_->registerRoutes(router_);
@@ -180,6 +185,14 @@ void Gateway::start() {
     billing_->releaseStaleReservations();
     settlementRetry_ = std::make_unique<util::PeriodicTask>(std::chrono::seconds(5), [this] { billing_->retrySettlements(); },
                                                             "tp-settle-retry");
+    // Expired stored responses are invisible at once; this deletes them, a batch at a time.
+    ticks_.push_back(std::make_unique<util::PeriodicTask>(
+        std::chrono::minutes(1),
+        [this] {
+          while (responseStore_->sweep() == store::ResponseStore::kSweepBatch) {
+          }
+        },
+        "tp-responses"));
   }
   for (const auto& method : plugins_->payments()) {
     if (method->tickMs() == 0) continue;

@@ -15,6 +15,7 @@
 #include "api/health/health_handler.hpp"
 #include "api/anthropic/messages_handler.hpp"
 #include "api/openai/inference_handler.hpp"
+#include "api/responses/responses_handler.hpp"
 #include "api/openai/models_handler.hpp"
 #include "api/payments/payments_handler.hpp"
 #include "api/token_gate.hpp"
@@ -93,6 +94,8 @@ class Gateway {
   std::unique_ptr<api::ModelsHandler> models_;
   std::unique_ptr<api::InferenceHandler> inference_;
   std::unique_ptr<api::MessagesHandler> messages_;
+  std::unique_ptr<store::ResponseStore> responseStore_;
+  std::unique_ptr<api::ResponsesHandler> responses_;
   std::unique_ptr<api::HealthHandler> health_;
   std::unique_ptr<api::AccountHandler> account_;
   std::unique_ptr<api::AdminHandler> admin_;

@@ -51,7 +51,9 @@ void renderAnthropicError(http::Response& response) {
   const auto& error = doc["error"];
   std::string message = error.value("message", std::string());
   std::string type = error.value("type", std::string());
-  response.body = dialects::anthropic::errorBody(response.status, message, anthropicType(type) ? type : std::string());
+  // An Anthropic upstream's own type is kept; the gateway's (OpenAI's for the status) is mapped.
+  bool upstreams = anthropicType(type) && type != http::errorType(response.status);
+  response.body = dialects::anthropic::errorBody(response.status, message, upstreams ? type : std::string());
 }
 
 void MessagesHandler::registerRoutes(http::Router& router) {
