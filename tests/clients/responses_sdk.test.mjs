@@ -327,3 +327,16 @@ test('a free model without a key answers; with no account nothing is stored', as
   assert.equal(kept.output_text, 'Mock reply from mock-free: anonymous again');
   await assert.rejects(client().responses.retrieve(kept.id), (e) => e instanceof OpenAI.NotFoundError);
 });
+
+test('gemini: reasoning effort reaches Gemini, its thoughts are output tokens (reasoning_tokens) billed at the output price', async () => {
+  let r;
+  const cost = await account.charged(async () => {
+    r = await client().responses.create({ model: 'gemini-paid', input: 'think first', reasoning: { effort: 'low' }, store: false });
+  });
+  assert.equal(r.output_text, 'Gemini reply: think first');
+  assert.deepEqual(fakeGemini.requests.at(-1).body.generationConfig.thinkingConfig, { thinkingBudget: 1024, includeThoughts: true });
+  assert.equal(r.usage.output_tokens_details.reasoning_tokens, 12);
+  assert.ok(r.usage.output_tokens > 12);
+  assert.equal(r.usage.input_tokens_details.cached_tokens, 4);
+  assert.equal(cost, costOf(r.usage));
+});
