@@ -340,3 +340,22 @@ test('gemini: reasoning effort reaches Gemini, its thoughts are output tokens (r
   assert.equal(r.usage.input_tokens_details.cached_tokens, 4);
   assert.equal(cost, costOf(r.usage));
 });
+
+test('a stored response can be read and continued as soon as its create (or its stream) has returned', async () => {
+  // OpenAI's contract: once the response is complete it is stored. Many rounds, since a store
+  // written after the client already has its answer is missed only now and then.
+  const misses = [];
+  for (let i = 0; i < 60; i++) {
+    const r = await client().responses.create({ model: 'mock-free', input: `kept ${i}` });
+    await client().responses.retrieve(r.id).catch((e) => misses.push(`retrieve after create: ${e.status}`));
+    const next = await client().responses.create({ model: 'mock-free', input: `continued ${i}` });
+    await client().responses.create({ model: 'mock-free', input: 'and then', previous_response_id: next.id, store: false })
+      .catch((e) => misses.push(`previous_response_id after create: ${e.status}`));
+    let id;
+    for await (const event of await client().responses.create({ model: 'mock-free', input: `streamed ${i}`, stream: true })) {
+      if (event.type === 'response.completed') id = event.response.id;
+    }
+    await client().responses.retrieve(id).catch((e) => misses.push(`retrieve after stream: ${e.status}`));
+  }
+  assert.deepEqual(misses, []);
+});
