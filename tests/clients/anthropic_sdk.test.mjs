@@ -534,3 +534,27 @@ for (const model of ['mock-paced', 'up-paid', 'claude-paced']) {
     }
   });
 }
+
+for (const [kind, model, prompt, type] of [['mock', 'mock-paid', 'mock:fail=stream-error now', 'api_error'], ['anthropic', 'claude-paid', 'fake:stream-error now', 'overloaded_error']]) {
+  test(`${kind}: a stream that fails mid-way throws the SDK's APIError and is charged for the text delivered`, async () => {
+    const texts = [];
+    let start;
+    const cost = await account.charged(async () => {
+      await assert.rejects(client().messages.stream({ model, max_tokens: 300, messages: [{ role: 'user', content: prompt }] })
+        .on('streamEvent', (e) => { if (e.type === 'message_start') start = e.message.usage; })
+        .on('text', (t) => texts.push(t))
+        .finalMessage(), (e) => {
+        assert.ok(e instanceof Anthropic.APIError, `${e.constructor.name}: ${e.message}`);
+        assert.equal(e.type, type);
+        return true;
+      });
+    });
+    assert.ok(texts.length >= 1, 'text arrived before the error');
+    assert.ok(start.input_tokens > 0);
+    // Anthropic's message_start count is real (the mock's is the gateway's estimate).
+    const prompted = kind === 'anthropic' ? PER.input * start.input_tokens : 0;
+    assert.ok(cost >= prompted + PER.output, `charged ${cost} for the prompt and the text delivered`);
+    assert.ok(cost < PER.input * 1000 + PER.output * 300, `charged ${cost}, less than the reservation`);
+    assert.equal((await account.me()).reserved, 0);
+  });
+}
