@@ -86,6 +86,9 @@ providers:
       - id: gemini-paid
         upstream_id: gemini-2.5-flash
         price: ${PRICE}
+      - id: gemini3-paid
+        upstream_id: gemini-3-pro-preview
+        price: ${PRICE}
 `);
   root = `http://127.0.0.1:${gw.port}`;
   account = await openAccount(gw.baseURL);
@@ -558,3 +561,24 @@ for (const [kind, model, prompt, type] of [['mock', 'mock-paid', 'mock:fail=stre
     assert.equal((await account.me()).reserved, 0);
   });
 }
+
+test('gemini 3: a signed function call survives the tool_result round trip (the signature rides in the tool_use id)', async () => {
+  const tools = [weather];
+  const messages = [{ role: 'user', content: 'weather in Oslo' }];
+  let first;
+  let answer;
+  const cost = await account.charged(async () => {
+    first = await client().messages.stream({ model: 'gemini3-paid', max_tokens: 300, tools, messages }).finalMessage();
+    const use = first.content.find((b) => b.type === 'tool_use');
+    answer = await client().messages.create({
+      model: 'gemini3-paid', max_tokens: 300, tools,
+      messages: [...messages, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'sunny' }] }],
+    });
+  });
+  assert.equal(first.stop_reason, 'tool_use');
+  // fake_gemini refuses a Gemini 3 turn whose function call lost its signature.
+  assert.match(textOf(answer), /get_weather returned .*sunny/);
+  const sent = fakeGemini.requests.at(-1).body.contents.find((c) => c.role === 'model');
+  assert.ok(sent.parts.find((part) => part.functionCall).thoughtSignature);
+  assert.equal(cost, costOf(first.usage) + costOf(answer.usage));
+});

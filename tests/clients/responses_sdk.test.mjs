@@ -68,6 +68,9 @@ providers:
       - id: gemini-paid
         upstream_id: gemini-2.5-flash
         price: ${PRICE}
+      - id: gemini3-paid
+        upstream_id: gemini-3-pro-preview
+        price: ${PRICE}
         max_output_tokens: 1000
 `);
   account = await openAccount(gw.baseURL);
@@ -358,4 +361,21 @@ test('a stored response can be read and continued as soon as its create (or its 
     await client().responses.retrieve(id).catch((e) => misses.push(`retrieve after stream: ${e.status}`));
   }
   assert.deepEqual(misses, []);
+});
+
+test('gemini 3: a signed function call continued by previous_response_id and by items', async () => {
+  const tools = [weatherTool];
+  const first = await client().responses.create({ model: 'gemini3-paid', input: 'weather in Oslo', tools });
+  const call = first.output.find((o) => o.type === 'function_call');
+  assert.ok(call, JSON.stringify(first.output));
+  // fake_gemini refuses a Gemini 3 turn whose function call lost its signature.
+  const stored = await client().responses.create({
+    model: 'gemini3-paid', tools, previous_response_id: first.id, input: [{ type: 'function_call_output', call_id: call.call_id, output: 'sunny' }],
+  });
+  assert.match(stored.output_text, /get_weather returned .*sunny/);
+  const items = await client().responses.create({
+    model: 'gemini3-paid', tools, store: false,
+    input: [{ role: 'user', content: 'weather in Oslo' }, ...first.output, { type: 'function_call_output', call_id: call.call_id, output: 'rainy' }],
+  });
+  assert.match(items.output_text, /get_weather returned .*rainy/);
 });
