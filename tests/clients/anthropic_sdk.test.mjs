@@ -582,3 +582,26 @@ test('gemini 3: a signed function call survives the tool_result round trip (the 
   assert.ok(sent.parts.find((part) => part.functionCall).thoughtSignature);
   assert.equal(cost, costOf(first.usage) + costOf(answer.usage));
 });
+
+test('translated requests keep stop_sequences, temperature, top_p, max_tokens and the system prompt', async () => {
+  const params = {
+    max_tokens: 77, stop_sequences: ['STOP', 'END'], temperature: 0.25, top_p: 0.5, top_k: 5,
+    system: [{ type: 'text', text: 'Be exact.' }], messages: [{ role: 'user', content: 'mapped' }],
+  };
+  await client().messages.create({ ...params, model: 'up-paid' });
+  const chat = up.requests.at(-1).body;
+  assert.deepEqual(chat.stop, ['STOP', 'END']);
+  assert.equal(chat.temperature, 0.25);
+  assert.equal(chat.top_p, 0.5);
+  assert.equal(chat.max_tokens, 77);
+  assert.equal(chat.top_k, undefined, 'OpenAI upstreams refuse top_k');
+  assert.deepEqual(chat.messages[0].role, 'system');
+  assert.match(JSON.stringify(chat.messages[0].content), /Be exact\./);
+  await client().messages.create({ ...params, model: 'gemini-paid' });
+  const gemini = fakeGemini.requests.at(-1).body;
+  assert.deepEqual(gemini.generationConfig.stopSequences, ['STOP', 'END']);
+  assert.equal(gemini.generationConfig.temperature, 0.25);
+  assert.equal(gemini.generationConfig.topP, 0.5);
+  assert.equal(gemini.generationConfig.maxOutputTokens, 77);
+  assert.match(JSON.stringify(gemini.systemInstruction), /Be exact\./);
+});
