@@ -38,6 +38,17 @@ TEST(Pricing, CachedTokensRequestImagesAndSeconds) {
   EXPECT_EQ(costOf(p, {100, 0, 20, 0, 0}, kPpm), 100 + 7);
 }
 
+TEST(Pricing, CacheWritesAtTheirOwnPrice) {
+  config::Price p;
+  p.input = 1'000'000;
+  p.cachedInput = 100'000;
+  p.cacheWrite = 1'250'000;
+  // 100 plain + 10000 read at 0.1 + 2000 written at 1.25
+  EXPECT_EQ(costOf(p, {12'100, 0, 10'000, 0, 0, 2'000}, kPpm), 100 + 1'000 + 2'500);
+  p.cacheWrite = -1;  // unset: writes cost the input price
+  EXPECT_EQ(costOf(p, {12'100, 0, 10'000, 0, 0, 2'000}, kPpm), 2'100 + 1'000);
+}
+
 TEST(Pricing, MarkupIsExact) {
   config::Price p;
   p.request = 1000;

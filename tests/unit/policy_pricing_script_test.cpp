@@ -33,8 +33,10 @@ PriceContext prices(int64_t input, int64_t output, int64_t cachedInput = -1, int
 
 // What the gateway charges when no script answers: the reference the default must reproduce.
 int64_t reference(const PriceUsage& u, const PriceContext& c) {
-  config::Price p{c.prices.input, c.prices.output, c.prices.cachedInput, c.prices.request, c.prices.image, 0};
-  return billing::costOf(p, {u.promptTokens, u.completionTokens, u.cachedTokens, u.images, 0}, c.markupPpm);
+  config::Price p{c.prices.input, c.prices.output, c.prices.cachedInput, c.prices.request, c.prices.image, 0,
+                  c.prices.cacheWrite};
+  return billing::costOf(p, {u.promptTokens, u.completionTokens, u.cachedTokens, u.images, 0, u.cacheWriteTokens},
+                         c.markupPpm);
 }
 
 class DefaultPricing : public ::testing::Test {
@@ -101,6 +103,17 @@ TEST_F(DefaultPricing, ImagesAtTheirPrice) {
   EXPECT_EQ(charge(u, c), 286);  // (100 + 10 + 150) * 1.1
 }
 
+TEST_F(DefaultPricing, CacheWritesAtTheirPrice) {
+  auto c = prices(1'000'000, 2'000'000, 100'000);
+  c.prices.cacheWrite = 1'250'000;
+  auto u = usage(12'100, 500, 10'000);
+  u.cacheWriteTokens = 2'000;
+  EXPECT_EQ(charge(u, c), 100 + 1'000 + 2'500 + 1'000);
+  // Writes beyond what the prompt has left after the reads are not billed twice.
+  u.cacheWriteTokens = 5'000;
+  EXPECT_EQ(charge(u, c), 1'000 + 2'625 + 1'000);
+}
+
 TEST_F(DefaultPricing, MatchesTheCxxReferenceOnRandomInputs) {
   std::mt19937_64 random(20240611);
   auto pick = [&](uint64_t max) { return std::uniform_int_distribution<uint64_t>(0, max)(random); };
@@ -109,9 +122,11 @@ TEST_F(DefaultPricing, MatchesTheCxxReferenceOnRandomInputs) {
     uint64_t maxPrice = i % 2 == 0 ? 2'000'000'000 : 10'000'000'000;
     auto u = usage(pick(10'000'000), pick(1'000'000), 0);
     u.cachedTokens = pick(u.promptTokens + 10);
+    u.cacheWriteTokens = pick(u.promptTokens / 2 + 10);
     auto c = prices(int64_t(pick(maxPrice)), int64_t(pick(maxPrice)), int64_t(pick(maxPrice)),
                     int64_t(pick(100'000'000)), int64_t(pick(5'000'000)));
     c.prices.image = int64_t(pick(1'000'000));
+    c.prices.cacheWrite = int64_t(pick(maxPrice));
     u.images = pick(10);
     auto out = engine_.price(u, c);
     ASSERT_TRUE(out.ok()) << out.error.message;

@@ -27,6 +27,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -341,16 +342,17 @@ struct ProviderThunks {
   }
 };
 
+// T::kDialects and T::kCapabilities when the class declares them, else 0 (C++17 detection, as
+// out-of-tree plugins may build with it).
+template <class T, class = void>
+struct DeclaredDialects : std::integral_constant<uint32_t, 0> {};
 template <class T>
-constexpr uint32_t declaredDialects() {
-  if constexpr (requires { T::kDialects; }) return T::kDialects;
-  return 0;
-}
+struct DeclaredDialects<T, std::void_t<decltype(T::kDialects)>> : std::integral_constant<uint32_t, T::kDialects> {};
+template <class T, class = void>
+struct DeclaredCapabilities : std::integral_constant<uint32_t, 0> {};
 template <class T>
-constexpr uint32_t declaredCapabilities() {
-  if constexpr (requires { T::kCapabilities; }) return T::kCapabilities;
-  return 0;
-}
+struct DeclaredCapabilities<T, std::void_t<decltype(T::kCapabilities)>>
+    : std::integral_constant<uint32_t, T::kCapabilities> {};
 
 template <class T>
 const tp_plugin_descriptor* providerDescriptor(const char* name, const char* version, const char* schema) {
@@ -361,8 +363,8 @@ const tp_plugin_descriptor* providerDescriptor(const char* name, const char* ver
                                          &ProviderThunks<T>::streamClose,
                                          &ProviderThunks<T>::response,
                                          &ProviderThunks<T>::respondLocal,
-                                         declaredDialects<T>(),
-                                         declaredCapabilities<T>()};
+                                         DeclaredDialects<T>::value,
+                                         DeclaredCapabilities<T>::value};
   static const tp_plugin_descriptor descriptor{sizeof(tp_plugin_descriptor),
                                                TP_ABI_VERSION,
                                                TP_KIND_PROVIDER,

@@ -12,10 +12,10 @@ namespace turnpike::billing {
 struct MeteredUsage {
   uint64_t promptTokens = 0;
   uint64_t completionTokens = 0;
-  uint64_t cachedTokens = 0;      // part of promptTokens: read from the upstream's prompt cache
-  uint64_t cacheWriteTokens = 0;  // part of promptTokens: written to it
+  uint64_t cachedTokens = 0;  // part of promptTokens: read from the upstream's prompt cache
   uint64_t images = 0;
-  uint64_t milliseconds = 0;  // billed per second where the model has a per-second price
+  uint64_t milliseconds = 0;      // billed per second where the model has a per-second price
+  uint64_t cacheWriteTokens = 0;  // part of promptTokens: written to the upstream's prompt cache
 
   bool operator==(const MeteredUsage&) const = default;
 };
