@@ -345,10 +345,11 @@ test('gemini: reasoning effort reaches Gemini, its thoughts are output tokens (r
 });
 
 test('a stored response can be read and continued as soon as its create (or its stream) has returned', async () => {
-  // OpenAI's contract: once the response is complete it is stored. Many rounds, since a store
-  // written after the client already has its answer is missed only now and then.
+  // OpenAI's contract: once the response is complete it is stored. Several clients at once over
+  // many rounds, since a store written after the client already has its answer is missed only
+  // now and then (more often while the store's writer has others' writes queued).
   const misses = [];
-  for (let i = 0; i < 60; i++) {
+  const round = async (i) => {
     const r = await client().responses.create({ model: 'mock-free', input: `kept ${i}` });
     await client().responses.retrieve(r.id).catch((e) => misses.push(`retrieve after create: ${e.status}`));
     const next = await client().responses.create({ model: 'mock-free', input: `continued ${i}` });
@@ -359,7 +360,10 @@ test('a stored response can be read and continued as soon as its create (or its 
       if (event.type === 'response.completed') id = event.response.id;
     }
     await client().responses.retrieve(id).catch((e) => misses.push(`retrieve after stream: ${e.status}`));
-  }
+  };
+  await Promise.all(Array.from({ length: 4 }, async (_, worker) => {
+    for (let i = 0; i < 25; i++) await round(`${worker}.${i}`);
+  }));
   assert.deepEqual(misses, []);
 });
 
