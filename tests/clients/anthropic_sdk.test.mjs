@@ -605,3 +605,49 @@ test('translated requests keep stop_sequences, temperature, top_p, max_tokens an
   assert.equal(gemini.generationConfig.maxOutputTokens, 77);
   assert.match(JSON.stringify(gemini.systemInstruction), /Be exact\./);
 });
+
+test('translated tool_choice: any, a forced tool, and disable_parallel_tool_use', async () => {
+  const ask = (model, tool_choice, content = 'Use both get_weather and get_time for Paris') => client().messages.create({
+    model, max_tokens: 300, tools: [weather, time], tool_choice, messages: [{ role: 'user', content }],
+  });
+  const names = (m) => m.content.filter((b) => b.type === 'tool_use').map((b) => b.name);
+  assert.deepEqual(names(await ask('mock-paid', { type: 'tool', name: 'get_time' }, 'what now?')), ['get_time']);
+  assert.deepEqual(names(await ask('mock-paid', { type: 'auto', disable_parallel_tool_use: true })), ['get_weather']);
+  assert.deepEqual(names(await ask('mock-paid', { type: 'any' }, 'anything')), ['get_weather']);
+  const none = await ask('mock-paid', { type: 'none' });
+  assert.equal(none.stop_reason, 'end_turn');
+  await ask('up-paid', { type: 'tool', name: 'get_time' });
+  assert.deepEqual(up.requests.at(-1).body.tool_choice, { type: 'function', function: { name: 'get_time' } });
+  await ask('up-paid', { type: 'any', disable_parallel_tool_use: true });
+  assert.equal(up.requests.at(-1).body.tool_choice, 'required');
+  assert.equal(up.requests.at(-1).body.parallel_tool_calls, false);
+});
+
+test('a tool name longer than OpenAI allows reaches an OpenAI upstream shortened and comes back whole', async () => {
+  const long = `mcp__filesystem_server__${'read_the_whole_directory_tree_'.repeat(3)}x`;
+  assert.ok(long.length > 64 && long.length <= 128);
+  const tool = { name: long, description: 'long', input_schema: { type: 'object', properties: { path: { type: 'string' } } } };
+  const first = await client().messages.stream({ model: 'up-paid', max_tokens: 300, tools: [tool], messages: [{ role: 'user', content: 'list /' }] }).finalMessage();
+  const sentName = up.requests.at(-1).body.tools[0].function.name;
+  assert.ok(/^[a-zA-Z0-9_-]{1,64}$/.test(sentName), sentName);
+  const use = first.content.find((b) => b.type === 'tool_use');
+  assert.equal(use.name, long);
+  const answer = await client().messages.create({
+    model: 'up-paid', max_tokens: 300, tools: [tool],
+    messages: [{ role: 'user', content: 'list /' }, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'etc usr' }] }],
+  });
+  assert.match(textOf(answer), /etc usr/);
+  const history = up.requests.at(-1).body.messages.find((m) => m.tool_calls);
+  assert.equal(history.tool_calls[0].function.name, sentName, 'the history names the tool as the tools list does');
+});
+
+test('an image block reaches an OpenAI upstream as an image_url data URI', async () => {
+  const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5dd8d4b0000000049454e44ae426082', 'hex').toString('base64');
+  await client().messages.create({
+    model: 'up-paid', max_tokens: 50,
+    messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } }, { type: 'text', text: 'what is this?' }] }],
+  });
+  const parts = up.requests.at(-1).body.messages.at(-1).content;
+  assert.deepEqual(parts.map((p) => p.type), ['image_url', 'text']);
+  assert.equal(parts[0].image_url.url, `data:image/png;base64,${png}`);
+});
