@@ -383,3 +383,41 @@ test('gemini 3: a signed function call continued by previous_response_id and by 
   });
   assert.match(items.output_text, /get_weather returned .*rainy/);
 });
+
+for (const [kind, model] of [['anthropic', 'claude-paid'], ['gemini', 'gemini-paid']]) {
+  test(`${kind}: a custom tool (Codex's apply_patch) is called as a custom_tool_call and answered with custom_tool_call_output`, async () => {
+    const tools = [{ type: 'custom', name: 'apply_patch', description: 'Apply a patch to files' }];
+    const input = [{ role: 'user', content: 'apply_patch to fix the bug' }];
+    const events = [];
+    for await (const e of await client().responses.create({ model, input, tools, store: false, stream: true })) events.push(e);
+    const item = events.find((e) => e.type === 'response.output_item.done' && e.item.type === 'custom_tool_call')?.item;
+    assert.ok(item, events.map((e) => `${e.type}:${e.item?.type ?? ''}`).join(','));
+    assert.equal(item.name, 'apply_patch');
+    assert.equal(typeof item.input, 'string');
+    const deltas = events.filter((e) => e.type === 'response.custom_tool_call_input.delta').map((e) => e.delta).join('');
+    assert.equal(deltas, item.input);
+    const answer = await client().responses.create({
+      model, tools, store: false,
+      input: [...input, item, { type: 'custom_tool_call_output', call_id: item.call_id, output: 'patched-ok' }],
+    });
+    assert.match(answer.output_text, /patched-ok/);
+  });
+}
+
+test('openai_compat: a long function name is shortened upstream and comes back whole; tool_choice and parallel_tool_calls reach the upstream', async () => {
+  const long = `mcp__filesystem_server__${'read_the_whole_directory_tree_'.repeat(3)}x`;
+  const tool = { type: 'function', name: long, parameters: { type: 'object', properties: { path: { type: 'string' } } }, strict: false };
+  const r = await client().responses.create({
+    model: 'up-paid', input: 'list /', tools: [tool, weatherTool], store: false,
+    tool_choice: { type: 'function', name: long }, parallel_tool_calls: false,
+  });
+  const sent = up.requests.at(-1).body;
+  const sentName = sent.tools[0].function.name;
+  assert.ok(/^[a-zA-Z0-9_-]{1,64}$/.test(sentName), sentName);
+  assert.deepEqual(sent.tool_choice, { type: 'function', function: { name: sentName } });
+  assert.equal(sent.parallel_tool_calls, false);
+  const call = r.output.find((o) => o.type === 'function_call');
+  assert.equal(call.name, long);
+  await client().responses.create({ model: 'up-paid', input: 'weather', tools: [weatherTool], tool_choice: 'required', store: false });
+  assert.equal(up.requests.at(-1).body.tool_choice, 'required');
+});
