@@ -326,3 +326,19 @@ test('openai chat anthropic: an assistant turn with content "" and tool_calls se
   });
   assert.equal(answer.choices[0].message.content, `Tool ${call.id} said: windy`);
 });
+
+for (const [kind, p] of Object.entries(PROVIDERS)) {
+  test(`openai chat ${kind}: a custom tool is called as a custom tool call`, async () => {
+    const tools = [{ type: 'custom', custom: { name: 'apply_patch', description: 'Apply a patch to files' } }];
+    const messages = [{ role: 'user', content: 'apply_patch to fix the bug' }];
+    const r = await client.chat.completions.create({ model: p.model, messages, tools });
+    const [call] = r.choices[0].message.tool_calls ?? [];
+    assert.equal(call?.type, 'custom', JSON.stringify(r.choices[0].message));
+    assert.equal(call.custom.name, 'apply_patch');
+    assert.equal(typeof call.custom.input, 'string');
+    const answer = await client.chat.completions.create({
+      model: p.model, tools, messages: [...messages, r.choices[0].message, { role: 'tool', tool_call_id: call.id, content: 'patched-ok' }],
+    });
+    assert.match(answer.choices[0].message.content, /patched-ok/);
+  });
+}
