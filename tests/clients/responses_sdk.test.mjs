@@ -421,3 +421,13 @@ test('openai_compat: a long function name is shortened upstream and comes back w
   await client().responses.create({ model: 'up-paid', input: 'weather', tools: [weatherTool], tool_choice: 'required', store: false });
   assert.equal(up.requests.at(-1).body.tool_choice, 'required');
 });
+
+test('openai_compat: instructions are not carried over by previous_response_id, the conversation is', async () => {
+  const first = await client().responses.create({ model: 'up-paid', instructions: 'FIRST-INSTRUCTIONS', input: 'remember blue' });
+  assert.match(JSON.stringify(up.requests.at(-1).body.messages), /FIRST-INSTRUCTIONS/);
+  await client().responses.create({ model: 'up-paid', instructions: 'SECOND-INSTRUCTIONS', previous_response_id: first.id, input: 'what colour?' });
+  const sent = up.requests.at(-1).body.messages;
+  assert.ok(!JSON.stringify(sent).includes('FIRST-INSTRUCTIONS'), JSON.stringify(sent));
+  assert.match(JSON.stringify(sent), /SECOND-INSTRUCTIONS/);
+  assert.deepEqual(sent.filter((m) => m.role !== 'system').map((m) => m.role), ['user', 'assistant', 'user']);
+});
