@@ -7,6 +7,8 @@
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
+#include <thread>
 
 #include "fake_upstream.hpp"
 #include "gateway_fixture.hpp"
@@ -454,6 +456,87 @@ TEST(Dialects, ResponsesStreamFromAnAnthropicUpstream) {
   EXPECT_EQ(usage["output_tokens"], 500);
   ASSERT_TRUE(gw.waitSettled());
   EXPECT_EQ(gw.billing().ledgerSum(payer.accountId), 1'000'000 - kUpstreamCost);
+}
+
+}  // namespace
+}  // namespace turnpike::test
+
+namespace turnpike::test {
+namespace {
+
+TEST(Dialects, AnAnthropicClientHearsPingsWhileTheUpstreamIsSilent) {
+  FakeUpstream up([](const RecordedRequest&, HTTPServerResponse& res) {
+    FakeUpstream::sendStream(res, {chunkJson("up-paid", "thinking..."), chunkJson("up-paid", " done"),
+                                   usageChunkJson("up-paid", 10, 5)},
+                             [](size_t i) {
+                               if (i == 0) std::this_thread::sleep_for(std::chrono::milliseconds(16'500));
+                             });
+  });
+  GatewayFixture gw(responsesConfig(up));
+  auto payer = gw.fundedAccount(1'000'000);
+  auto r = postJson(gw.port(), "/v1/messages",
+                    R"({"model":"up-paid","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"hi"}]})",
+                    apiKey(payer.apiKey));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto ev = events(r.body);
+  auto ping = std::find_if(ev.begin(), ev.end(), [](const auto& e) { return e.first == "ping"; });
+  ASSERT_NE(ping, ev.end()) << r.body;
+  EXPECT_EQ(json::parse(ping->second)["type"], "ping");
+  // Between the first text and the rest, where the upstream was silent.
+  auto firstText = std::find_if(ev.begin(), ev.end(), [](const auto& e) { return e.first == "content_block_delta"; });
+  EXPECT_LT(firstText - ev.begin(), ping - ev.begin());
+  EXPECT_EQ(ev.back().first, "message_stop");
+}
+
+}  // namespace
+}  // namespace turnpike::test
+
+namespace turnpike::test {
+namespace {
+
+TEST(Dialects, AMessagesStreamCutByItsClientIsChargedForWhatWasDelivered) {
+  Gate firstRead;
+  FakeUpstream up([&](const RecordedRequest&, HTTPServerResponse& res) {
+    res.setChunkedTransferEncoding(true);
+    res.setContentType("text/event-stream");
+    std::ostream& out = res.send();
+    for (int i = 0; i < 200 && out.good(); ++i) {
+      out << "data: " << chunkJson("m", "abcd") << "\n\n";  // 4 bytes: one token each
+      out.flush();
+      if (i == 2) firstRead.wait();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  GatewayFixture gw(expand(R"(
+providers:
+  - name: up
+    plugin: openai_compat
+    base_url: {{url}}
+    models:
+      - id: paid
+        price: {output: 4000000}
+        max_output_tokens: 1000
+)",
+                           "url", up.baseUrl()));
+  auto payer = gw.fundedAccount(100'000);
+  {
+    SseClient s(gw.port(), "/v1/messages",
+                R"({"model":"paid","max_tokens":1000,"stream":true,"messages":[{"role":"user","content":"hi"}]})",
+                apiKey(payer.apiKey));
+    ASSERT_EQ(s.status(), 200);
+    // message_start, content_block_start, then text.
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE(s.next());
+    s.abort();
+    firstRead.open();
+  }
+  ASSERT_TRUE(gw.waitSettled());
+  int64_t charged = 100'000 - gw.billing().ledgerSum(payer.accountId);
+  EXPECT_GE(charged, 2 * 4);
+  EXPECT_LE(charged, 40 * 4);  // far below the 4000 reserved
+  auto history = json::parse(
+      httpRequest(gw.port(), "GET", "/v1/usage/history", "", {{"Authorization", "Bearer " + payer.apiKey}}).body);
+  EXPECT_EQ(history["data"][0]["status"], 499);
+  EXPECT_EQ(history["data"][0]["cost"], charged);
 }
 
 }  // namespace
