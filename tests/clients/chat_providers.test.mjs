@@ -328,17 +328,15 @@ test('openai chat anthropic: an assistant turn with content "" and tool_calls se
 });
 
 for (const [kind, p] of Object.entries(PROVIDERS)) {
-  test(`openai chat ${kind}: a custom tool is called as a custom tool call`, async () => {
+  // Chat requests reach chat-speaking upstreams as they are; an upstream that takes function
+  // tools only says so clearly (Responses clients' custom tools are converted instead).
+  test(`openai chat ${kind}: a custom tool is refused with a clear 400`, async () => {
     const tools = [{ type: 'custom', custom: { name: 'apply_patch', description: 'Apply a patch to files' } }];
     const messages = [{ role: 'user', content: 'apply_patch to fix the bug' }];
-    const r = await client.chat.completions.create({ model: p.model, messages, tools });
-    const [call] = r.choices[0].message.tool_calls ?? [];
-    assert.equal(call?.type, 'custom', JSON.stringify(r.choices[0].message));
-    assert.equal(call.custom.name, 'apply_patch');
-    assert.equal(typeof call.custom.input, 'string');
-    const answer = await client.chat.completions.create({
-      model: p.model, tools, messages: [...messages, r.choices[0].message, { role: 'tool', tool_call_id: call.id, content: 'patched-ok' }],
+    await assert.rejects(client.chat.completions.create({ model: p.model, messages, tools }), (e) => {
+      assert.ok(e instanceof OpenAI.BadRequestError, String(e));
+      assert.match(e.message, /function tools/);
+      return true;
     });
-    assert.match(answer.choices[0].message.content, /patched-ok/);
   });
 }
