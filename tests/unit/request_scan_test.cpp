@@ -315,3 +315,46 @@ TEST(MemberNames, NamesOutsideWhatBillingReadsAreFree) {
 
 }  // namespace
 }  // namespace turnpike::pipeline
+
+namespace turnpike::pipeline {
+namespace {
+
+constexpr std::string_view kDocWatched[] = {"model", "max_tokens", "messages"};
+
+http::ApiError documentErrorOf(std::string_view body) {
+  try {
+    parseRequestDocument(body, kDocWatched);
+  } catch (const http::ApiError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "accepted: " << body;
+  return http::ApiError(0, "", "");
+}
+
+TEST(RequestDocument, ReadsNamesAsUpstreamsDoAndRefusesWhatTheyWouldReadOtherwise) {
+  auto doc = parseRequestDocument(R"({"m\u006fdel":"x","messages":[{"role":"user","content":"hi"}]})", kDocWatched);
+  EXPECT_EQ(doc["model"], "x");
+  auto e = documentErrorOf(R"({"model":"a","max_tokens":1,"max_tokens":2})");
+  EXPECT_EQ(e.status(), 400);
+  EXPECT_EQ(e.code(), "duplicate_parameter");
+  EXPECT_EQ(e.param(), "max_tokens");
+  EXPECT_EQ(documentErrorOf(R"({"model":"a","Model":"b"})").code(), "invalid_parameter");
+  // Any repeated name, at any depth: the body may go upstream as it is.
+  e = documentErrorOf(R"({"model":"a","messages":[{"role":"user","role":"assistant"}]})");
+  EXPECT_EQ(e.code(), "duplicate_parameter");
+  EXPECT_EQ(e.param(), "messages.role");
+  EXPECT_EQ(documentErrorOf(R"({"model":"a","extra":1,"extra":2})").code(), "duplicate_parameter");
+  // Names outside the watched ones may use any case.
+  EXPECT_NO_THROW(parseRequestDocument(R"({"model":"a","Extra":1,"extra":2})", kDocWatched));
+}
+
+TEST(RequestDocument, RefusesWhatIsNotOneJsonObject) {
+  for (std::string_view bad : {R"([1,2])", R"({"model":"a"} x)", "{\"model\":\"\xff\"}", R"({"model":"\ud800"})", "{"})
+    EXPECT_EQ(documentErrorOf(bad).code(), "invalid_json") << bad;
+  std::string deep(70, '[');
+  deep = R"({"model":)" + deep + std::string(70, ']') + "}";
+  EXPECT_EQ(documentErrorOf(deep).code(), "invalid_json");
+}
+
+}  // namespace
+}  // namespace turnpike::pipeline
