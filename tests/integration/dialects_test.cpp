@@ -596,3 +596,26 @@ providers:
 
 }  // namespace
 }  // namespace turnpike::test
+
+namespace turnpike::test {
+namespace {
+
+TEST(Dialects, AResponsesStreamThatFailsEndsInResponseFailed) {
+  GatewayFixture gw(configFor(nullptr));
+  auto payer = gw.fundedAccount(1'000'000);
+  auto r = postJson(gw.port(), "/v1/responses", R"({"model":"mock-paid","stream":true,"input":"mock:fail=stream-error"})",
+                    {{"Authorization", "Bearer " + payer.apiKey}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto ev = events(r.body);
+  ASSERT_FALSE(ev.empty()) << r.body;
+  EXPECT_EQ(ev.front().first, "response.created");
+  EXPECT_EQ(ev.back().first, "response.failed") << r.body;
+  auto failed = json::parse(ev.back().second)["response"];
+  EXPECT_EQ(failed["status"], "failed");
+  EXPECT_FALSE(failed["error"]["code"].get<std::string>().empty());
+  EXPECT_EQ(std::count_if(ev.begin(), ev.end(), [](const auto& e) { return e.first == "response.completed"; }), 0);
+  ASSERT_TRUE(gw.waitSettled());
+}
+
+}  // namespace
+}  // namespace turnpike::test

@@ -75,6 +75,9 @@ class ResponseEncoder {
   // The dialect's complete response object once finish() or whole() ran, for dialects that keep
   // responses (Responses, store: true); empty otherwise.
   virtual std::string finalResponse() const { return {}; }
+  // The stream failed after it began: writes the dialect's own failure event and returns true,
+  // or returns false for dialects whose failures are a plain error event (the caller writes it).
+  virtual bool fail(std::string_view /*code*/, std::string_view /*message*/, EventSink& /*out*/) { return false; }
 };
 
 // A provider's responses in a dialect -> canonical chat chunks (with TP_CHUNK_USAGE_ONLY on the

@@ -447,7 +447,14 @@ void ProxyCall::clientEvent(std::string_view type, std::string_view json) {
                         json);
 }
 
-std::string ProxyCall::streamError(int status, std::string_view code, std::string_view message) const {
+std::string ProxyCall::streamError(int status, std::string_view code, std::string_view message) {
+  struct Collect final : dialects::EventSink {
+    Collect(dialects::Dialect d) : dialect(d) {}
+    void event(std::string_view type, std::string_view json, uint32_t) override { dialects::appendEvent(out, dialect, type, json); }
+    dialects::Dialect dialect;
+    std::string out;
+  } collect(request_.dialect);
+  if (encoder_ && encoder_->fail(code.empty() ? http::errorType(status) : code, message, collect)) return collect.out;
   return dialects::streamErrorEvent(request_.dialect, status, code, message);
 }
 

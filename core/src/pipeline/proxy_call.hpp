@@ -122,7 +122,7 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   void armPing();
   // Runs `then` on the loop once onServed_ (if any) has kept `response`.
   void keepThen(std::string_view response, std::function<void()> then);
-  std::string streamError(int status, std::string_view code, std::string_view message) const;
+  std::string streamError(int status, std::string_view code, std::string_view message);
   void onUsage(const tp_usage& usage) override;
   void onError(const plugins::EmittedError& error) override;
 

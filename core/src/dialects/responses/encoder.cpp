@@ -87,6 +87,24 @@ class Encoder final : public ResponseEncoder {
 
   std::string finalResponse() const override { return final_; }
 
+  // response.failed with the error, as Codex reads it (error.code: rate_limit_exceeded ...).
+  bool fail(std::string_view code, std::string_view message, EventSink& out) override {
+    if (terminated_) return true;
+    start(out);
+    std::string error = "{\"code\":";
+    util::appendJsonString(error, code);
+    error += ",\"message\":";
+    util::appendJsonString(error, message);
+    error += '}';
+    final_ = responseObject(context_, echo_, "failed", {}, {}, {}, error);
+    std::string& e = begin("response.failed");
+    e += ",\"response\":";
+    e += final_;
+    emit(out, "response.failed");
+    terminated_ = true;
+    return true;
+  }
+
  private:
   enum class Kind { None, Message, Reasoning };
 
