@@ -594,6 +594,15 @@ TEST(AnthropicEncoder, TextStreamHoldsMessageDeltaForTheUsage) {
   expectWellFormed(sink.events);
 }
 
+// An upstream chunk whose choices hold a '}' where a choice should be once hung the encoder.
+TEST(AnthropicEncoder, MalformedChoicesEndTheScan) {
+  auto encoder = makeEncoder(context());
+  RecordingSink sink;
+  encoder->chunk(R"({"choices":[}]})", 0, sink);
+  encoder->finish(sink);
+  EXPECT_EQ(sink.types(), (std::vector<std::string>{"message_start", "message_delta", "message_stop"}));
+}
+
 // Pitfall 1: the first count is never 0, even without an estimate.
 TEST(AnthropicEncoder, MessageStartNeverCountsZeroInput) {
   auto encoder = makeEncoder(context(0));
