@@ -213,6 +213,24 @@ TEST(AnthropicToCanonical, ToolsBecomeFunctionsAndLongNamesAreShortenedConsisten
   EXPECT_EQ(result.toolNames, (std::map<std::string, std::string>{{shortName, kLongName}}));
 }
 
+// History names are not checked like tools' names: a long non-ASCII one was cut inside a UTF-8
+// character, and the canonical body could not be written (a type_error, not a 400).
+TEST(AnthropicToCanonical, LongNonAsciiHistoryToolNamesAreShortenedWholeCharacters) {
+  std::string name;
+  for (int i = 0; i < 40; ++i) name += "\xc3\xa9";  // é, 80 bytes
+  json r = messagesRequest(
+      {{{"role", "user"}, {"content", "x"}},
+       {{"role", "assistant"},
+        {"content", json::array({{{"type", "tool_use"}, {"id", "t1"}, {"name", name}, {"input", json::object()}}})}}});
+  r["tools"] = json::array({{{"name", "search"}, {"input_schema", json::object()}}});
+  r["tool_choice"] = {{"type", "tool"}, {"name", name}};
+  json c;
+  ASSERT_NO_THROW(c = canonical(r));
+  std::string shortened = c["messages"][1]["tool_calls"][0]["function"]["name"];
+  EXPECT_EQ(shortened, name.substr(0, 54) + "_" + canonicalToolName(name).substr(55));
+  EXPECT_EQ(c["tool_choice"]["function"]["name"], shortened);
+}
+
 TEST(AnthropicToCanonical, ServerToolsAreRefusedByName) {
   json r = messagesRequest({{{"role", "user"}, {"content", "x"}}});
   r["tools"] = json::array({{{"name", "f"}, {"input_schema", {{"type", "object"}}}},
