@@ -941,6 +941,32 @@ TEST(AnthropicDecoder, WholeMessageBecomesACompletion) {
       "prompt_tokens_details":{"cached_tokens":8,"cache_write_tokens":2}})"));
 }
 
+// whole() skips what it cannot read, as the stream path does: members of unexpected types once
+// threw nlohmann's type_error out of it (a 502 for a response that translates).
+TEST(AnthropicDecoder, WholeMessageWithMistypedMembersStillTranslates) {
+  std::string message = R"({"id":5,"content":[3,{"type":9},{"type":"text","text":7},{"type":"text","text":"ok"},
+      {"type":"thinking","thinking":[]},{"type":"tool_use","id":null,"name":1,"input":{"a":1}}],"stop_reason":"tool_use"})";
+  json c;
+  ASSERT_NO_THROW(c = json::parse(makeDecoder(context())->whole(message)));
+  const json& m = c["choices"][0]["message"];
+  EXPECT_EQ(m["content"], "ok");
+  EXPECT_FALSE(m.contains("reasoning_content"));
+  EXPECT_EQ(m["tool_calls"][0]["id"], "");
+  EXPECT_EQ(m["tool_calls"][0]["function"]["name"], "");
+  EXPECT_EQ(m["tool_calls"][0]["function"]["arguments"], R"({"a":1})");
+}
+
+TEST(AnthropicEncoder, WholeCompletionWithMistypedToolCallsStillTranslates) {
+  std::string completion = R"({"choices":[{"message":{"content":"hi","tool_calls":[1,
+      {"id":2,"function":{"name":3,"arguments":4}},{"id":"c1","function":{"name":"f","arguments":"{\"x\":1}"}}]},
+      "finish_reason":"tool_calls"}]})";
+  json m;
+  ASSERT_NO_THROW(m = json::parse(makeEncoder(context())->whole(completion)));
+  ASSERT_EQ(m["content"].size(), 4u);
+  EXPECT_EQ(m["content"][1], json({{"type", "tool_use"}, {"id", ""}, {"name", ""}, {"input", json::object()}}));
+  EXPECT_EQ(m["content"][3], json({{"type", "tool_use"}, {"id", "c1"}, {"name", "f"}, {"input", {{"x", 1}}}}));
+}
+
 // A decoder's output fed to an encoder: Anthropic in, Anthropic out, same shape.
 TEST(AnthropicDecoder, DecoderThenEncoderKeepsTheStreamsShape) {
   auto decoder = makeDecoder(context());
