@@ -35,7 +35,7 @@ wait
 
 passed=0
 failed=0
-printf '%-14s %12s %10s %8s  %s\n' target runs runs/s cov result
+printf '%-18s %12s %10s %8s  %s\n' target runs runs/s cov result
 for t in "${targets[@]}"; do
   log=$work/$t.log
   rc=$(cat "$work/$t.rc" 2>/dev/null || echo missing)
@@ -49,7 +49,7 @@ for t in "${targets[@]}"; do
     result="FAILED (exit $rc)"
     failed=$((failed + 1))
   fi
-  printf '%-14s %12s %10s %8s  %s\n' "$t" "${runs:-?}" "${rate:-?}" "${cov:-?}" "$result"
+  printf '%-18s %12s %10s %8s  %s\n' "$t" "${runs:-?}" "${rate:-?}" "${cov:-?}" "$result"
 done
 for t in "${targets[@]}"; do
   [ "$(cat "$work/$t.rc" 2>/dev/null)" = 0 ] && continue

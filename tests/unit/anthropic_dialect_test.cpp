@@ -213,6 +213,24 @@ TEST(AnthropicToCanonical, ToolsBecomeFunctionsAndLongNamesAreShortenedConsisten
   EXPECT_EQ(result.toolNames, (std::map<std::string, std::string>{{shortName, kLongName}}));
 }
 
+// History names are not checked like tools' names: a long non-ASCII one was cut inside a UTF-8
+// character, and the canonical body could not be written (a type_error, not a 400).
+TEST(AnthropicToCanonical, LongNonAsciiHistoryToolNamesAreShortenedWholeCharacters) {
+  std::string name;
+  for (int i = 0; i < 40; ++i) name += "\xc3\xa9";  // é, 80 bytes
+  json r = messagesRequest(
+      {{{"role", "user"}, {"content", "x"}},
+       {{"role", "assistant"},
+        {"content", json::array({{{"type", "tool_use"}, {"id", "t1"}, {"name", name}, {"input", json::object()}}})}}});
+  r["tools"] = json::array({{{"name", "search"}, {"input_schema", json::object()}}});
+  r["tool_choice"] = {{"type", "tool"}, {"name", name}};
+  json c;
+  ASSERT_NO_THROW(c = canonical(r));
+  std::string shortened = c["messages"][1]["tool_calls"][0]["function"]["name"];
+  EXPECT_EQ(shortened, name.substr(0, 54) + "_" + canonicalToolName(name).substr(55));
+  EXPECT_EQ(c["tool_choice"]["function"]["name"], shortened);
+}
+
 TEST(AnthropicToCanonical, ServerToolsAreRefusedByName) {
   json r = messagesRequest({{{"role", "user"}, {"content", "x"}}});
   r["tools"] = json::array({{{"name", "f"}, {"input_schema", {{"type", "object"}}}},
@@ -594,6 +612,15 @@ TEST(AnthropicEncoder, TextStreamHoldsMessageDeltaForTheUsage) {
   expectWellFormed(sink.events);
 }
 
+// An upstream chunk whose choices hold a '}' where a choice should be once hung the encoder.
+TEST(AnthropicEncoder, MalformedChoicesEndTheScan) {
+  auto encoder = makeEncoder(context());
+  RecordingSink sink;
+  encoder->chunk(R"({"choices":[}]})", 0, sink);
+  encoder->finish(sink);
+  EXPECT_EQ(sink.types(), (std::vector<std::string>{"message_start", "message_delta", "message_stop"}));
+}
+
 // Pitfall 1: the first count is never 0, even without an estimate.
 TEST(AnthropicEncoder, MessageStartNeverCountsZeroInput) {
   auto encoder = makeEncoder(context(0));
@@ -912,6 +939,32 @@ TEST(AnthropicDecoder, WholeMessageBecomesACompletion) {
   EXPECT_EQ(c["choices"][0]["finish_reason"], "tool_calls");
   EXPECT_EQ(c["usage"], json::parse(R"({"prompt_tokens":20,"completion_tokens":4,"total_tokens":24,
       "prompt_tokens_details":{"cached_tokens":8,"cache_write_tokens":2}})"));
+}
+
+// whole() skips what it cannot read, as the stream path does: members of unexpected types once
+// threw nlohmann's type_error out of it (a 502 for a response that translates).
+TEST(AnthropicDecoder, WholeMessageWithMistypedMembersStillTranslates) {
+  std::string message = R"({"id":5,"content":[3,{"type":9},{"type":"text","text":7},{"type":"text","text":"ok"},
+      {"type":"thinking","thinking":[]},{"type":"tool_use","id":null,"name":1,"input":{"a":1}}],"stop_reason":"tool_use"})";
+  json c;
+  ASSERT_NO_THROW(c = json::parse(makeDecoder(context())->whole(message)));
+  const json& m = c["choices"][0]["message"];
+  EXPECT_EQ(m["content"], "ok");
+  EXPECT_FALSE(m.contains("reasoning_content"));
+  EXPECT_EQ(m["tool_calls"][0]["id"], "");
+  EXPECT_EQ(m["tool_calls"][0]["function"]["name"], "");
+  EXPECT_EQ(m["tool_calls"][0]["function"]["arguments"], R"({"a":1})");
+}
+
+TEST(AnthropicEncoder, WholeCompletionWithMistypedToolCallsStillTranslates) {
+  std::string completion = R"({"choices":[{"message":{"content":"hi","tool_calls":[1,
+      {"id":2,"function":{"name":3,"arguments":4}},{"id":"c1","function":{"name":"f","arguments":"{\"x\":1}"}}]},
+      "finish_reason":"tool_calls"}]})";
+  json m;
+  ASSERT_NO_THROW(m = json::parse(makeEncoder(context())->whole(completion)));
+  ASSERT_EQ(m["content"].size(), 4u);
+  EXPECT_EQ(m["content"][1], json({{"type", "tool_use"}, {"id", ""}, {"name", ""}, {"input", json::object()}}));
+  EXPECT_EQ(m["content"][3], json({{"type", "tool_use"}, {"id", "c1"}, {"name", "f"}, {"input", {{"x", 1}}}}));
 }
 
 // A decoder's output fed to an encoder: Anthropic in, Anthropic out, same shape.

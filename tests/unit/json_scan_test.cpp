@@ -58,6 +58,15 @@ TEST(JsonScan, MalformedInputIsNotFound) {
   EXPECT_FALSE(json_scan::findUint(R"({"a":99999999999999999999999})", "a"));
 }
 
+// A closing brace where an element should be: once looped for ever (found by the dialect fuzzers).
+TEST(JsonScan, ForEachElementStopsWhereNoElementStarts) {
+  for (std::string_view malformed : {"[}", "[1,}", "[ } ]", "[,"}) {
+    int visits = 0;
+    json_scan::forEachElement(malformed, [&](std::string_view) { return ++visits < 10; });
+    EXPECT_LE(visits, 1) << malformed;
+  }
+}
+
 TEST(SseParser, SplitsEventsAcrossFeedsAndLineEndings) {
   SseParser p;
   std::vector<std::string> data;

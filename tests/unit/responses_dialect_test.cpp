@@ -9,6 +9,7 @@
 
 #include "dialects/custom_tools.hpp"
 #include "dialects/responses/responses_dialect.hpp"
+#include "dialects/tool_names.hpp"
 #include "http/api_error.hpp"
 
 namespace turnpike::dialects::responses {
@@ -555,6 +556,20 @@ TEST(ResponsesHistory, ConversationAfterCarriesInputAndOutputButNotInstructions)
   json next = canonical({{"model", "m"}, {"instructions", "sys2"}, {"input", "q2"}, {"previous_response_id", "resp_abc"}}, conversation);
   EXPECT_EQ(next["messages"], json::parse(R"([{"role":"system","content":"sys2"},{"role":"user","content":"q1"},)"
                                           R"({"role":"assistant","content":"a1"},{"role":"user","content":"q2"}])"));
+}
+
+// A stored response keeps the upstream's tool names as they came; a long non-ASCII one was cut
+// inside a UTF-8 character, and the conversation could no longer be stored.
+TEST(ResponsesHistory, LongNonAsciiToolNamesAreShortenedWholeCharacters) {
+  std::string name;
+  for (int i = 0; i < 40; ++i) name += "\xc3\xa9";  // é, 80 bytes
+  json response = {{"output", json::array({{{"type", "function_call"}, {"call_id", "c1"}, {"name", name}, {"arguments", "{}"}}})}};
+  json conversation = conversationAfter(json{{"model", "m"}, {"input", "q"}}, json::array(), response);
+  std::string stored;
+  ASSERT_NO_THROW(stored = conversation.dump());
+  std::string shortened = json::parse(stored)[1]["tool_calls"][0]["function"]["name"];
+  EXPECT_EQ(shortened, name.substr(0, 54) + "_" + canonicalToolName(name).substr(55));
+  EXPECT_LE(shortened.size(), 64u);
 }
 
 TEST(ResponsesGeneratedText, CountsDeltasOnly) {

@@ -102,7 +102,8 @@ inline void forEachElement(std::string_view json, Visit&& visit) {
   i = skipSpace(json, i + 1);
   while (i < json.size() && json[i] != ']') {
     size_t end = skipValue(json, i);
-    if (end == std::string_view::npos) return;
+    // No value here ("[}", "[,"): malformed, and looping on would never move on.
+    if (end == std::string_view::npos || end == i) return;
     if (!visit(json.substr(i, end - i))) return;
     i = skipSpace(json, end);
     if (i < json.size() && json[i] == ',') i = skipSpace(json, i + 1);

@@ -15,7 +15,11 @@ bool toolNameCharactersValid(std::string_view name) {
 
 std::string canonicalToolName(std::string_view name) {
   if (name.size() <= kMaxCanonicalToolName) return std::string(name);
-  std::string out(name.substr(0, 55));
+  // Names not yet checked (history, stored output) may hold UTF-8: the cut never splits a
+  // character, or the body holding the name no longer serializes.
+  size_t cut = 55;
+  while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+  std::string out(name.substr(0, cut));
   out += '_';
   out += util::sha256Hex(name).substr(0, 8);
   return out;

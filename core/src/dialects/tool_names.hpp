@@ -14,8 +14,9 @@ inline constexpr size_t kMaxCanonicalToolName = 64;
 // True when `name` is non-empty and made of [a-zA-Z0-9_-] only (any length).
 bool toolNameCharactersValid(std::string_view name);
 
-// `name` when it fits, else its first 55 characters, "_" and the first 8 hex digits of its
-// sha256: stable across the requests of a conversation, so history and tools agree.
+// `name` when it fits, else its first 55 bytes (fewer rather than part of a UTF-8 character),
+// "_" and the first 8 hex digits of its sha256: stable across the requests of a conversation,
+// so history and tools agree.
 std::string canonicalToolName(std::string_view name);
 // The same, recording a shortened name in `toolNames` (canonical -> client's).
 std::string canonicalToolName(std::string_view name, std::map<std::string, std::string>& toolNames);

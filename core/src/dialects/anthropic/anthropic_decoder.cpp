@@ -5,6 +5,7 @@
 
 #include "dialects/anthropic/anthropic_common.hpp"
 #include "dialects/anthropic/anthropic_dialect.hpp"
+#include "dialects/json_access.hpp"
 #include "util/strings.hpp"
 
 namespace turnpike::dialects::anthropic {
@@ -216,16 +217,16 @@ std::string Decoder::whole(std::string_view body) {
   if (auto content = in.find("content"); content != in.end() && content->is_array()) {
     for (const auto& block : *content) {
       if (!block.is_object()) continue;
-      std::string type = block.value("type", "");
+      std::string type = stringOf(block, "type");
       if (type == "text") {
-        text += block.value("text", "");
+        text += stringOf(block, "text");
       } else if (type == "thinking") {
-        thinking += block.value("thinking", "");
+        thinking += stringOf(block, "thinking");
       } else if (type == "tool_use") {
-        std::string name = block.value("name", "");
+        std::string name = stringOf(block, "name");
         if (auto mapped = context_.toolNames.find(name); mapped != context_.toolNames.end()) name = mapped->second;
         toolCalls.push_back(
-            {{"id", block.value("id", "")},
+            {{"id", stringOf(block, "id")},
              {"type", "function"},
              {"function", {{"name", name}, {"arguments", block.value("input", json::object()).dump()}}}});
       }
@@ -240,7 +241,7 @@ std::string Decoder::whole(std::string_view body) {
   if (auto u = scan::find(body, "usage"); u && !u->value.empty() && u->value.front() == '{') usage.update(u->value);
   uint64_t prompt = usage.input + usage.cacheRead + usage.cacheWrite;
   json out = {
-      {"id", context_.id.empty() ? in.value("id", "") : context_.id},
+      {"id", context_.id.empty() ? stringOf(in, "id") : context_.id},
       {"object", "chat.completion"},
       {"created", context_.createdAt},
       {"model", context_.model},

@@ -7,6 +7,7 @@
 
 #include "dialects/anthropic/anthropic_common.hpp"
 #include "dialects/anthropic/anthropic_dialect.hpp"
+#include "dialects/json_access.hpp"
 #include "util/random.hpp"
 #include "util/strings.hpp"
 
@@ -263,12 +264,12 @@ std::string Encoder::whole(std::string_view body) {
     if (auto calls = message.find("tool_calls"); calls != message.end() && calls->is_array()) {
       for (const auto& call : *calls) {
         const json& function = object(call, "function");
-        std::string name = function.value("name", "");
+        std::string name = stringOf(function, "name");
         if (auto mapped = context_.toolNames.find(name); mapped != context_.toolNames.end()) name = mapped->second;
-        json input = json::parse(function.value("arguments", ""), nullptr, false);
+        json input = json::parse(stringOf(function, "arguments"), nullptr, false);
         if (!input.is_object()) input = json::object();
         content.push_back(
-            {{"type", "tool_use"}, {"id", call.value("id", "")}, {"name", name}, {"input", std::move(input)}});
+            {{"type", "tool_use"}, {"id", stringOf(call, "id")}, {"name", name}, {"input", std::move(input)}});
       }
     }
   }
