@@ -420,6 +420,9 @@ TEST(Dialects, ResponsesAreServedStoredAndContinued) {
   EXPECT_EQ(unknown.status, 404) << unknown.body;
   EXPECT_EQ(json::parse(unknown.body)["error"]["param"], "previous_response_id");
 
+  auto badStore = postJson(gw.port(), "/v1/responses", R"({"model":"up-paid","input":"x","store":"yes"})", bearer);
+  EXPECT_EQ(badStore.status, 400) << badStore.body;
+  EXPECT_EQ(json::parse(badStore.body)["error"]["param"], "store");
   auto unstored = json::parse(
       postJson(gw.port(), "/v1/responses", R"({"model":"up-paid","input":"x","store":false})", bearer).body);
   EXPECT_EQ(httpRequest(gw.port(), "GET", "/v1/responses/" + unstored["id"].get<std::string>(), "", bearer).status, 404);

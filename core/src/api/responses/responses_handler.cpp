@@ -73,6 +73,8 @@ void ResponsesHandler::create(const std::shared_ptr<http::Exchange>& exchange) {
       throw http::ApiError(400, "invalid_type", "'previous_response_id' must be a response id", "previous_response_id");
     previous = it->get<std::string>();
   }
+  if (auto it = doc->find("store"); it != doc->end() && !it->is_boolean() && !it->is_null())
+    throw http::ApiError(400, "invalid_type", "'store' must be a boolean", "store");
   inference_.identify(exchange, [this, exchange, doc, body = std::move(body), previous](pipeline::Identity identity) mutable {
     if (previous.empty()) {
       serve(exchange, identity, doc, std::move(body), json::array());
@@ -115,7 +117,9 @@ void ResponsesHandler::serve(const std::shared_ptr<http::Exchange>& exchange, co
   auto canonical = dialects::responses::toCanonical(*doc, history);
   auto request = std::make_shared<pipeline::InferenceRequest>(
       pipeline::translatedRequest(Dialect::OpenAIResponses, TP_OP_CHAT, std::move(body), std::move(canonical)));
-  bool keep = store_ != nullptr && identity.kind == pipeline::Identity::Kind::Key && doc->value("store", true);
+  auto store = doc->find("store");
+  bool asked = store == doc->end() || !store->is_boolean() || store->get<bool>();
+  bool keep = store_ != nullptr && identity.kind == pipeline::Identity::Kind::Key && asked;
   InferenceHandler::Prepare prepare;
   if (keep) {
     prepare = [this, doc, history = std::move(history)](pipeline::ProxyCall& call, const pipeline::Identity& who) {
