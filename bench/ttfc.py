@@ -7,14 +7,16 @@ usage: ttfc.py [--body JSON] URL [N] [Header: value ...]
   N        requests per target (default 2000; the first 10% are warm-up and not counted)
   --body   the request (default: a short streamed chat completion for gpt-4o-mini)
   --targets  one target per line, tab-separated: NAME, URL, BODY, then its headers; the targets'
-           requests are interleaved (one request to each in turn), so slow drift on a shared
-           machine reaches every target alike and their figures compare within one run
+           requests are interleaved (one request to each, in a new random order every round), so
+           slow drift on a shared machine reaches every target alike, and no target always
+           follows the same one (a gateway request right after a direct one meets an idler machine)
 Prints p50/p90/p99 of the time from the request's last byte sent to the first content chunk (a
 chat chunk with text, or a content_block_delta with text) and of the time to the whole stream
 (through [DONE], or message_stop), in microseconds; with --targets one line per target, after
 its name. The client's own cost is the same for every target, so compare targets measured by
 this script in the same run (bench/streams.sh, bench/dialects.sh).
 """
+import random
 import re
 import socket
 import sys
@@ -90,8 +92,11 @@ def main():
         targets = [Target("", args[0], body, args[2:])]
         count = args[1:2]
     n = int(count[0]) if count else 2000
+    order = list(targets)
+    shuffle = random.Random(12).shuffle  # the same orders every run
     for i in range(n):
-        for t in targets:
+        shuffle(order)
+        for t in order:
             t.measure(i >= n // 10)
     for t in targets:
         t.sock.close()
