@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "dialects/anthropic/anthropic_dialect.hpp"
+#include "pipeline/inference_request.hpp"
+#include "pipeline/request_scan.hpp"
 
 namespace {
 
@@ -79,6 +81,28 @@ void BM_AnthropicToCanonical(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_AnthropicToCanonical);
+
+// What POST /v1/messages does to every request before routing, passthrough included
+// (messages_handler.cpp's readRequest): the strict parse, the canonical chat form, and the summary
+// routing and pricing read from it; on bench/messages.lua's body. BM_ParseInferenceRequest is the
+// chat route's counterpart on chat.lua's.
+void BM_AnthropicMessagesRequest(benchmark::State& state) {
+  // The members messages_handler.cpp watches for duplicates.
+  constexpr std::string_view kWatched[] = {"model",       "max_tokens", "messages", "system",         "stream",
+                                           "tools",       "tool_choice", "metadata", "stop_sequences", "thinking",
+                                           "temperature", "top_p",      "top_k"};
+  const std::string body =
+      R"({"model":"bench-claude","max_tokens":256,"temperature":0.2,"system":"You are a helpful assistant.",)"
+      R"("messages":[{"role":"user","content":"Explain in two sentences why an AI gateway should add little latency."}],)"
+      R"("stream":true})";
+  for (auto _ : state) {
+    auto doc = turnpike::pipeline::parseRequestDocument(body, kWatched);
+    auto r = turnpike::pipeline::translatedRequest(Dialect::AnthropicMessages, TP_OP_CHAT, body,
+                                                   anthropic::toCanonical(doc));
+    benchmark::DoNotOptimize(r.model().data());
+  }
+}
+BENCHMARK(BM_AnthropicMessagesRequest);
 
 void BM_AnthropicEncoderWhole(benchmark::State& state) {
   auto encoder = anthropic::makeEncoder(context());

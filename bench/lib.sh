@@ -1,4 +1,4 @@
-# Shared by the bench scripts (compare.sh, streams.sh, thread_cpu.sh, harness_test.sh): tools, the
+# Shared by the bench scripts (compare.sh, streams.sh, dialects.sh, thread_cpu.sh, harness_test.sh): tools, the
 # mock upstream (bench/mock_upstream.c), nginx, the gateway, a check that each answers, and stopping
 # all of them. Source it after `set -euo pipefail` and after setting TURNPIKE_BENCH_MODE's default.
 # It sets ROOT, BIN, CACHE and WORK (a temporary directory, removed on exit with every process
@@ -136,11 +136,14 @@ EOF
 # (bench_config.sh, TURNPIKE_BENCH_MODE, and the YAML file TURNPIKE_BENCH_EXTRA appended when set),
 # run from the checkout holding BINARY so that another build uses its own scripts and plugins;
 # config and log are $WORK/NAME.yaml and .log (NAME: gateway). Sets GW_PORT, GW_PID, and
-# BEARER / AUTH, a funded key's credential and header when billed (else empty).
+# BEARER / AUTH, a funded key's credential and header when billed (else empty). The config's
+# anthropic provider is left out for a build without that plugin (an older commit's).
 start_gateway() {
   local bin="${1:-$BIN}" name="${2:-gateway}" tree
   [ -x "$bin" ] || fail "build the Release binary first: $bin (make build, or bench/run_compare.sh)"
   tree="$(git -C "$(dirname "$bin")" rev-parse --show-toplevel 2>/dev/null || echo "$ROOT")"
+  export TURNPIKE_BENCH_ANTHROPIC=1
+  [ -e "$(dirname "$bin")/plugins/libanthropic.so" ] || TURNPIKE_BENCH_ANTHROPIC=0
   GW_PORT="$(free_port)"
   export TURNPIKE_BENCH_DB="$WORK/bench-$GW_PORT.db"
   "$ROOT/bench/bench_config.sh" "$GW_PORT" "$MOCK_URL" >"$WORK/$name.yaml"
@@ -160,21 +163,46 @@ start_gateway() {
   wait_port "$GW_PORT" "$GW_PID" 30 || { tail -20 "$WORK/$name.log" >&2; fail "the gateway did not start ($bin)"; }
 }
 
-# usage: check_target NAME BASE_URL [HEADER...]  — the target answers a real chat completion,
-# whole and streamed (every chunk of the mock, its usage, [DONE]), before anything is measured.
+# usage: [CHECK_MODEL=ID] check_target NAME BASE_URL [HEADER...]  — the target answers a real chat
+# completion for model ID (default gpt-4o-mini), whole and streamed (every chunk of the mock, its
+# usage, [DONE]), before anything is measured.
 check_target() {
-  local name="$1" base="$2" url="$2/chat/completions" args=() h reply lines
+  local name="$1" base="$2" url="$2/chat/completions" model="${CHECK_MODEL:-gpt-4o-mini}" args=() h reply lines
   shift 2
   for h in "$@"; do args+=(-H "$h"); done
   reply="$(curl -s -m 10 "$url" -H 'Content-Type: application/json' "${args[@]}" \
-    -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}' || true)"
+    -d '{"model":"'"$model"'","messages":[{"role":"user","content":"hi"}]}' || true)"
   grep -q '"object":"chat.completion"' <<<"$reply" && grep -q '"total_tokens"' <<<"$reply" ||
     fail "$name: not a chat completion: ${reply:0:300}"
   reply="$(curl -s -N -m 10 "$url" -H 'Content-Type: application/json' "${args[@]}" \
-    -d '{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}' || true)"
+    -d '{"model":"'"$model"'","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}' || true)"
   lines="$(grep -c '^data: ' <<<"$reply" || true)"
-  # The content chunks, the finish chunk, the usage chunk and [DONE].
+  # The content chunks, the finish chunk, the usage chunk and [DONE]; a stream translated from
+  # another wire may open with a chunk carrying the role and no text, as OpenAI's do.
+  grep -m1 '^data: ' <<<"$reply" | grep -q '"content":""' && lines=$((lines - 1))
   [ "$lines" = $((MOCK_CHUNKS + 3)) ] && grep -q '^data: \[DONE\]' <<<"$reply" && grep -q '"total_tokens"' <<<"$reply" ||
     fail "$name: incomplete stream ($lines data lines, want $((MOCK_CHUNKS + 3))): ${reply:0:300}"
   log "$name answers at $base"
+}
+
+# usage: [CHECK_MODEL=ID] check_messages NAME BASE_URL [HEADER...]  — the target answers a real
+# Anthropic Messages request (POST BASE_URL/messages) for model ID (default bench-claude): a
+# Message with usage, and a whole stream (message_start, every content_block_delta of the mock,
+# message_delta with usage, message_stop last), before anything is measured.
+check_messages() {
+  local name="$1" base="$2" url="$2/messages" model="${CHECK_MODEL:-bench-claude}" args=() h reply deltas
+  shift 2
+  for h in "$@"; do args+=(-H "$h"); done
+  reply="$(curl -s -m 10 "$url" -H 'Content-Type: application/json' -H 'anthropic-version: 2023-06-01' "${args[@]}" \
+    -d '{"model":"'"$model"'","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}' || true)"
+  grep -q '"type":"message"' <<<"$reply" && grep -q '"output_tokens"' <<<"$reply" ||
+    fail "$name: not a Message: ${reply:0:300}"
+  reply="$(curl -s -N -m 10 "$url" -H 'Content-Type: application/json' -H 'anthropic-version: 2023-06-01' "${args[@]}" \
+    -d '{"model":"'"$model"'","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}' || true)"
+  deltas="$(grep -c '^event: content_block_delta' <<<"$reply" || true)"
+  [ "$deltas" = "$MOCK_CHUNKS" ] && grep -q '^event: message_start' <<<"$reply" &&
+    grep -q '"type":"message_delta".*"output_tokens"' <<<"$reply" &&
+    [ "$(grep '^data: ' <<<"$reply" | tail -1)" = 'data: {"type":"message_stop"}' ] ||
+    fail "$name: incomplete Messages stream ($deltas deltas, want $MOCK_CHUNKS): ${reply:0:300}"
+  log "$name answers Messages at $base"
 }

@@ -1,11 +1,21 @@
-// mock_upstream: the OpenAI-compatible upstream every benchmark in bench/ measures against.
-// One thread, epoll, keep-alive and pipelining. Every response is built once at start, so the
-// mock costs a few syscalls per request and the figures measure whatever sits in front of it.
+// mock_upstream: the upstream every benchmark in bench/ measures against, in OpenAI's wire and in
+// Anthropic's. One thread, epoll, keep-alive and pipelining. Every response is built once at
+// start, so the mock costs a few syscalls per request and the figures measure whatever sits in
+// front of it.
 //
 //   POST /v1/chat/completions  a chat.completion; with "stream": true an SSE stream (chunked):
 //                              CHUNKS content chunks, a finish chunk, a usage chunk when
 //                              stream_options.include_usage is true, then data: [DONE]
+//   POST /v1/messages          an Anthropic Message; with "stream": true its named SSE events:
+//                              message_start (with usage), content_block_start, CHUNKS
+//                              content_block_delta (text_delta), content_block_stop,
+//                              message_delta (with usage), message_stop
 //   GET  /v1/models            the model list
+//
+// Paced (-d), both streams take the same time: the first write carries the first content (for
+// Messages: message_start, content_block_start and the first delta, as the API sends them in one
+// burst), then one write every DELAY_US: the other content events, then content_block_stop /
+// the finish chunk, message_delta / the usage chunk, message_stop / [DONE].
 //
 // usage: mock_upstream [-p PORT] [-n CHUNKS] [-d DELAY_US]
 //   -p  port on 127.0.0.1 (default 0: any free port); "listening 127.0.0.1:PORT" goes to stdout
@@ -80,16 +90,21 @@ static void bufferAppend(Buffer* b, const char* data, size_t size) {
   b->end += size;
 }
 
+static void bufferVFormat(Buffer* b, const char* format, va_list args) {
+  va_list copy;
+  va_copy(copy, args);
+  int size = vsnprintf(NULL, 0, format, copy);
+  va_end(copy);
+  bufferReserve(b, (size_t)size + 1);
+  vsnprintf(b->data + b->end, (size_t)size + 1, format, args);
+  b->end += (size_t)size;
+}
+
 static void bufferFormat(Buffer* b, const char* format, ...) {
   va_list args;
   va_start(args, format);
-  int size = vsnprintf(NULL, 0, format, args);
+  bufferVFormat(b, format, args);
   va_end(args);
-  bufferReserve(b, (size_t)size + 1);
-  va_start(args, format);
-  vsnprintf(b->data + b->end, (size_t)size + 1, format, args);
-  va_end(args);
-  b->end += (size_t)size;
 }
 
 static void bufferConsume(Buffer* b, size_t size) {
@@ -109,18 +124,30 @@ static const char* const kWords[] = {
 enum { kWordCount = sizeof kWords / sizeof kWords[0] };
 enum { kPromptTokens = 24 };
 #define COMMON_FIELDS "\"id\":\"chatcmpl-turnpike-bench\",\"created\":1700000000,\"model\":\"gpt-4o-mini\""
+#define MESSAGE_FIELDS "\"id\":\"msg_turnpike_bench\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"bench-claude\""
+
+// One streamed answer: the writes of a paced stream, in order, and all of them at once.
+typedef struct {
+  Buffer* events; // each is one write: one or more HTTP chunks; the last ends with the last chunk
+  int eventCount;
+  int skipEvent; // an event this stream leaves out (-1: none)
+  Buffer whole;  // head and every event: what delay 0 sends
+} Stream;
 
 typedef struct {
   Buffer completion;
+  Buffer message;
   Buffer models;
   Buffer notFound;
   Buffer badRequest;
   Buffer continue100;
   Buffer streamHead;
-  Buffer* events; // HTTP chunks: content 0..n-1, finish n, usage n+1, [DONE] + last chunk n+2
-  int eventCount;
-  Buffer wholeStream;        // head and every event: delay 0 with usage
-  Buffer wholeStreamNoUsage; // head and every event but the usage one
+  // Chat: content 0..n-1, finish n, usage n+1, [DONE] n+2; without usage the same events but n+1.
+  Stream chat;
+  Stream chatNoUsage;
+  // Messages: message_start + content_block_start + delta 0, deltas 1..n-1, content_block_stop n,
+  // message_delta n+1, message_stop n+2.
+  Stream messages;
 } Responses;
 
 static Responses responses;
@@ -137,6 +164,72 @@ static void httpChunk(Buffer* out, const Buffer* payload) {
   bufferFormat(out, "%zx\r\n", bufferSize(payload));
   bufferAppend(out, payload->data, bufferSize(payload));
   bufferAppend(out, "\r\n", 2);
+}
+
+// Appends to `out` one HTTP chunk holding the SSE event NAME whose data is the formatted JSON.
+static void namedEvent(Buffer* out, const char* name, const char* format, ...) {
+  Buffer event = {0};
+  bufferFormat(&event, "event: %s\ndata: ", name);
+  va_list args;
+  va_start(args, format);
+  bufferVFormat(&event, format, args);
+  va_end(args);
+  bufferAppend(&event, "\n\n", 2);
+  httpChunk(out, &event);
+  free(event.data);
+}
+
+static void buildWhole(Stream* s) {
+  bufferAppend(&s->whole, responses.streamHead.data, bufferSize(&responses.streamHead));
+  for (int i = 0; i < s->eventCount; ++i) {
+    if (i != s->skipEvent) {
+      bufferAppend(&s->whole, s->events[i].data, bufferSize(&s->events[i]));
+    }
+  }
+}
+
+static Buffer* allocateEvents(int count) {
+  Buffer* events = calloc((size_t)count, sizeof(Buffer));
+  if (events == NULL) {
+    die("calloc");
+  }
+  return events;
+}
+
+static void buildMessages(const Buffer* text) {
+  Buffer body = {0};
+  bufferFormat(&body,
+               "{" MESSAGE_FIELDS ",\"content\":[{\"type\":\"text\",\"text\":\"%.*s\"}],"
+               "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+               "\"usage\":{\"input_tokens\":%d,\"output_tokens\":%d}}",
+               (int)bufferSize(text), text->data, kPromptTokens, 3 * kWordCount);
+  bufferAppend(&body, "", 1);
+  jsonResponse(&responses.message, "200 OK", body.data, 0);
+  free(body.data);
+
+  Stream* s = &responses.messages;
+  s->eventCount = chunkCount + 3;
+  s->skipEvent = -1;
+  s->events = allocateEvents(s->eventCount);
+  namedEvent(&s->events[0], "message_start",
+             "{\"type\":\"message_start\",\"message\":{" MESSAGE_FIELDS ",\"content\":[],"
+             "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":%d,\"output_tokens\":1}}}",
+             kPromptTokens);
+  namedEvent(&s->events[0], "content_block_start",
+             "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}");
+  for (int i = 0; i < chunkCount; ++i) {
+    namedEvent(&s->events[i], "content_block_delta",
+               "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"%s\"}}",
+               kWords[i % kWordCount]);
+  }
+  namedEvent(&s->events[chunkCount], "content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}");
+  namedEvent(&s->events[chunkCount + 1], "message_delta",
+             "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
+             "\"usage\":{\"output_tokens\":%d}}",
+             chunkCount);
+  namedEvent(&s->events[chunkCount + 2], "message_stop", "{\"type\":\"message_stop\"}");
+  bufferAppend(&s->events[chunkCount + 2], "0\r\n\r\n", 5);
+  buildWhole(s);
 }
 
 static void buildResponses(void) {
@@ -173,12 +266,11 @@ static void buildResponses(void) {
                "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
                "Transfer-Encoding: chunked\r\n\r\n");
 
-  responses.eventCount = chunkCount + 3;
-  responses.events = calloc((size_t)responses.eventCount, sizeof(Buffer));
-  if (responses.events == NULL) {
-    die("calloc");
-  }
-  for (int i = 0; i < responses.eventCount; ++i) {
+  Stream* chat = &responses.chat;
+  chat->eventCount = chunkCount + 3;
+  chat->skipEvent = -1;
+  chat->events = allocateEvents(chat->eventCount);
+  for (int i = 0; i < chat->eventCount; ++i) {
     Buffer event = {0};
     if (i < chunkCount) {
       bufferFormat(&event,
@@ -196,21 +288,16 @@ static void buildResponses(void) {
     } else {
       bufferFormat(&event, "data: [DONE]\n\n");
     }
-    httpChunk(&responses.events[i], &event);
+    httpChunk(&chat->events[i], &event);
     free(event.data);
   }
-  bufferAppend(&responses.events[chunkCount + 2], "0\r\n\r\n", 5);
+  bufferAppend(&chat->events[chunkCount + 2], "0\r\n\r\n", 5);
+  buildWhole(chat);
+  responses.chatNoUsage = (Stream){.events = chat->events, .eventCount = chat->eventCount,
+                                   .skipEvent = chunkCount + 1};
+  buildWhole(&responses.chatNoUsage);
 
-  Buffer* whole[] = {&responses.wholeStream, &responses.wholeStreamNoUsage};
-  for (int w = 0; w < 2; ++w) {
-    bufferAppend(whole[w], responses.streamHead.data, bufferSize(&responses.streamHead));
-    for (int i = 0; i < responses.eventCount; ++i) {
-      if (w == 1 && i == chunkCount + 1) {
-        continue;
-      }
-      bufferAppend(whole[w], responses.events[i].data, bufferSize(&responses.events[i]));
-    }
-  }
+  buildMessages(&text);
   free(text.data);
   free(body.data);
 }
@@ -226,7 +313,7 @@ typedef struct {
   int inputClosed;      // the client shut its side: close once everything it sent is answered
   int continueSent;     // "100 Continue" already sent for the request being received
   int nextEvent;        // the next event of a paced stream, -1 when none is in flight
-  int withUsage;
+  const Stream* stream; // the paced stream in flight
   long long dueUs;
   size_t heapIndex;
 } Connection;
@@ -457,15 +544,15 @@ static long decodeChunked(const char* data, size_t size) {
   }
 }
 
-static void startStream(Connection* c, int withUsage) {
+static void startStream(Connection* c, const Stream* stream) {
   if (delayUs == 0) {
-    sendBuffer(c, withUsage ? &responses.wholeStream : &responses.wholeStreamNoUsage);
+    sendBuffer(c, &stream->whole);
     return;
   }
   sendBuffer(c, &responses.streamHead);
-  sendBuffer(c, &responses.events[0]);
+  sendBuffer(c, &stream->events[0]);
   c->nextEvent = 1;
-  c->withUsage = withUsage;
+  c->stream = stream;
   c->dueUs = nowUs() + delayUs;
   heapPush(c);
 }
@@ -561,9 +648,16 @@ static void serveRequests(Connection* c) {
     if (methodSize == 4 && memcmp(request, "POST", 4) == 0 && pathSize == 20 &&
         memcmp(target, "/v1/chat/completions", 20) == 0) {
       if (jsonKeyIsTrue(body, bodySize, "\"stream\"")) {
-        startStream(c, jsonKeyIsTrue(body, bodySize, "\"include_usage\""));
+        startStream(c, jsonKeyIsTrue(body, bodySize, "\"include_usage\"") ? &responses.chat : &responses.chatNoUsage);
       } else {
         sendBuffer(c, &responses.completion);
+      }
+    } else if (methodSize == 4 && memcmp(request, "POST", 4) == 0 && pathSize == 12 &&
+               memcmp(target, "/v1/messages", 12) == 0) {
+      if (jsonKeyIsTrue(body, bodySize, "\"stream\"")) {
+        startStream(c, &responses.messages);
+      } else {
+        sendBuffer(c, &responses.message);
       }
     } else if (methodSize == 3 && memcmp(request, "GET", 3) == 0 && pathSize == 10 &&
                memcmp(target, "/v1/models", 10) == 0) {
@@ -610,13 +704,14 @@ static void advanceStreams(void) {
   long long now = nowUs();
   while (heapSize > 0 && heap[0]->dueUs <= now) {
     Connection* c = heap[0];
-    sendBuffer(c, &responses.events[c->nextEvent]);
+    const Stream* stream = c->stream;
+    sendBuffer(c, &stream->events[c->nextEvent]);
     ++c->nextEvent;
-    if (c->nextEvent == chunkCount + 1 && !c->withUsage) {
+    if (c->nextEvent == stream->skipEvent) {
       ++c->nextEvent;
     }
     int failed;
-    if (c->nextEvent < responses.eventCount) {
+    if (c->nextEvent < stream->eventCount) {
       c->dueUs += delayUs;
       heapSiftDown(0);
       failed = flush(c) < 0;
