@@ -59,7 +59,6 @@ const signature = (thinking) => Buffer.from(`fake-signature:${sha256(thinking)}`
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const blocksOf = (content) => (typeof content === 'string' ? [{ type: 'text', text: content }] : content);
 
-
 function checkKeys(body, allowed) {
   for (const key of Object.keys(body)) if (!allowed.has(key)) throw invalid(`${key}: Extra inputs are not permitted`);
 }

@@ -55,7 +55,6 @@ function schemaProblem(body) {
   return refusedKeyword(body.generationConfig?.responseSchema, 'generation_config.response_schema');
 }
 
-
 const textOf = (content) => (content?.parts ?? []).map((p) => p.text ?? '').join(' ').trim();
 
 // What the model says to `body`: { parts, finishReason }.

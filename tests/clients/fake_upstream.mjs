@@ -4,7 +4,6 @@
 import { createServer } from 'node:http';
 import { valueOf } from './schema_value.mjs';
 
-
 const tokens = (s) => Math.max(1, Math.ceil(s.length / 4));
 
 function answer(body) {
