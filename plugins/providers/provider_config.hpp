@@ -1,7 +1,10 @@
 // Config and request pieces every provider plugin has: the configured extra `headers` (checked
-// once, when the plugin is created) and the header list an upstream request carries. Header-only:
+// once, when the plugin is created), the header list an upstream request carries and the GET
+// that discovers the upstream's models. Header-only:
 // each plugin is its own .so and links nothing shared.
 #pragma once
+
+#include <turnpike/plugin.hpp>
 
 #include <nlohmann/json.hpp>
 #include <functional>
@@ -70,6 +73,19 @@ inline Headers withCredential(std::string_view name, const std::string& credenti
   if (!credential.empty()) headers.emplace_back(name, credential);
   headers.insert(headers.end(), extra.begin(), extra.end());
   return headers;
+}
+
+// A model discovery GET's body, parsed (discarded when it is not JSON); a transport failure or an
+// HTTP error is an exception that names `what`, the request as the operator would write it.
+inline nlohmann::json discoveryGet(const Host& host, std::string url, Headers headers, const std::string& what) {
+  HttpRequest request;
+  request.url = std::move(url);
+  request.headers = std::move(headers);
+  request.timeoutMs = 15'000;
+  HttpResponse response = host.http(request);
+  if (response.status < 0) throw std::runtime_error(what + " failed: " + response.error);
+  if (!response.ok()) throw std::runtime_error(what + " answered HTTP " + std::to_string(response.status));
+  return nlohmann::json::parse(response.body, nullptr, false);
 }
 
 }  // namespace turnpike::sdk::provider_config

@@ -119,15 +119,9 @@ class AnthropicProvider final : public Provider {
   void listModels(ModelSink& sink) override {
     std::string after;
     for (int page = 0; page < kMaxModelPages; ++page) {
-      HttpRequest request;
-      request.url = baseUrl_ + "/v1/models?limit=1000";
-      if (!after.empty()) request.url += "&after_id=" + encoding::percentEncode(after);
-      request.headers = commonHeaders(version_, joined(betas_));
-      request.timeoutMs = 15'000;
-      HttpResponse response = host_.http(request);
-      if (response.status < 0) throw std::runtime_error("GET /v1/models failed: " + response.error);
-      if (!response.ok()) throw std::runtime_error("GET /v1/models answered HTTP " + std::to_string(response.status));
-      json body = json::parse(response.body, nullptr, false);
+      std::string url = baseUrl_ + "/v1/models?limit=1000";
+      if (!after.empty()) url += "&after_id=" + encoding::percentEncode(after);
+      json body = discoveryGet(host_, std::move(url), commonHeaders(version_, joined(betas_)), "GET /v1/models");
       const json* data = body.is_object() && body.contains("data") ? &body["data"] : nullptr;
       if (data == nullptr || !data->is_array()) throw std::runtime_error("GET /v1/models returned no data list");
       for (const auto& m : *data) {

@@ -77,15 +77,9 @@ class GeminiProvider final : public Provider {
   void listModels(ModelSink& sink) override {
     std::string pageToken;
     for (int page = 0; page < kMaxModelPages; ++page) {
-      HttpRequest request;
-      request.url = baseUrl_ + "/models?pageSize=1000";
-      if (!pageToken.empty()) request.url += "&pageToken=" + encoding::percentEncode(pageToken);
-      request.headers = requestHeaders();
-      request.timeoutMs = 15'000;
-      HttpResponse response = host_.http(request);
-      if (response.status < 0) throw std::runtime_error("GET /models failed: " + response.error);
-      if (!response.ok()) throw std::runtime_error("GET /models answered HTTP " + std::to_string(response.status));
-      json body = json::parse(response.body, nullptr, false);
+      std::string url = baseUrl_ + "/models?pageSize=1000";
+      if (!pageToken.empty()) url += "&pageToken=" + encoding::percentEncode(pageToken);
+      json body = discoveryGet(host_, std::move(url), requestHeaders(), "GET /models");
       if (!body.is_object() || !body.contains("models") || !body["models"].is_array())
         throw std::runtime_error("GET /models returned no models list");
       for (const auto& m : body["models"]) addModel(m, sink);

@@ -38,14 +38,7 @@ class OpenAiCompatProvider final : public Provider {
   }
 
   void listModels(ModelSink& sink) override {
-    HttpRequest request;
-    request.url = baseUrl_ + "/models";
-    request.headers = requestHeaders();
-    request.timeoutMs = 15'000;
-    HttpResponse response = host_.http(request);
-    if (response.status < 0) throw std::runtime_error("GET /models failed: " + response.error);
-    if (!response.ok()) throw std::runtime_error("GET /models answered HTTP " + std::to_string(response.status));
-    json body = json::parse(response.body, nullptr, false);
+    json body = discoveryGet(host_, baseUrl_ + "/models", requestHeaders(), "GET /models");
     const json* data = body.is_object() && body.contains("data") ? &body["data"] : nullptr;
     if (data == nullptr || !data->is_array()) throw std::runtime_error("GET /models returned no data list");
     for (const auto& m : *data) {
