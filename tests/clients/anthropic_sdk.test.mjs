@@ -6,17 +6,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
-import { openAccount, startGateway } from './harness.mjs';
+import { openAccount, priceYaml, providerYaml, startGateway } from './harness.mjs';
 import { startFakeAnthropic } from './fake_anthropic.mjs';
 import { startFakeGemini } from './fake_gemini.mjs';
 import { startFakeUpstream } from './fake_upstream.mjs';
 
 // msat per token: every kind of token has its own price, so a mapping that mixes them up (cache
 // reads billed as input, thoughts not billed) shows in the charge.
-const PER = { input: 1000, cacheRead: 100, cacheWrite: 1250, output: 3000 };
-const PRICE = `{input: ${PER.input * 1e6}, cached_input: ${PER.cacheRead * 1e6}, cache_write: ${PER.cacheWrite * 1e6}, output: ${PER.output * 1e6}}`;
+const PER = { input: 1000, cached: 100, cacheWrite: 1250, output: 3000 };
+const PRICE = priceYaml(PER);
+const FREE = '{input: 0, output: 0}';
 // What a Message's usage costs: Anthropic's input_tokens exclude the cache reads and writes.
-const costOf = (u) => PER.input * u.input_tokens + PER.cacheRead * (u.cache_read_input_tokens ?? 0)
+const costOf = (u) => PER.input * u.input_tokens + PER.cached * (u.cache_read_input_tokens ?? 0)
   + PER.cacheWrite * (u.cache_creation_input_tokens ?? 0) + PER.output * u.output_tokens;
 
 const GEMINI_KEY = 'gemini-test-key';
@@ -41,55 +42,17 @@ payments:
     plugin: lightning
     backend: dev
 providers:
-  - name: mock
-    plugin: mock
-    models:
-      - id: mock-free
-        price: {input: 0, output: 0}
-      - id: mock-paid
-        price: ${PRICE}
-        max_output_tokens: 40000
+${providerYaml({ name: 'mock', plugin: 'mock', price: PRICE, models: [{ id: 'mock-free', price: FREE }, { id: 'mock-paid', maxOutputTokens: 40000 }] })}\
   - name: paced
     plugin: mock
     chunk_delay_ms: 100
     models:
       - id: mock-paced
         price: ${PRICE}
-  - name: upstream
-    plugin: openai_compat
-    base_url: ${up.baseURL}
-    models:
-      - id: up-paid
-        upstream_id: up-model
-        price: ${PRICE}
-  - name: claude
-    plugin: anthropic
-    base_url: ${fakeAnthropic.baseURL}
-    api_key: ${fakeAnthropic.apiKey}
-    models:
-      - id: claude-paid
-        upstream_id: claude-sonnet-4-5
-        price: ${PRICE}
-  - name: claude-paced
-    plugin: anthropic
-    base_url: ${pacedAnthropic.baseURL}
-    api_key: ${pacedAnthropic.apiKey}
-    models:
-      - id: claude-paced
-        upstream_id: claude-sonnet-4-5
-        price: ${PRICE}
-  - name: google
-    plugin: gemini
-    base_url: ${fakeGemini.baseURL}
-    api_key: ${GEMINI_KEY}
-    models:
-      - id: gemini-paid
-        upstream_id: gemini-2.5-flash
-        price: ${PRICE}
-      - id: gemini3-paid
-        upstream_id: gemini-3-pro-preview
-        price: ${PRICE}
-`);
+${providerYaml({ name: 'upstream', plugin: 'openai_compat', baseURL: up.baseURL, price: PRICE, models: [{ id: 'up-paid', upstreamId: 'up-model' }] })}\
+${providerYaml({ name: 'claude', plugin: 'anthropic', baseURL: fakeAnthropic.baseURL, apiKey: fakeAnthropic.apiKey, price: PRICE, models: [{ id: 'claude-paid', upstreamId: 'claude-sonnet-4-5' }] })}\
+${providerYaml({ name: 'claude-paced', plugin: 'anthropic', baseURL: pacedAnthropic.baseURL, apiKey: pacedAnthropic.apiKey, price: PRICE, models: [{ id: 'claude-paced', upstreamId: 'claude-sonnet-4-5' }] })}\
+${providerYaml({ name: 'google', plugin: 'gemini', baseURL: fakeGemini.baseURL, apiKey: GEMINI_KEY, price: PRICE, models: [{ id: 'gemini-paid', upstreamId: 'gemini-2.5-flash' }, { id: 'gemini3-paid', upstreamId: 'gemini-3-pro-preview' }] })}`);
   root = `http://127.0.0.1:${gw.port}`;
   account = await openAccount(gw.baseURL);
 });

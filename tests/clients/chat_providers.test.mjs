@@ -7,12 +7,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { openAccount, startGateway } from './harness.mjs';
+import { openAccount, priceYaml, providerYaml, startGateway } from './harness.mjs';
 import { startFakeAnthropic } from './fake_anthropic.mjs';
 import { startFakeGemini } from './fake_gemini.mjs';
 
 const PER = { input: 1000, cached: 100, cacheWrite: 1250, output: 3000 };
-const PRICE = `{input: ${PER.input * 1e6}, cached_input: ${PER.cached * 1e6}, cache_write: ${PER.cacheWrite * 1e6}, output: ${PER.output * 1e6}}`;
+const PRICE = priceYaml(PER);
 // What a chat usage costs: prompt_tokens include the cache reads and writes.
 const costOf = (u) => {
   const cached = u.prompt_tokens_details?.cached_tokens ?? 0;
@@ -37,25 +37,8 @@ before(async () => {
 billing:
   signup_credit: 10000000000
 providers:
-  - name: claude
-    plugin: anthropic
-    base_url: ${fakeAnthropic.baseURL}
-    api_key: ${fakeAnthropic.apiKey}
-    models:
-      - id: claude-paid
-        upstream_id: claude-sonnet-4-5
-        price: ${PRICE}
-        max_output_tokens: 1000
-  - name: google
-    plugin: gemini
-    base_url: ${fakeGemini.baseURL}
-    api_key: ${GEMINI_KEY}
-    models:
-      - id: gemini-paid
-        upstream_id: gemini-2.5-flash
-        price: ${PRICE}
-        max_output_tokens: 1000
-`);
+${providerYaml({ name: 'claude', plugin: 'anthropic', baseURL: fakeAnthropic.baseURL, apiKey: fakeAnthropic.apiKey, price: PRICE, maxOutputTokens: 1000, models: [{ id: 'claude-paid', upstreamId: 'claude-sonnet-4-5' }] })}\
+${providerYaml({ name: 'google', plugin: 'gemini', baseURL: fakeGemini.baseURL, apiKey: GEMINI_KEY, price: PRICE, maxOutputTokens: 1000, models: [{ id: 'gemini-paid', upstreamId: 'gemini-2.5-flash' }] })}`);
   account = await openAccount(gw.baseURL);
   client = new OpenAI({ baseURL: gw.baseURL, apiKey: account.apiKey, maxRetries: 0, timeout: 20000 });
 });

@@ -27,6 +27,7 @@
 // input_tokens are the rest, so the three add up to what count_tokens answers.
 import { createServer } from 'node:http';
 import { createHash } from 'node:crypto';
+import { valueOf } from './schema_value.mjs';
 
 export const API_KEY = 'sk-ant-fake-key';
 export const DEFAULT_MODELS = ['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-haiku-4-5'];
@@ -57,21 +58,6 @@ const signature = (thinking) => Buffer.from(`fake-signature:${sha256(thinking)}`
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const blocksOf = (content) => (typeof content === 'string' ? [{ type: 'text', text: content }] : content);
-
-// A value satisfying `schema` (objects, strings, numbers, enums, arrays).
-function valueOf(schema, text) {
-  if (schema.enum) return schema.enum[0];
-  if (schema.const !== undefined) return schema.const;
-  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
-  switch (type) {
-    case 'object':
-      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, valueOf(s, text)]));
-    case 'array': return [valueOf(schema.items ?? {}, text)];
-    case 'integer': case 'number': return schema.minimum ?? 1;
-    case 'boolean': return true;
-    default: return text;
-  }
-}
 
 function checkKeys(body, allowed) {
   for (const key of Object.keys(body)) if (!allowed.has(key)) throw invalid(`${key}: Extra inputs are not permitted`);

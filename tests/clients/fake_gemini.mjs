@@ -7,6 +7,7 @@
 // it does not know ($schema, additionalProperties, const, type arrays) and 429
 // RESOURCE_EXHAUSTED on request (failNext). Every request is recorded.
 import { createServer } from 'node:http';
+import { geminiSchema, valueOf } from './schema_value.mjs';
 
 const tokens = (s) => Math.max(1, Math.ceil(s.length / 4));
 const SKIP_SIGNATURE = 'skip_thought_signature_validator';
@@ -54,20 +55,6 @@ function schemaProblem(body) {
   return refusedKeyword(body.generationConfig?.responseSchema, 'generation_config.response_schema');
 }
 
-// A value satisfying a Gemini (OpenAPI subset) schema.
-function valueOf(schema, text) {
-  if (!schema) return {};
-  if (schema.enum) return schema.enum[0];
-  switch (String(schema.type ?? 'object').toLowerCase()) {
-    case 'object':
-      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, valueOf(s, text)]));
-    case 'array': return [valueOf(schema.items ?? { type: 'string' }, text)];
-    case 'integer': case 'number': return schema.minimum ?? 1;
-    case 'boolean': return true;
-    default: return text;
-  }
-}
-
 const textOf = (content) => (content?.parts ?? []).map((p) => p.text ?? '').join(' ').trim();
 
 // What the model says to `body`: { parts, finishReason }.
@@ -90,7 +77,7 @@ function answer(body, model, signatures) {
   if (declarations.length && config?.mode !== 'NONE') {
     const allowed = config?.allowedFunctionNames?.[0];
     const decl = declarations.find((d) => d.name === allowed) ?? declarations[0];
-    const part = { functionCall: { name: decl.name, args: valueOf(decl.parameters, text) } };
+    const part = { functionCall: { name: decl.name, args: valueOf(decl.parameters, text, geminiSchema) } };
     if (model.startsWith('gemini-3')) {
       // Bytes that base64 into '+' and '/': the signature is not id-safe as sent.
       const signature = Buffer.concat([Buffer.from(`sig:${decl.name}:${signatures.size}:`), Buffer.from([0xfb, 0xff, 0xbf])]).toString('base64');
@@ -102,7 +89,7 @@ function answer(body, model, signatures) {
   }
   if (body.generationConfig?.responseMimeType === 'application/json') {
     const schema = body.generationConfig.responseSchema;
-    parts.push({ text: JSON.stringify(schema ? valueOf(schema, text) : { reply: text }) });
+    parts.push({ text: JSON.stringify(schema ? valueOf(schema, text, geminiSchema) : { reply: text }) });
     return { parts, finishReason: 'STOP' };
   }
   parts.push({ text: `Gemini reply: ${text}` });

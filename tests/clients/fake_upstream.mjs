@@ -2,21 +2,7 @@
 // chat (text, tool calls from each tool's schema, an answer once a tool result is in, json_schema
 // output), streams with a final usage chunk, embeddings, and 429s with Retry-After on request.
 import { createServer } from 'node:http';
-
-// A value satisfying `schema` (the subset SDK helpers emit: objects, strings, numbers, enums, arrays).
-function valueOf(schema, text) {
-  if (schema.enum) return schema.enum[0];
-  if (schema.const !== undefined) return schema.const;
-  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
-  switch (type) {
-    case 'object':
-      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, valueOf(s, text)]));
-    case 'array': return [valueOf(schema.items ?? {}, text)];
-    case 'integer': case 'number': return schema.minimum ?? 1;
-    case 'boolean': return true;
-    default: return text;
-  }
-}
+import { valueOf } from './schema_value.mjs';
 
 const tokens = (s) => Math.max(1, Math.ceil(s.length / 4));
 

@@ -23,6 +23,31 @@ providers:
         capabilities: [embeddings]
 `;
 
+// A model price in msat per token, as the YAML `price:` flow map (the config counts per million
+// tokens): `per` has input and output and may have cached (cached_input) and cacheWrite.
+export function priceYaml(per) {
+  const keys = { input: 'input', cached: 'cached_input', cacheWrite: 'cache_write', output: 'output' };
+  const entries = Object.entries(keys).filter(([k]) => per[k] !== undefined);
+  return `{${entries.map(([k, yamlKey]) => `${yamlKey}: ${per[k] * 1e6}`).join(', ')}}`;
+}
+
+// One entry of the config's `providers:` list. Each model is { id, upstreamId?, price?,
+// maxOutputTokens? }; `price` and `maxOutputTokens` given here are every model's unless it has its own.
+export function providerYaml({ name, plugin, baseURL, apiKey, models, price, maxOutputTokens }) {
+  const lines = [`  - name: ${name}`, `    plugin: ${plugin}`];
+  if (baseURL) lines.push(`    base_url: ${baseURL}`);
+  if (apiKey) lines.push(`    api_key: ${apiKey}`);
+  lines.push('    models:');
+  for (const model of models) {
+    lines.push(`      - id: ${model.id}`);
+    if (model.upstreamId) lines.push(`        upstream_id: ${model.upstreamId}`);
+    lines.push(`        price: ${model.price ?? price}`);
+    const max = model.maxOutputTokens ?? maxOutputTokens;
+    if (max) lines.push(`        max_output_tokens: ${max}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 // Resolves to { baseURL, port, logs(), stop() } once the gateway listens. `serverYaml` adds keys
 // under `server:` (indented two spaces).
 export async function startGateway(configYaml = MOCK_CONFIG, serverYaml = '') {

@@ -6,14 +6,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { openAccount, startGateway } from './harness.mjs';
+import { openAccount, priceYaml, providerYaml, startGateway } from './harness.mjs';
 import { startFakeAnthropic } from './fake_anthropic.mjs';
 import { startFakeGemini } from './fake_gemini.mjs';
 import { startFakeUpstream } from './fake_upstream.mjs';
 
 // msat per token; cached prompt tokens have their own price so that a mix-up shows.
 const PER = { input: 1000, cached: 100, output: 3000 };
-const PRICE = `{input: ${PER.input * 1e6}, cached_input: ${PER.cached * 1e6}, output: ${PER.output * 1e6}}`;
+const PRICE = priceYaml(PER);
+const FREE = '{input: 0, output: 0}';
 // What a Response's usage costs: input_tokens include the cached ones, output_tokens the reasoning.
 const costOf = (u) => {
   const cached = u.input_tokens_details?.cached_tokens ?? 0;
@@ -35,44 +36,10 @@ before(async () => {
 billing:
   signup_credit: 10000000000
 providers:
-  - name: mock
-    plugin: mock
-    models:
-      - id: mock-free
-        price: {input: 0, output: 0}
-      - id: mock-paid
-        price: ${PRICE}
-        max_output_tokens: 1000
-  - name: upstream
-    plugin: openai_compat
-    base_url: ${up.baseURL}
-    models:
-      - id: up-paid
-        upstream_id: up-model
-        price: ${PRICE}
-        max_output_tokens: 1000
-  - name: claude
-    plugin: anthropic
-    base_url: ${fakeAnthropic.baseURL}
-    api_key: ${fakeAnthropic.apiKey}
-    models:
-      - id: claude-paid
-        upstream_id: claude-sonnet-4-5
-        price: ${PRICE}
-        max_output_tokens: 1000
-  - name: google
-    plugin: gemini
-    base_url: ${fakeGemini.baseURL}
-    api_key: ${GEMINI_KEY}
-    models:
-      - id: gemini-paid
-        upstream_id: gemini-2.5-flash
-        price: ${PRICE}
-      - id: gemini3-paid
-        upstream_id: gemini-3-pro-preview
-        price: ${PRICE}
-        max_output_tokens: 1000
-`);
+${providerYaml({ name: 'mock', plugin: 'mock', price: PRICE, models: [{ id: 'mock-free', price: FREE }, { id: 'mock-paid', maxOutputTokens: 1000 }] })}\
+${providerYaml({ name: 'upstream', plugin: 'openai_compat', baseURL: up.baseURL, price: PRICE, maxOutputTokens: 1000, models: [{ id: 'up-paid', upstreamId: 'up-model' }] })}\
+${providerYaml({ name: 'claude', plugin: 'anthropic', baseURL: fakeAnthropic.baseURL, apiKey: fakeAnthropic.apiKey, price: PRICE, maxOutputTokens: 1000, models: [{ id: 'claude-paid', upstreamId: 'claude-sonnet-4-5' }] })}\
+${providerYaml({ name: 'google', plugin: 'gemini', baseURL: fakeGemini.baseURL, apiKey: GEMINI_KEY, price: PRICE, models: [{ id: 'gemini-paid', upstreamId: 'gemini-2.5-flash' }, { id: 'gemini3-paid', upstreamId: 'gemini-3-pro-preview', maxOutputTokens: 1000 }] })}`);
   account = await openAccount(gw.baseURL);
 });
 after(async () => {

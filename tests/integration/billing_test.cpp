@@ -396,28 +396,8 @@ providers:
 TEST(Billing, DisconnectMidStreamIsChargedForWhatWasDelivered) {
   Gate firstRead;
   std::atomic<bool> upstreamDone{false};
-  FakeUpstream up([&](const RecordedRequest&, HTTPServerResponse& res) {
-    res.setChunkedTransferEncoding(true);
-    res.setContentType("text/event-stream");
-    std::ostream& out = res.send();
-    for (int i = 0; i < 200 && out.good(); ++i) {
-      out << "data: " << chunkJson("m", "abcd") << "\n\n";  // 4 bytes: one token each
-      out.flush();
-      if (i == 2) firstRead.wait();
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    upstreamDone = true;
-  });
-  GatewayFixture gw(expand(R"(
-providers:
-  - name: up
-    plugin: openai_compat
-    base_url: {{url}}
-    models:
-      - id: paid
-        price: {output: 4000000}
-        max_output_tokens: 1000
-)", "url", up.baseUrl()));
+  FakeUpstream up(slowTokenStream(firstRead, &upstreamDone));
+  GatewayFixture gw(openAiUpstreamYaml(up.baseUrl(), "{output: 4000000}", 1000));
   auto payer = gw.fundedAccount(100'000);
   {
     SseClient s(gw.port(), "/v1/chat/completions", chat("paid", true), bearer(payer.apiKey));

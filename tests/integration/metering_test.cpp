@@ -104,19 +104,10 @@ TEST(Metering, ReportedUsageIsBilledAsReported) {
 
 TEST(Metering, ADisconnectCountsReasoningAndRefusalText) {
   Gate firstRead;
-  FakeUpstream up([&](const RecordedRequest&, HTTPServerResponse& res) {
-    res.setChunkedTransferEncoding(true);
-    res.setContentType("text/event-stream");
-    std::ostream& out = res.send();
-    for (int i = 0; i < 200 && out.good(); ++i) {
-      json delta = i % 2 ? json{{"reasoning_content", "abcd"}} : json{{"refusal", "abcd"}};
-      json chunk{{"object", "chat.completion.chunk"}, {"choices", {{{"index", 0}, {"delta", delta}}}}};
-      out << "data: " << chunk.dump() << "\n\n";
-      out.flush();
-      if (i == 2) firstRead.wait();
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  });
+  FakeUpstream up(slowStream(firstRead, [](int i) {
+    json delta = i % 2 ? json{{"reasoning_content", "abcd"}} : json{{"refusal", "abcd"}};
+    return json{{"object", "chat.completion.chunk"}, {"choices", {{{"index", 0}, {"delta", delta}}}}}.dump();
+  }));
   GatewayFixture gw(configFor(up));
   auto payer = gw.fundedAccount(100'000);
   {

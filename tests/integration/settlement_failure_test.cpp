@@ -28,17 +28,7 @@ using nlohmann::json;
 using Poco::Net::HTTPServerResponse;
 
 std::string configFor(const FakeUpstream& up) {
-  return expand(R"(
-providers:
-  - name: up
-    plugin: openai_compat
-    base_url: {{url}}
-    models:
-      - id: paid
-        price: {output: 4000000}
-        max_output_tokens: 100
-)",
-                "url", up.baseUrl());
+  return openAiUpstreamYaml(up.baseUrl(), "{output: 4000000}", 100);
 }
 
 std::string chat(bool stream) {

@@ -7,6 +7,7 @@
 #include <Poco/StreamCopier.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace turnpike::test {
 
@@ -169,6 +170,31 @@ std::string usageChunkJson(const std::string& model, int prompt, int completion)
                    {"choices", nlohmann::json::array()},
                    {"usage", {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}}}};
   return j.dump();
+}
+
+FakeUpstream::Handler slowStream(Gate& firstRead, std::function<std::string(int)> chunk, std::atomic<bool>* done) {
+  return [&firstRead, chunk = std::move(chunk), done](const RecordedRequest&, Poco::Net::HTTPServerResponse& res) {
+    res.setChunkedTransferEncoding(true);
+    res.setContentType("text/event-stream");
+    std::ostream& out = res.send();
+    for (int i = 0; i < 200 && out.good(); ++i) {
+      out << "data: " << chunk(i) << "\n\n";
+      out.flush();
+      if (i == 2) firstRead.wait();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (done != nullptr) *done = true;
+  };
+}
+
+FakeUpstream::Handler slowTokenStream(Gate& firstRead, std::atomic<bool>* done) {
+  return slowStream(firstRead, [](int) { return chunkJson("m", "abcd"); }, done);
+}
+
+std::string openAiUpstreamYaml(const std::string& url, const std::string& price, int maxOutputTokens) {
+  return "providers:\n  - name: up\n    plugin: openai_compat\n    base_url: " + url +
+         "\n    models:\n      - id: paid\n        price: " + price +
+         "\n        max_output_tokens: " + std::to_string(maxOutputTokens) + "\n";
 }
 
 }  // namespace turnpike::test

@@ -85,4 +85,15 @@ std::string chatCompletionJson(const std::string& model, const std::string& cont
 std::string chunkJson(const std::string& model, const std::string& content);
 std::string usageChunkJson(const std::string& model, int prompt, int completion);
 
+// A handler streaming up to 200 chunks 5 ms apart, `chunk(i)` each (without "data: "), that waits
+// after the third for `firstRead` to open: a test cuts its client there and knows what was sent.
+// `done`, when given, is set once the upstream stopped writing.
+FakeUpstream::Handler slowStream(Gate& firstRead, std::function<std::string(int)> chunk,
+                                 std::atomic<bool>* done = nullptr);
+// The same of chunkJson("m", "abcd") chunks: one token each.
+FakeUpstream::Handler slowTokenStream(Gate& firstRead, std::atomic<bool>* done = nullptr);
+
+// `providers:` with one openai_compat provider "up" at `url` serving model "paid" at `price`.
+std::string openAiUpstreamYaml(const std::string& url, const std::string& price, int maxOutputTokens);
+
 }  // namespace turnpike::test

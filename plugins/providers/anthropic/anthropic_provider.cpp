@@ -11,11 +11,13 @@
 #include <vector>
 
 #include "anthropic/anthropic_stream.hpp"
+#include "provider_config.hpp"
 
 namespace {
 
 using namespace turnpike::sdk;
 using nlohmann::json;
+using namespace provider_config;
 
 constexpr const char* kSchema = R"json({
   "base_url": {"type": "string", "default": "https://api.anthropic.com",
@@ -37,35 +39,10 @@ constexpr int kMaxModelPages = 20;
 // de-duplication (on the event loop) small whatever a client sends.
 constexpr size_t kMaxBetas = 128;
 
-// RFC 9110 token characters: header names and beta names.
-bool isToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// A header value the upstream request can carry: visible characters and spaces, no line breaks.
-bool isHeaderValue(std::string_view s) {
-  for (char c : s)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
-  return true;
-}
-
 std::string_view trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t");
   if (b == std::string_view::npos) return {};
   return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
 // The names of a comma-separated anthropic-beta value, appended to `names` once each.
@@ -130,36 +107,21 @@ class AnthropicProvider final : public Provider {
     std::string beta = stringKey(config, "anthropic_beta", "");
     if (!trim(beta).empty()) addBetas(beta, betas_, "anthropic_beta");
 
-    if (auto it = config.find("headers"); it != config.end() && !it->is_null()) {
-      if (!it->is_object()) throw std::invalid_argument("headers must be a mapping of header names to values");
-      for (auto& [name, value] : it->items()) {
-        if (!isToken(name)) throw std::invalid_argument("headers: '" + name + "' is not a valid header name");
-        if (!value.is_string() || !isHeaderValue(value.get<std::string>()))
-          throw std::invalid_argument("headers." + name + " must be a string without control characters");
-        std::string key = lower(name);
-        if (key == "x-api-key" || key == "anthropic-version" || key == "anthropic-beta" || key == "content-type")
-          throw std::invalid_argument("headers." + name + " is set by the plugin; use " +
-                                      (key == "x-api-key"           ? "api_key"
-                                       : key == "anthropic-version" ? "anthropic_version"
-                                       : key == "anthropic-beta"    ? "anthropic_beta"
-                                                                    : "nothing: requests are JSON"));
-        headers_.emplace_back(name, value.get<std::string>());
-      }
-    }
+    headers_ = configHeaders(config, [](const std::string& key) -> std::string {
+      if (key == "x-api-key") return "api_key";
+      if (key == "anthropic-version") return "anthropic_version";
+      if (key == "anthropic-beta") return "anthropic_beta";
+      if (key == "content-type") return "nothing: requests are JSON";
+      return {};
+    });
   }
 
   void listModels(ModelSink& sink) override {
     std::string after;
     for (int page = 0; page < kMaxModelPages; ++page) {
-      HttpRequest request;
-      request.url = baseUrl_ + "/v1/models?limit=1000";
-      if (!after.empty()) request.url += "&after_id=" + encoding::percentEncode(after);
-      request.headers = commonHeaders(version_, joined(betas_));
-      request.timeoutMs = 15'000;
-      HttpResponse response = host_.http(request);
-      if (response.status < 0) throw std::runtime_error("GET /v1/models failed: " + response.error);
-      if (!response.ok()) throw std::runtime_error("GET /v1/models answered HTTP " + std::to_string(response.status));
-      json body = json::parse(response.body, nullptr, false);
+      std::string url = baseUrl_ + "/v1/models?limit=1000";
+      if (!after.empty()) url += "&after_id=" + encoding::percentEncode(after);
+      json body = discoveryGet(host_, std::move(url), commonHeaders(version_, joined(betas_)), "GET /v1/models");
       const json* data = body.is_object() && body.contains("data") ? &body["data"] : nullptr;
       if (data == nullptr || !data->is_array()) throw std::runtime_error("GET /v1/models returned no data list");
       for (const auto& m : *data) {
@@ -217,9 +179,8 @@ class AnthropicProvider final : public Provider {
   }
 
  private:
-  std::vector<std::pair<std::string, std::string>> commonHeaders(std::string_view version, std::string beta) const {
-    std::vector<std::pair<std::string, std::string>> out;
-    if (!apiKey_.empty()) out.emplace_back("x-api-key", apiKey_);
+  Headers commonHeaders(std::string_view version, std::string beta) const {
+    Headers out = withCredential("x-api-key", apiKey_, {});
     out.emplace_back("anthropic-version", std::string(version));
     if (!beta.empty()) out.emplace_back("anthropic-beta", std::move(beta));
     for (const auto& h : headers_) out.push_back(h);
@@ -231,7 +192,7 @@ class AnthropicProvider final : public Provider {
   std::string apiKey_;
   std::string version_;
   std::vector<std::string> betas_;
-  std::vector<std::pair<std::string, std::string>> headers_;
+  Headers headers_;
 };
 
 }  // namespace

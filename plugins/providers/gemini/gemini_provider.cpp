@@ -9,11 +9,13 @@
 
 #include "gemini/gemini_request.hpp"
 #include "gemini/gemini_response.hpp"
+#include "provider_config.hpp"
 
 namespace {
 
 using namespace turnpike::sdk;
 using nlohmann::json;
+using namespace provider_config;
 namespace gemini = turnpike::gemini;
 
 constexpr const char* kSchema = R"json({
@@ -62,15 +64,7 @@ class GeminiProvider final : public Provider {
       apiKey_ = config["api_key"].get<std::string>();
       if (!headerSafe(apiKey_)) throw std::invalid_argument("api_key must not contain line breaks");
     }
-    if (config.contains("headers")) {
-      for (auto& [name, value] : config["headers"].items()) {
-        if (!value.is_string()) throw std::invalid_argument("headers." + name + " must be a string");
-        if (name.empty() || name.find(':') != std::string::npos || !headerSafe(name) ||
-            !headerSafe(value.get<std::string>()))
-          throw std::invalid_argument("headers." + name + " is not a valid header");
-        headers_.emplace_back(name, value.get<std::string>());
-      }
-    }
+    headers_ = configHeaders(config);
     if (config.contains("safety_settings")) {
       safety_ = config["safety_settings"];
       for (const auto& s : safety_)
@@ -83,15 +77,9 @@ class GeminiProvider final : public Provider {
   void listModels(ModelSink& sink) override {
     std::string pageToken;
     for (int page = 0; page < kMaxModelPages; ++page) {
-      HttpRequest request;
-      request.url = baseUrl_ + "/models?pageSize=1000";
-      if (!pageToken.empty()) request.url += "&pageToken=" + encoding::percentEncode(pageToken);
-      addAuth(request.headers);
-      request.timeoutMs = 15'000;
-      HttpResponse response = host_.http(request);
-      if (response.status < 0) throw std::runtime_error("GET /models failed: " + response.error);
-      if (!response.ok()) throw std::runtime_error("GET /models answered HTTP " + std::to_string(response.status));
-      json body = json::parse(response.body, nullptr, false);
+      std::string url = baseUrl_ + "/models?pageSize=1000";
+      if (!pageToken.empty()) url += "&pageToken=" + encoding::percentEncode(pageToken);
+      json body = discoveryGet(host_, std::move(url), requestHeaders(), "GET /models");
       if (!body.is_object() || !body.contains("models") || !body["models"].is_array())
         throw std::runtime_error("GET /models returned no models list");
       for (const auto& m : body["models"]) addModel(m, sink);
@@ -123,8 +111,7 @@ class GeminiProvider final : public Provider {
     request.setMethod("POST");
     request.setUrl(url);
     request.addHeader("Content-Type", "application/json");
-    if (!apiKey_.empty()) request.addHeader("x-goog-api-key", apiKey_);
-    for (const auto& [n, v] : headers_) request.addHeader(n, v);
+    for (const auto& [n, v] : requestHeaders()) request.addHeader(n, v);
     request.setBody(body.dump(-1, ' ', false, json::error_handler_t::replace));
     return Dispatch::Http;
   }
@@ -158,15 +145,12 @@ class GeminiProvider final : public Provider {
     sink.add(info);
   }
 
-  void addAuth(std::vector<std::pair<std::string, std::string>>& headers) const {
-    if (!apiKey_.empty()) headers.emplace_back("x-goog-api-key", apiKey_);
-    for (const auto& h : headers_) headers.push_back(h);
-  }
+  Headers requestHeaders() const { return withCredential("x-goog-api-key", apiKey_, headers_); }
 
   Host host_;
   std::string baseUrl_;
   std::string apiKey_;
-  std::vector<std::pair<std::string, std::string>> headers_;
+  Headers headers_;
   json safety_;
 };
 

@@ -5,6 +5,7 @@
 #include <turnpike/plugin.hpp>
 
 #include "openai_wire.hpp"
+#include "provider_config.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -12,6 +13,7 @@ namespace {
 
 using namespace turnpike::sdk;
 using nlohmann::json;
+using namespace provider_config;
 using openai_wire::OpenAiStream;
 
 constexpr const char* kSchema = R"json({
@@ -32,23 +34,11 @@ class OpenAiCompatProvider final : public Provider {
     while (!baseUrl_.empty() && baseUrl_.back() == '/') baseUrl_.pop_back();
     if (config.contains("api_key") && !config["api_key"].get<std::string>().empty())
       authorization_ = "Bearer " + config["api_key"].get<std::string>();
-    if (config.contains("headers")) {
-      for (auto& [name, value] : config["headers"].items()) {
-        if (!value.is_string()) throw std::invalid_argument("headers." + name + " must be a string");
-        headers_.emplace_back(name, value.get<std::string>());
-      }
-    }
+    headers_ = configHeaders(config);
   }
 
   void listModels(ModelSink& sink) override {
-    HttpRequest request;
-    request.url = baseUrl_ + "/models";
-    addAuth(request.headers);
-    request.timeoutMs = 15'000;
-    HttpResponse response = host_.http(request);
-    if (response.status < 0) throw std::runtime_error("GET /models failed: " + response.error);
-    if (!response.ok()) throw std::runtime_error("GET /models answered HTTP " + std::to_string(response.status));
-    json body = json::parse(response.body, nullptr, false);
+    json body = discoveryGet(host_, baseUrl_ + "/models", requestHeaders(), "GET /models");
     const json* data = body.is_object() && body.contains("data") ? &body["data"] : nullptr;
     if (data == nullptr || !data->is_array()) throw std::runtime_error("GET /models returned no data list");
     for (const auto& m : *data) {
@@ -71,8 +61,7 @@ class OpenAiCompatProvider final : public Provider {
     }
     request.setMethod("POST");
     request.addHeader("Content-Type", "application/json");
-    if (!authorization_.empty()) request.addHeader("Authorization", authorization_);
-    for (const auto& [n, v] : headers_) request.addHeader(n, v);
+    for (const auto& [n, v] : requestHeaders()) request.addHeader(n, v);
     request.setBody(call.body);
     return Dispatch::Http;
   }
@@ -82,15 +71,12 @@ class OpenAiCompatProvider final : public Provider {
   }
 
  private:
-  void addAuth(std::vector<std::pair<std::string, std::string>>& headers) const {
-    if (!authorization_.empty()) headers.emplace_back("Authorization", authorization_);
-    for (const auto& h : headers_) headers.push_back(h);
-  }
+  Headers requestHeaders() const { return withCredential("Authorization", authorization_, headers_); }
 
   Host host_;
   std::string baseUrl_;
   std::string authorization_;
-  std::vector<std::pair<std::string, std::string>> headers_;
+  Headers headers_;
 };
 
 }  // namespace

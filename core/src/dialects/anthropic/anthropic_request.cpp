@@ -29,6 +29,17 @@ bool validToolName(const std::string& name) {
 
 json imagePart(const json& block, const std::string& param);
 
+// Each block of a content array, checked to be an object with a type, with its param path.
+template <class Visit>
+void forEachBlock(const json& content, const std::string& param, Visit visit) {
+  for (size_t i = 0; i < content.size(); ++i) {
+    const json& block = content[i];
+    std::string p = indexed(param, i);
+    if (!block.is_object()) refuse("invalid_type", "must be an object", p);
+    visit(block, p, stringMember(block, "type", p));
+  }
+}
+
 // The text of a string or an array of text blocks (system prompts, tool results, system
 // messages); images in tool results go to `images` when given.
 std::string textOf(const json& content, const std::string& param, const char* separator, json* images = nullptr) {
@@ -36,20 +47,16 @@ std::string textOf(const json& content, const std::string& param, const char* se
   if (!content.is_array()) refuse("invalid_type", "must be a string or an array of content blocks", param);
   std::string text;
   bool first = true;
-  for (size_t i = 0; i < content.size(); ++i) {
-    const json& block = content[i];
-    std::string p = indexed(param, i);
-    if (!block.is_object()) refuse("invalid_type", "must be an object", p);
-    const std::string& type = stringMember(block, "type", p);
+  forEachBlock(content, param, [&](const json& block, const std::string& p, const std::string& type) {
     if (type == "image" && images != nullptr) {
       images->push_back(imagePart(block, p));
-      continue;
+      return;
     }
     if (type != "text") refuse("invalid_value", "content block type '" + type + "' is not allowed here", p + ".type");
     if (!first) text += separator;
     text += stringMember(block, "text", p);
     first = false;
-  }
+  });
   return text;
 }
 
@@ -118,11 +125,7 @@ void userMessage(const json& content, const std::string& param, json& messages) 
   }
   json parts = json::array();
   json toolImages = json::array();
-  for (size_t i = 0; i < content.size(); ++i) {
-    const json& block = content[i];
-    std::string p = indexed(param, i);
-    if (!block.is_object()) refuse("invalid_type", "must be an object", p);
-    const std::string& type = stringMember(block, "type", p);
+  forEachBlock(content, param, [&](const json& block, const std::string& p, const std::string& type) {
     if (type == "text") {
       parts.push_back({{"type", "text"}, {"text", stringMember(block, "text", p)}});
     } else if (type == "image") {
@@ -137,7 +140,7 @@ void userMessage(const json& content, const std::string& param, json& messages) 
     } else {
       refuse("invalid_value", "unknown content block type '" + type + "'", p + ".type");
     }
-  }
+  });
   // OpenAI tool messages carry text only: images a tool returned follow as the user's.
   parts.insert(parts.begin(), toolImages.begin(), toolImages.end());
   if (parts.empty()) return;
@@ -155,11 +158,7 @@ void assistantMessage(const json& content, const std::string& param, json& messa
   }
   std::string text;
   json toolCalls = json::array();
-  for (size_t i = 0; i < content.size(); ++i) {
-    const json& block = content[i];
-    std::string p = indexed(param, i);
-    if (!block.is_object()) refuse("invalid_type", "must be an object", p);
-    const std::string& type = stringMember(block, "type", p);
+  forEachBlock(content, param, [&](const json& block, const std::string& p, const std::string& type) {
     if (type == "text") {
       if (!text.empty()) text += '\n';
       text += stringMember(block, "text", p);
@@ -171,13 +170,13 @@ void assistantMessage(const json& content, const std::string& param, json& messa
                             {{"name", canonicalToolName(stringMember(block, "name", p))},
                              {"arguments", input == nullptr ? std::string("{}") : input->dump()}}}});
     } else if (type == "thinking" || type == "redacted_thinking") {
-      continue;  // reasoning is not canonical in requests; signatures only mean something to Anthropic
+      return;  // reasoning is not canonical in requests; signatures only mean something to Anthropic
     } else if (type == "image" || type == "document" || type == "tool_result") {
       refuse("invalid_value", "'" + type + "' blocks are only allowed in user messages", p + ".type");
     } else {
       refuse("invalid_value", "unknown content block type '" + type + "'", p + ".type");
     }
-  }
+  });
   if (text.empty() && toolCalls.empty()) return;  // only thinking: nothing canonical left
   json message = {{"role", "assistant"}, {"content", text.empty() ? json() : json(text)}};
   if (!toolCalls.empty()) message["tool_calls"] = std::move(toolCalls);

@@ -95,34 +95,36 @@ void appendMessageItem(std::string& out, std::string_view id, std::string_view s
   out += "]}";
 }
 
-void appendFunctionCallItem(std::string& out, std::string_view id, std::string_view status, std::string_view callId,
-                            std::string_view name, std::string_view escapedArguments) {
+// A tool call item: function_call (its JSON arguments) and custom_tool_call (its free-form input)
+// differ only in the type and the payload's key.
+void appendCallItem(std::string& out, std::string_view type, std::string_view payloadKey, std::string_view id,
+                    std::string_view status, std::string_view callId, std::string_view name,
+                    std::string_view escapedPayload) {
   out += "{\"id\":";
   util::appendJsonString(out, id);
-  out += ",\"type\":\"function_call\",\"status\":\"";
+  out += ",\"type\":\"";
+  out += type;
+  out += "\",\"status\":\"";
   out += status;
   out += "\",\"call_id\":";
   util::appendJsonString(out, callId);
   out += ",\"name\":";
   util::appendJsonString(out, name);
-  out += ",\"arguments\":";
-  appendQuoted(out, escapedArguments);
+  out += ",\"";
+  out += payloadKey;
+  out += "\":";
+  appendQuoted(out, escapedPayload);
   out += '}';
+}
+
+void appendFunctionCallItem(std::string& out, std::string_view id, std::string_view status, std::string_view callId,
+                            std::string_view name, std::string_view escapedArguments) {
+  appendCallItem(out, "function_call", "arguments", id, status, callId, name, escapedArguments);
 }
 
 void appendCustomCallItem(std::string& out, std::string_view id, std::string_view status, std::string_view callId,
                           std::string_view name, std::string_view escapedInput) {
-  out += "{\"id\":";
-  util::appendJsonString(out, id);
-  out += ",\"type\":\"custom_tool_call\",\"status\":\"";
-  out += status;
-  out += "\",\"call_id\":";
-  util::appendJsonString(out, callId);
-  out += ",\"name\":";
-  util::appendJsonString(out, name);
-  out += ",\"input\":";
-  appendQuoted(out, escapedInput);
-  out += '}';
+  appendCallItem(out, "custom_tool_call", "input", id, status, callId, name, escapedInput);
 }
 
 void appendReasoningItem(std::string& out, std::string_view id, const std::string* escapedSummary) {
