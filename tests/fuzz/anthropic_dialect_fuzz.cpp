@@ -25,11 +25,6 @@ namespace anthropic = turnpike::dialects::anthropic;
 namespace fuzz = turnpike::fuzz;
 namespace scan = turnpike::sdk::json_scan;
 
-// As api/anthropic/messages_handler.cpp reads them.
-constexpr std::string_view kWatched[] = {"model",       "max_tokens", "messages", "system",         "stream",
-                                         "tools",       "tool_choice", "metadata", "stop_sequences", "thinking",
-                                         "temperature", "top_p",      "top_k"};
-
 ResponseContext context() {
   ResponseContext c;
   c.id = "msg_fuzz";
@@ -61,7 +56,7 @@ void request(std::string_view body, anthropic::RequestKind kind) {
   }
   CanonicalRequest canonical;
   try {
-    json doc = turnpike::pipeline::parseRequestDocument(body, kWatched);
+    json doc = turnpike::pipeline::parseRequestDocument(body, anthropic::kReadMembers);
     canonical = anthropic::toCanonical(doc, kind);
   } catch (const ApiError& e) {
     FUZZ_CHECK(e.status() == 400);

@@ -25,12 +25,6 @@ namespace responses = turnpike::dialects::responses;
 namespace fuzz = turnpike::fuzz;
 namespace scan = turnpike::sdk::json_scan;
 
-// As api/responses/responses_handler.cpp reads them.
-constexpr std::string_view kWatched[] = {"model",      "input",       "instructions",         "stream",
-                                         "max_output_tokens", "tools", "tool_choice",      "previous_response_id",
-                                         "store",      "metadata",    "text",                 "reasoning",
-                                         "temperature", "top_p",      "parallel_tool_calls"};
-
 // The context of a Codex-like request: a function tool, a custom tool (apply_patch, which
 // upstreams may call as a function) and a 70-character tool name that is shortened.
 const ResponseContext& context() {
@@ -59,7 +53,7 @@ const ResponseContext& context() {
 // toCanonical's verdict on `body` with `history`: nullopt when it refused (ApiError 400).
 std::optional<CanonicalRequest> translate(std::string_view body, const json& history) {
   try {
-    json doc = turnpike::pipeline::parseRequestDocument(body, kWatched);
+    json doc = turnpike::pipeline::parseRequestDocument(body, responses::kReadMembers);
     return responses::toCanonical(doc, history);
   } catch (const ApiError& e) {
     FUZZ_CHECK(e.status() == 400);
@@ -80,7 +74,7 @@ json conversation(std::string_view requestBody, std::string_view responseText) {
   json response = fuzz::parsed(responseText).value_or(json::object());
   json doc;
   try {
-    doc = turnpike::pipeline::parseRequestDocument(requestBody, kWatched);
+    doc = turnpike::pipeline::parseRequestDocument(requestBody, responses::kReadMembers);
   } catch (const ApiError&) {
     doc = json::object();
   }

@@ -11,18 +11,13 @@ namespace {
 
 using dialects::Dialect;
 
-// What the translator reads at the top level: one spelling each.
-constexpr std::string_view kWatched[] = {"model",       "max_tokens", "messages", "system",         "stream",
-                                         "tools",       "tool_choice", "metadata", "stop_sequences", "thinking",
-                                         "temperature", "top_p",      "top_k"};
-
 // Anthropic's own protocol headers, passed on to providers that speak it.
 constexpr std::string_view kPassedHeaders[] = {"anthropic-version", "anthropic-beta"};
 constexpr size_t kMaxPassedHeader = 1024;
 
 std::shared_ptr<pipeline::InferenceRequest> readRequest(http::Exchange& exchange, tp_operation operation) {
   std::string body = std::move(exchange.request().body);
-  auto doc = pipeline::parseRequestDocument(body, kWatched);
+  auto doc = pipeline::parseRequestDocument(body, dialects::anthropic::kReadMembers);
   auto canonical = dialects::anthropic::toCanonical(doc, operation == TP_OP_COUNT_TOKENS
                                                              ? dialects::anthropic::RequestKind::CountTokens
                                                              : dialects::anthropic::RequestKind::Messages);

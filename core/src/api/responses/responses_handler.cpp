@@ -15,12 +15,6 @@ using nlohmann::json;
 
 Poco::Logger& log() { return Poco::Logger::get("responses"); }
 
-// What the translator reads at the top level: one spelling each.
-constexpr std::string_view kWatched[] = {"model",      "input",       "instructions",         "stream",
-                                         "max_output_tokens", "tools", "tool_choice",      "previous_response_id",
-                                         "store",      "metadata",    "text",                 "reasoning",
-                                         "temperature", "top_p",      "parallel_tool_calls"};
-
 // Answers the exchange with what `task` returns (or throws), computed on a worker.
 void answerFromWorker(const ResponsesHandler::Offload& offload, const std::shared_ptr<http::Exchange>& exchange,
                       std::function<http::Response()> task) {
@@ -66,7 +60,7 @@ void ResponsesHandler::withAccount(const std::shared_ptr<http::Exchange>& exchan
 
 void ResponsesHandler::create(const std::shared_ptr<http::Exchange>& exchange) {
   std::string body = std::move(exchange->request().body);
-  auto doc = std::make_shared<json>(pipeline::parseRequestDocument(body, kWatched));
+  auto doc = std::make_shared<json>(pipeline::parseRequestDocument(body, dialects::responses::kReadMembers));
   std::string previous;
   if (auto it = doc->find("previous_response_id"); it != doc->end() && !it->is_null()) {
     if (!it->is_string() || it->get<std::string>().empty())

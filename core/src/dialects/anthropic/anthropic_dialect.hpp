@@ -11,6 +11,12 @@
 
 namespace turnpike::dialects::anthropic {
 
+// The top-level members the translator reads: pipeline::parseRequestDocument holds each to one
+// spelling.
+inline constexpr std::string_view kReadMembers[] = {
+    "model", "max_tokens", "messages", "system", "stream", "tools", "tool_choice", "metadata",
+    "stop_sequences", "thinking", "temperature", "top_p", "top_k"};
+
 // A /v1/messages (or /v1/messages/count_tokens) request, already parsed and free of duplicate
 // members, to canonical. Unknown members are tolerated (Claude Code sends context_management,
 // output_config ...); what OpenAI upstreams would refuse is dropped or bridged. Throws

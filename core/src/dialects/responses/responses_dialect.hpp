@@ -12,6 +12,13 @@
 
 namespace turnpike::dialects::responses {
 
+// The top-level members the translator reads: pipeline::parseRequestDocument holds each to one
+// spelling.
+inline constexpr std::string_view kReadMembers[] = {
+    "model", "input", "instructions", "stream", "max_output_tokens", "tools", "tool_choice",
+    "previous_response_id", "store", "metadata", "text", "reasoning", "temperature", "top_p",
+    "parallel_tool_calls"};
+
 // A /v1/responses request, already parsed and free of duplicate members, to canonical.
 // `history`: the canonical messages of the previous_response_id chain (an empty array when
 // none), put before the request's own input. Throws http::ApiError(400, code, message, param).
