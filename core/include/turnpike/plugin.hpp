@@ -253,6 +253,25 @@ class PaymentMethod {
   virtual void tick() {}
 };
 
+// Base class of tool plugins (see tp_tool_vtable): describe() names the tools with their JSON
+// schema and price, call() runs one. Both take and return JSON text; throw std::exception with a
+// clear message to fail a call. Constructors take (Host, std::string_view configJson).
+class Tool {
+ public:
+  virtual ~Tool() = default;
+  virtual std::string describe() = 0;
+  virtual std::string call(std::string_view callJson) = 0;
+};
+
+// Base class of enrichment plugins (see tp_enrichment_vtable): endpoints() lists the priced data
+// endpoints, call() answers one with the upstream's status and body.
+class Enrichment {
+ public:
+  virtual ~Enrichment() = default;
+  virtual std::string endpoints() = 0;
+  virtual std::string call(std::string_view callJson) = 0;
+};
+
 namespace detail {
 
 inline void setError(const tp_host_api*, tp_error* error, const char* what) {
@@ -377,6 +396,21 @@ const tp_plugin_descriptor* providerDescriptor(const char* name, const char* ver
   return &descriptor;
 }
 
+// Runs `fn` (returning a hook's JSON reply) and writes its result or its error.
+template <class Fn>
+int reply(tp_buffer* out, tp_error* error, Fn&& fn) {
+  try {
+    std::string text = fn();
+    if (out != nullptr) hostApi()->callback_buffer_append(out, str(text));
+    return 0;
+  } catch (const std::exception& e) {
+    setError(hostApi(), error, e.what());
+  } catch (...) {
+    setError(hostApi(), error, "unknown error in plugin hook");
+  }
+  return 1;
+}
+
 template <class T>
 struct PaymentThunks {
   static void* create(const tp_host_api* host, tp_host_plugin* plugin, tp_str config, tp_error* error) {
@@ -392,20 +426,6 @@ struct PaymentThunks {
   }
   static void destroy(void* instance) { delete static_cast<PaymentMethod*>(instance); }
 
-  // Runs `fn` (returning the JSON reply) and writes its result or its error.
-  template <class Fn>
-  static int reply(tp_buffer* out, tp_error* error, Fn&& fn) {
-    try {
-      std::string text = fn();
-      if (out != nullptr) hostApi()->callback_buffer_append(out, str(text));
-      return 0;
-    } catch (const std::exception& e) {
-      setError(hostApi(), error, e.what());
-    } catch (...) {
-      setError(hostApi(), error, "unknown error in payment plugin");
-    }
-    return 1;
-  }
   static PaymentMethod& self(void* instance) { return *static_cast<PaymentMethod*>(instance); }
 
   static int describe(void* i, tp_buffer* out, tp_error* e) { return reply(out, e, [&] { return self(i).describe(); }); }
@@ -454,6 +474,43 @@ const tp_plugin_descriptor* paymentDescriptor(const char* name, const char* vers
                                                &PaymentThunks<T>::create,
                                                &PaymentThunks<T>::destroy,
                                                &vtable};
+  return &descriptor;
+}
+
+// Tool and enrichment plugins: a constructor and two JSON hooks, `Base` being sdk::Tool or
+// sdk::Enrichment.
+template <class T, class Base>
+struct JsonPluginThunks {
+  static void* create(const tp_host_api* host, tp_host_plugin* plugin, tp_str config, tp_error* error) {
+    hostApi() = host;
+    try {
+      return static_cast<Base*>(new T(Host(host, plugin), view(config)));
+    } catch (const std::exception& e) {
+      setError(host, error, e.what());
+    } catch (...) {
+      setError(host, error, "unknown error in plugin constructor");
+    }
+    return nullptr;
+  }
+  static void destroy(void* instance) { delete static_cast<Base*>(instance); }
+  static Base& self(void* instance) { return *static_cast<Base*>(instance); }
+  static int list(void* i, tp_buffer* out, tp_error* e) {
+    return reply(out, e, [&] {
+      if constexpr (std::is_same_v<Base, Tool>) return self(i).describe();
+      else return self(i).endpoints();
+    });
+  }
+  static int call(void* i, tp_str request, tp_buffer* out, tp_error* e) {
+    return reply(out, e, [&] { return self(i).call(view(request)); });
+  }
+};
+
+template <class T, class Base, class Vtable, tp_plugin_kind Kind>
+const tp_plugin_descriptor* jsonPluginDescriptor(const char* name, const char* version, const char* schema) {
+  using Thunks = JsonPluginThunks<T, Base>;
+  static const Vtable vtable{sizeof(Vtable), &Thunks::list, &Thunks::call};
+  static const tp_plugin_descriptor descriptor{sizeof(tp_plugin_descriptor), TP_ABI_VERSION, Kind, name, version,
+                                               schema, &Thunks::create, &Thunks::destroy, &vtable};
   return &descriptor;
 }
 
@@ -573,4 +630,21 @@ inline bool Host::paymentReceived(std::string_view eventJson) const {
   extern "C" TP_EXPORT const tp_plugin_descriptor* turnpike_plugin_entry(uint32_t host_abi_version) { \
     (void)host_abi_version;                                                                       \
     return ::turnpike::sdk::detail::providerDescriptor<Class>(Name, Version, SchemaJson);         \
+  }
+
+// Exports `turnpike_plugin_entry` for tool class `Class` (a turnpike::sdk::Tool).
+#define TURNPIKE_TOOL_PLUGIN(Class, Name, Version, SchemaJson)                                     \
+  extern "C" TP_EXPORT const tp_plugin_descriptor* turnpike_plugin_entry(uint32_t host_abi_version) { \
+    (void)host_abi_version;                                                                       \
+    return ::turnpike::sdk::detail::jsonPluginDescriptor<Class, ::turnpike::sdk::Tool, tp_tool_vtable, \
+                                                         TP_KIND_TOOL>(Name, Version, SchemaJson); \
+  }
+
+// Exports `turnpike_plugin_entry` for enrichment class `Class` (a turnpike::sdk::Enrichment).
+#define TURNPIKE_ENRICHMENT_PLUGIN(Class, Name, Version, SchemaJson)                               \
+  extern "C" TP_EXPORT const tp_plugin_descriptor* turnpike_plugin_entry(uint32_t host_abi_version) { \
+    (void)host_abi_version;                                                                       \
+    return ::turnpike::sdk::detail::jsonPluginDescriptor<Class, ::turnpike::sdk::Enrichment,       \
+                                                         tp_enrichment_vtable, TP_KIND_ENRICHMENT>( \
+        Name, Version, SchemaJson);                                                               \
   }

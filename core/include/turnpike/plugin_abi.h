@@ -327,6 +327,48 @@ typedef struct tp_payment_vtable {
   uint32_t tick_ms; /* 0: no ticks */
 } tp_payment_vtable;
 
+/* ---------------------------------------------------------------- tool vtable ---- */
+
+/* Server-side tools the gateway runs for a model (web search, page fetch). Hooks take and give
+ * JSON, run on the host's worker threads (blocking work allowed) and may be called
+ * concurrently. Every network call goes through callback_http_request, with
+ * TP_HTTP_PUBLIC_ONLY for any URL a user or a model supplied. Each returns 0, or non-zero with
+ * `error` set: the call failed, nothing is charged for it and the model is told why.
+ *
+ *   on_describe -> {"tools": [{"name": "web_search", "description": "...",
+ *                              "parameters": {JSON schema of the arguments},
+ *                              "price": N}],             billing units per call
+ *                   "backend": "searxng"}                 optional: the metric label of the calls
+ *               A plugin that describes one tool has it named after its config entry.
+ *   on_call     {"tool": "<name as described>", "arguments": {...}, "request_id": "..."}
+ *               -> {"content": "<text handed to the model>",
+ *                   "results": [{"url", "title", "content", "published"}],   searches: citations
+ *                   "cached": bool}                       served without reaching the backend */
+typedef struct tp_tool_vtable {
+  uint32_t struct_size;
+  int (*on_describe)(void* instance, tp_buffer* out, tp_error* error);
+  int (*on_call)(void* instance, tp_str call, tp_buffer* out, tp_error* error);
+} tp_tool_vtable;
+
+/* ---------------------------------------------------------------- enrichment vtable ---- */
+
+/* Paid data endpoints (/v1/data/...). Same conventions as tools: JSON in and out, worker threads,
+ * concurrent calls, the host HTTP client for every request.
+ *
+ *   on_endpoints -> [{"name", "route" (path under /v1/data/, no leading slash), "method": "GET" | "POST",
+ *                     "price": N (billing units per call), "description",
+ *                     "parameters": {JSON schema; the host validates a call against it before
+ *                                    anything is charged}}]
+ *   on_call      {"endpoint": "<name>", "params": {...}, "request_id": "..."}
+ *                -> {"status": <upstream HTTP status>, "content_type": "...", "body": "<upstream body>"}
+ *                non-zero: no upstream answer (the host answers 502 and refunds); a 4xx or 5xx
+ *                status is refunded too */
+typedef struct tp_enrichment_vtable {
+  uint32_t struct_size;
+  int (*on_endpoints)(void* instance, tp_buffer* out, tp_error* error);
+  int (*on_call)(void* instance, tp_str call, tp_buffer* out, tp_error* error);
+} tp_enrichment_vtable;
+
 /* ---------------------------------------------------------------- descriptor ---- */
 
 typedef struct tp_plugin_descriptor {
@@ -350,7 +392,8 @@ typedef struct tp_plugin_descriptor {
   void (*on_destroy)(void* instance);
 
   /* The kind's vtable: a tp_provider_vtable* for TP_KIND_PROVIDER, a tp_payment_vtable* for
-   * TP_KIND_PAYMENT. */
+   * TP_KIND_PAYMENT, a tp_tool_vtable* for TP_KIND_TOOL, a tp_enrichment_vtable* for
+   * TP_KIND_ENRICHMENT. */
   const void* vtable;
 } tp_plugin_descriptor;
 

@@ -95,7 +95,7 @@ void requestSetBody(tp_upstream_request* r, tp_str b) { r->request->body.assign(
 void emitChunk(tp_emitter* e, tp_str json, uint32_t flags) { e->sink->onChunk(view(json), flags); }
 void emitUsage(tp_emitter* e, const tp_usage* u) {
   if (u == nullptr) return;
-  tp_usage copy{sizeof(tp_usage), 0, 0, 0, 0};
+  tp_usage copy{sizeof(tp_usage), 0, 0, 0, 0, 0};
   std::memcpy(&copy, u, std::min<size_t>(u->struct_size, sizeof copy));
   copy.struct_size = sizeof copy;
   e->sink->onUsage(copy);

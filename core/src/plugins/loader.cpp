@@ -27,6 +27,8 @@ size_t minVtableSize(tp_plugin_kind kind) {
   switch (kind) {
     case TP_KIND_PROVIDER: return offsetof(tp_provider_vtable, on_respond_local) + sizeof(void*);
     case TP_KIND_PAYMENT: return offsetof(tp_payment_vtable, tick_ms) + sizeof(uint32_t);
+    case TP_KIND_TOOL: return offsetof(tp_tool_vtable, on_call) + sizeof(void*);
+    case TP_KIND_ENRICHMENT: return offsetof(tp_enrichment_vtable, on_call) + sizeof(void*);
     default: return sizeof(uint32_t);
   }
 }
@@ -85,6 +87,16 @@ LoadedPlugin Loader::loadFile(const std::string& path, const std::string& name, 
     const auto* v = static_cast<const tp_provider_vtable*>(d->vtable);
     if (v->on_build_request == nullptr || v->on_response == nullptr)
       throw LoadError(where + ": provider vtable lacks on_build_request or on_response");
+  }
+  if (kind == TP_KIND_TOOL) {
+    const auto* v = static_cast<const tp_tool_vtable*>(d->vtable);
+    if (v->on_describe == nullptr || v->on_call == nullptr)
+      throw LoadError(where + ": tool vtable lacks on_describe or on_call");
+  }
+  if (kind == TP_KIND_ENRICHMENT) {
+    const auto* v = static_cast<const tp_enrichment_vtable*>(d->vtable);
+    if (v->on_endpoints == nullptr || v->on_call == nullptr)
+      throw LoadError(where + ": enrichment vtable lacks on_endpoints or on_call");
   }
   return LoadedPlugin{name, path, d};
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "plugins/host_api.hpp"
+#include "plugins/instance.hpp"
 #include "plugins/loader.hpp"
 
 namespace turnpike::plugins {
@@ -19,12 +20,9 @@ class PaymentMethod {
   // `host` serves the instance's state and payment reports; it must outlive the instance.
   PaymentMethod(const LoadedPlugin& plugin, std::string name, const nlohmann::json& config,
                 std::vector<std::string> secrets, PaymentHost& host);
-  ~PaymentMethod();
-  PaymentMethod(const PaymentMethod&) = delete;
-  PaymentMethod& operator=(const PaymentMethod&) = delete;
 
-  const std::string& name() const { return host_.instance; }
-  const LoadedPlugin& plugin() const { return plugin_; }
+  const std::string& name() const { return instance_.name(); }
+  const LoadedPlugin& plugin() const { return instance_.plugin(); }
   uint32_t tickMs() const { return vtable_->tick_ms; }
 
   nlohmann::json describe();
@@ -37,13 +35,8 @@ class PaymentMethod {
   void tick();
 
  private:
-  using Hook = int (*)(void*, tp_str, tp_buffer*, tp_error*);
-  nlohmann::json call(Hook hook, const nlohmann::json& input, const char* what);
-
-  const LoadedPlugin& plugin_;
+  Instance instance_;
   const tp_payment_vtable* vtable_;
-  tp_host_plugin host_;
-  void* instance_ = nullptr;
 };
 
 }  // namespace turnpike::plugins

@@ -7,23 +7,8 @@ namespace turnpike::plugins {
 
 Provider::Provider(const LoadedPlugin& plugin, std::string name, const nlohmann::json& config,
                    std::vector<std::string> secrets)
-    : plugin_(plugin), vtable_(static_cast<const tp_provider_vtable*>(plugin.descriptor->vtable)) {
-  host_.instance = std::move(name);
-  host_.plugin = plugin.name;
-  host_.secrets = std::move(secrets);
-  std::string text = config.dump();
-  tp_error error{};
-  instance_ = plugin.descriptor->on_create(hostApi(), &host_, {text.data(), text.size()}, &error);
-  if (instance_ == nullptr) {
-    std::string message = error.message[0] != '\0' ? redact(error.message) : "the plugin refused its configuration";
-    throw std::runtime_error(message);
-  }
-}
-
-Provider::~Provider() {
-  host_.stopping = true;
-  if (instance_ != nullptr) plugin_.descriptor->on_destroy(instance_);
-}
+    : instance_(plugin, std::move(name), config, std::move(secrets)),
+      vtable_(static_cast<const tp_provider_vtable*>(plugin.descriptor->vtable)) {}
 
 uint32_t Provider::dialects() const {
   bool declared = vtable_->struct_size >= offsetof(tp_provider_vtable, dialects) + sizeof(uint32_t);
@@ -40,7 +25,7 @@ std::vector<DiscoveredModel> Provider::listModels() {
   if (vtable_->on_list_models == nullptr) return models;
   tp_model_sink sink{&models};
   tp_error error{};
-  if (vtable_->on_list_models(instance_, &sink, &error) != 0)
+  if (vtable_->on_list_models(instance_.handle(), &sink, &error) != 0)
     throw std::runtime_error(error.message[0] != '\0' ? redact(error.message) : "model discovery failed");
   return models;
 }
@@ -48,7 +33,7 @@ std::vector<DiscoveredModel> Provider::listModels() {
 int Provider::buildRequest(const tp_provider_call& call, net::UpstreamRequest& out, std::string& error) {
   tp_upstream_request handle{&out};
   tp_error err{};
-  int rc = vtable_->on_build_request(instance_, &call, &handle, &err);
+  int rc = vtable_->on_build_request(instance_.handle(), &call, &handle, &err);
   if (rc != TP_DISPATCH_HTTP && rc != TP_DISPATCH_LOCAL) {
     error = err.message[0] != '\0' ? redact(err.message) : "the provider could not build the upstream request";
     return -1;
@@ -63,7 +48,7 @@ int Provider::buildRequest(const tp_provider_call& call, net::UpstreamRequest& o
 bool Provider::respondLocal(const tp_provider_call& call, EmitSink& sink, std::string& error) {
   tp_emitter emitter{&sink};
   tp_error err{};
-  if (vtable_->on_respond_local(instance_, &call, &emitter, &err) != 0) {
+  if (vtable_->on_respond_local(instance_.handle(), &call, &emitter, &err) != 0) {
     error = err.message[0] != '\0' ? redact(err.message) : "the provider failed to answer";
     return false;
   }
@@ -71,7 +56,7 @@ bool Provider::respondLocal(const tp_provider_call& call, EmitSink& sink, std::s
 }
 
 Provider::Stream Provider::openStream(const tp_provider_call& call) {
-  void* state = vtable_->on_stream_open ? vtable_->on_stream_open(instance_, &call) : nullptr;
+  void* state = vtable_->on_stream_open ? vtable_->on_stream_open(instance_.handle(), &call) : nullptr;
   return Stream(this, state);
 }
 
@@ -87,13 +72,13 @@ Provider::Stream& Provider::Stream::operator=(Stream&& o) noexcept {
 
 bool Provider::Stream::feed(int status, std::string_view bytes, bool end, EmitSink& sink) {
   tp_emitter emitter{&sink};
-  return provider_->vtable_->on_response(provider_->instance_, state_, status, {bytes.data(), bytes.size()},
+  return provider_->vtable_->on_response(provider_->instance_.handle(), state_, status, {bytes.data(), bytes.size()},
                                          end ? 1 : 0, &emitter) == 0;
 }
 
 void Provider::Stream::close() {
   if (provider_ != nullptr && provider_->vtable_->on_stream_close != nullptr)
-    provider_->vtable_->on_stream_close(provider_->instance_, state_);
+    provider_->vtable_->on_stream_close(provider_->instance_.handle(), state_);
   provider_ = nullptr;
 }
 

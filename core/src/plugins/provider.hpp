@@ -13,6 +13,7 @@
 
 #include "net/upstream_client.hpp"
 #include "plugins/host_api.hpp"
+#include "plugins/instance.hpp"
 #include "plugins/loader.hpp"
 
 namespace turnpike::plugins {
@@ -21,12 +22,9 @@ class Provider {
  public:
   // Creates the instance; throws std::runtime_error with the plugin's message on failure.
   Provider(const LoadedPlugin& plugin, std::string name, const nlohmann::json& config, std::vector<std::string> secrets);
-  ~Provider();
-  Provider(const Provider&) = delete;
-  Provider& operator=(const Provider&) = delete;
 
-  const std::string& name() const { return host_.instance; }
-  const LoadedPlugin& plugin() const { return plugin_; }
+  const std::string& name() const { return instance_.name(); }
+  const LoadedPlugin& plugin() const { return instance_.plugin(); }
 
   // Discovery (blocking). Throws with the plugin's message.
   std::vector<DiscoveredModel> listModels();
@@ -58,13 +56,11 @@ class Provider {
   };
   Stream openStream(const tp_provider_call& call);
 
-  std::string redact(std::string_view text) const { return plugins::redact(text, host_.secrets); }
+  std::string redact(std::string_view text) const { return instance_.redact(text); }
 
  private:
-  const LoadedPlugin& plugin_;
+  Instance instance_;
   const tp_provider_vtable* vtable_;
-  tp_host_plugin host_;
-  void* instance_ = nullptr;
 };
 
 }  // namespace turnpike::plugins
